@@ -1,0 +1,357 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-json-experiment/json"
+)
+
+// DefaultURL is where `kubectl proxy` serves by default, and so where a
+// Client connects when given no other address.
+const DefaultURL = "http://localhost:8001"
+
+// DefaultPageSize is the number of objects a view asks for per list page.
+const DefaultPageSize = 500
+
+// Options configure a Client. The zero value connects to DefaultURL.
+type Options struct {
+	// URL of the API server or of kubectl proxy; empty means DefaultURL.
+	// A path ("http://host:8080/prefix") is kept as the base of every request.
+	URL string
+	// Transport carries the requests; nil means a clone of
+	// http.DefaultTransport. The transport package builds transports for
+	// kubeconfig, in-cluster and other configurations.
+	Transport http.RoundTripper
+	// PageSize is the default list page size of views; 0 means DefaultPageSize.
+	PageSize int
+	// UserAgent is sent with every request; empty means "kube-for-go".
+	UserAgent string
+}
+
+// Client is a connection to one Kubernetes API server: the kind-agnostic
+// core under every view and item. It is safe for concurrent use. The root
+// package's Cluster embeds it and adds the typed views of the built-in kinds.
+type Client struct {
+	base      *url.URL
+	http      *http.Client
+	own       bool // whether Close should close idle connections of http.Transport
+	pageSize  int
+	userAgent string
+
+	mu    sync.Mutex
+	paths map[*Kind]string // discovered API base path per kind
+}
+
+// New returns a Client for opts. It makes no request.
+func New(opts Options) (*Client, error) {
+	raw := opts.URL
+	if raw == "" {
+		raw = DefaultURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, &Error{Op: "new client", Err: fmt.Errorf("invalid URL: %w", err)}
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, &Error{Op: "new client", Err: fmt.Errorf("invalid URL %q: want http(s)://host[:port][/path]", u.Redacted())}
+	}
+	if u.User != nil {
+		return nil, &Error{Op: "new client", Err: fmt.Errorf("URL %q carries credentials; configure them through the transport instead", u.Redacted())}
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/"
+	u.RawQuery, u.Fragment = "", ""
+	rt := opts.Transport
+	own := false
+	if rt == nil {
+		rt = http.DefaultTransport.(*http.Transport).Clone()
+		own = true
+	}
+	c := &Client{
+		base:      u,
+		http:      &http.Client{Transport: rt},
+		own:       own,
+		pageSize:  opts.PageSize,
+		userAgent: opts.UserAgent,
+		paths:     map[*Kind]string{},
+	}
+	if c.pageSize <= 0 {
+		c.pageSize = DefaultPageSize
+	}
+	if c.userAgent == "" {
+		c.userAgent = "kube-for-go"
+	}
+	return c, nil
+}
+
+// URL returns the base URL the client talks to.
+func (c *Client) URL() string { return c.base.String() }
+
+// Close releases idle connections. Requests made after Close still work but
+// open new connections.
+func (c *Client) Close() error {
+	c.http.CloseIdleConnections()
+	return nil
+}
+
+// Proxy returns low-level access to the API server (the seed's
+// APIServerProxy), for objects the SDK does not wrap.
+func (c *Client) Proxy() *Proxy { return &Proxy{c: c} }
+
+// request is one HTTP exchange with the API server.
+type request struct {
+	method      string
+	path        string // absolute URL path below the base, starting with "/"
+	query       url.Values
+	body        []byte
+	contentType string
+	accept      string
+	streaming   bool
+}
+
+// resolve turns an API path ("/api/v1/pods") into a full URL.
+func (c *Client) resolve(path string, query url.Values) string {
+	u := *c.base
+	u.Path = c.base.Path + strings.TrimPrefix(path, "/")
+	u.RawQuery = query.Encode()
+	return u.String()
+}
+
+// do sends r and returns the response if its status is 2xx; otherwise it
+// reads the body into an *APIError.
+func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.resolve(r.path, r.query), body)
+	if err != nil {
+		return nil, &APIError{Method: r.method, Path: r.path, Err: err}
+	}
+	if r.body != nil {
+		ct := r.contentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
+	}
+	accept := r.accept
+	if accept == "" {
+		accept = "application/json"
+	}
+	req.Header.Set("Accept", accept)
+	req.Header.Set("User-Agent", c.userAgent)
+	if r.streaming {
+		req = req.WithContext(streamingContext(ctx))
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, &APIError{Method: r.method, Path: r.path, Err: scrubURLError(err)}
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	return nil, errorFromResponse(r.method, r.path, resp)
+}
+
+// scrubURLError drops the URL from a *url.Error: the path is reported
+// separately and the URL could carry a host the user did not expect in logs.
+func scrubURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
+// statusObject is the wire form of a Kubernetes Status.
+type statusObject struct {
+	Kind    string         `json:"kind"`
+	Status  string         `json:"status"`
+	Message string         `json:"message"`
+	Reason  string         `json:"reason"`
+	Code    int            `json:"code"`
+	Details *StatusDetails `json:"details"`
+}
+
+const maxErrorBody = 64 << 10
+
+func errorFromResponse(method, path string, resp *http.Response) *APIError {
+	e := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode}
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var st statusObject
+	if err := json.Unmarshal(data, &st); err == nil && st.Kind == "Status" {
+		e.Reason, e.Message, e.Details = st.Reason, st.Message, st.Details
+		if st.Details != nil && st.Details.RetryAfterSeconds > 0 {
+			e.RetryAfter = time.Duration(st.Details.RetryAfterSeconds) * time.Second
+		}
+	} else if msg := strings.TrimSpace(string(data)); msg != "" {
+		if len(msg) > 512 {
+			msg = msg[:512] + "..."
+		}
+		e.Message = msg
+	}
+	if s := resp.Header.Get("Retry-After"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+			e.RetryAfter = time.Duration(n) * time.Second
+		}
+	}
+	return e
+}
+
+// getJSON GETs path and decodes the JSON answer into out.
+func (c *Client) getJSON(ctx context.Context, path string, query url.Values, out any) error {
+	return c.roundTripJSON(ctx, request{method: http.MethodGet, path: path, query: query}, out)
+}
+
+// roundTripJSON sends r and decodes the JSON answer into out (if not nil).
+func (c *Client) roundTripJSON(ctx context.Context, r request, out any) error {
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, err := io.Copy(io.Discard, resp.Body)
+		if err != nil {
+			return &APIError{Method: r.method, Path: r.path, StatusCode: resp.StatusCode, Err: err}
+		}
+		return nil
+	}
+	if err := json.UnmarshalRead(resp.Body, out); err != nil {
+		return decodeError(r.path, err)
+	}
+	return nil
+}
+
+// readBody sends r and returns the whole answer body.
+func (c *Client) readBody(ctx context.Context, r request) ([]byte, error) {
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, &APIError{Method: r.method, Path: r.path, StatusCode: resp.StatusCode, Err: fmt.Errorf("read body: %w", err)}
+	}
+	return data, nil
+}
+
+// apiResourceList is the discovery document of one group version.
+type apiResourceList struct {
+	Resources []struct {
+		Name       string `json:"name"`
+		Namespaced bool   `json:"namespaced"`
+		Kind       string `json:"kind"`
+	} `json:"resources"`
+}
+
+// apiPath returns the newest of k's API base paths that the server serves,
+// discovering it on first use and caching it for the client's lifetime.
+func (c *Client) apiPath(ctx context.Context, k *Kind) (string, error) {
+	if err := k.Validate(); err != nil {
+		return "", err
+	}
+	if len(k.APIPaths) == 1 {
+		return "/" + strings.Trim(k.APIPaths[0], "/"), nil
+	}
+	c.mu.Lock()
+	p, ok := c.paths[k]
+	c.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	var firstErr error
+	for _, cand := range k.APIPaths {
+		cand = "/" + strings.Trim(cand, "/")
+		var list apiResourceList
+		err := c.getJSON(ctx, cand, nil, &list)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			if isNotFound(err) {
+				continue
+			}
+			return "", err
+		}
+		for _, r := range list.Resources {
+			if r.Name == k.Resource {
+				c.mu.Lock()
+				c.paths[k] = cand
+				c.mu.Unlock()
+				return cand, nil
+			}
+		}
+	}
+	return "", &Error{Op: "discover " + k.String(), Err: fmt.Errorf("the server serves %s under none of %v (first error: %v)", k.Resource, k.APIPaths, firstErr)}
+}
+
+func isNotFound(err error) bool {
+	ae, ok := err.(*APIError)
+	return ok && ae.StatusCode == http.StatusNotFound
+}
+
+// collectionPath is the URL path of k's collection in namespace ns ("" for
+// all namespaces or a cluster-scoped kind).
+func (c *Client) collectionPath(ctx context.Context, k *Kind, ns string) (string, error) {
+	base, err := c.apiPath(ctx, k)
+	if err != nil {
+		return "", err
+	}
+	if ns != "" {
+		return base + "/namespaces/" + url.PathEscape(ns) + "/" + k.Resource, nil
+	}
+	return base + "/" + k.Resource, nil
+}
+
+// objectPath is the URL path of the named object, plus an optional subresource.
+func (c *Client) objectPath(ctx context.Context, k *Kind, ns, name string, sub ...string) (string, error) {
+	if err := validateName(k, name); err != nil {
+		return "", err
+	}
+	p, err := c.collectionPath(ctx, k, ns)
+	if err != nil {
+		return "", err
+	}
+	p += "/" + url.PathEscape(name)
+	for _, s := range sub {
+		p += "/" + s
+	}
+	return p, nil
+}
+
+// validateName rejects names that cannot be a path segment of an object.
+func validateName(k *Kind, name string) error {
+	switch {
+	case name == "":
+		return &Error{Op: k.Kind, Err: fmt.Errorf("empty name")}
+	case name == "." || name == "..":
+		return &Error{Op: k.Kind, Err: fmt.Errorf("invalid name %q", name)}
+	case strings.ContainsAny(name, "/%"):
+		return &Error{Op: k.Kind, Err: fmt.Errorf("invalid name %q: may not contain '/' or '%%'", name)}
+	case len(name) > 253:
+		return &Error{Op: k.Kind, Err: fmt.Errorf("invalid name: longer than 253 characters")}
+	}
+	return nil
+}
+
+// cachedPath returns k's API base path if it is known without a request.
+func (c *Client) cachedPath(k *Kind) (string, bool) {
+	if len(k.APIPaths) == 1 {
+		return "/" + strings.Trim(k.APIPaths[0], "/"), true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.paths[k]
+	return p, ok
+}

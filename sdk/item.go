@@ -1,0 +1,253 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Object is what every item satisfies, whatever its status type: the
+// methods a view, a watch or Create need. *Item[S] implements it.
+type Object interface {
+	// Kind returns the descriptor of the object's kind.
+	Kind() *Kind
+	// Meta returns the object's metadata.
+	Meta() ObjectMeta
+	// Raw returns a copy of the object's JSON as received.
+	Raw() []byte
+}
+
+// Item is an immutable snapshot of one Kubernetes object at one
+// resourceVersion (the seed's ItemABC), with typed status S. Methods that
+// change the object on the server return a new Item; the receiver never
+// changes. An *Item is safe for concurrent use.
+//
+// S is the status type of the kind: a struct decoded from the object's
+// "status" member (or from the whole object when the kind says
+// StatusInObject), whose methods are the kind's status attributes.
+type Item[S any] struct {
+	client *Client
+	kind   *Kind
+	raw    []byte
+	meta   wireMeta
+	link   string
+	status S
+}
+
+// envelope is the part of an object an item decodes eagerly: metadata and
+// status. The spec and everything else stay in the raw bytes.
+type envelope[S any] struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Metadata   wireMeta `json:"metadata"`
+	Status     S        `json:"status"`
+}
+
+type metaEnvelope struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Metadata   wireMeta `json:"metadata"`
+}
+
+// DecodeItem decodes the JSON of one object of kind k into an item. raw is
+// kept (not copied): the caller must not change it afterwards. An object
+// of another kind is a *DecodeError.
+func DecodeItem[S any](c *Client, k *Kind, raw []byte) (*Item[S], error) {
+	it := &Item[S]{client: c, kind: k, raw: raw}
+	var gotKind string
+	if k.StatusInObject {
+		var env metaEnvelope
+		if err := json.Unmarshal(raw, &env); err != nil {
+			return nil, decodeError(k.Kind, err)
+		}
+		if err := json.Unmarshal(raw, &it.status); err != nil {
+			return nil, decodeError(k.Kind, err)
+		}
+		it.meta, gotKind = env.Metadata, env.Kind
+	} else {
+		var env envelope[S]
+		if err := json.Unmarshal(raw, &env); err != nil {
+			return nil, decodeError(k.Kind, err)
+		}
+		it.meta, it.status, gotKind = env.Metadata, env.Status, env.Kind
+	}
+	// Items of a list may omit kind; a present kind must match.
+	if gotKind != "" && gotKind != k.Kind {
+		return nil, &DecodeError{Path: k.Kind, Offset: -1, Reason: fmt.Sprintf("got an object of kind %q, want %q", gotKind, k.Kind)}
+	}
+	if it.meta.Name == "" && it.meta.GenerateName == "" {
+		return nil, &DecodeError{Path: k.Kind, Offset: -1, Reason: "object has no metadata.name"}
+	}
+	return it, nil
+}
+
+func decodeError(path string, err error) *DecodeError {
+	de := &DecodeError{Path: path, Offset: -1, Reason: "invalid JSON", Err: err}
+	if se, ok := err.(*jsontext.SyntacticError); ok {
+		de.Offset = se.ByteOffset
+	} else if se, ok := err.(*json.SemanticError); ok {
+		de.Offset = se.ByteOffset
+		de.Reason = "unexpected JSON value"
+	}
+	return de
+}
+
+// Kind returns the descriptor of the item's kind.
+func (it *Item[S]) Kind() *Kind { return it.kind }
+
+// Resource returns the plural resource name, e.g. "pods".
+func (it *Item[S]) Resource() string { return it.kind.Resource }
+
+// Client returns the client the item was read through.
+func (it *Item[S]) Client() *Client { return it.client }
+
+// Meta returns the item's metadata. Its maps and slices are copies or
+// read-only, so the item stays unchanged.
+func (it *Item[S]) Meta() ObjectMeta {
+	m := it.meta.toMeta(it.Link())
+	m.OwnerReferences = slices.Clone(m.OwnerReferences)
+	m.Finalizers = slices.Clone(m.Finalizers)
+	if m.DeletionTimestamp != nil {
+		t := *m.DeletionTimestamp
+		m.DeletionTimestamp = &t
+	}
+	return m
+}
+
+// Name returns metadata.name.
+func (it *Item[S]) Name() string { return it.meta.Name }
+
+// Namespace returns metadata.namespace ("" for cluster-scoped kinds).
+func (it *Item[S]) Namespace() string { return it.meta.Namespace }
+
+// Labels returns the item's labels (read-only).
+func (it *Item[S]) Labels() Labels { return Labels{m: it.meta.Labels} }
+
+// Version returns the item's resourceVersion.
+func (it *Item[S]) Version() string { return it.meta.ResourceVersion }
+
+// Status returns the item's typed status.
+func (it *Item[S]) Status() S { return it.status }
+
+// Raw returns a copy of the object's JSON.
+func (it *Item[S]) Raw() []byte { return slices.Clone(it.raw) }
+
+// Link returns the object's API path, e.g. /api/v1/namespaces/default/pods/web.
+// It is empty for an item decoded without a client.
+func (it *Item[S]) Link() string {
+	if it.link == "" && it.client != nil {
+		if p, ok := it.client.cachedPath(it.kind); ok {
+			if it.kind.Namespaced {
+				return p + "/namespaces/" + it.meta.Namespace + "/" + it.kind.Resource + "/" + it.meta.Name
+			}
+			return p + "/" + it.kind.Resource + "/" + it.meta.Name
+		}
+	}
+	return it.link
+}
+
+// Spec returns a deep copy of the object's spec as decoded JSON (the seed's
+// spec()): changing it cannot change the item. Kinds without a spec
+// (Secret) return an empty map; an object without a spec member returns an
+// empty map too.
+func (it *Item[S]) Spec() map[string]any {
+	out := map[string]any{}
+	if it.kind.NoSpec {
+		return out
+	}
+	var env struct {
+		Spec map[string]any `json:"spec"`
+	}
+	if err := json.Unmarshal(it.raw, &env); err == nil && env.Spec != nil {
+		return env.Spec
+	}
+	return out
+}
+
+// Equal reports whether two snapshots are of the same object at the same
+// version (kind, UID and resourceVersion).
+func (it *Item[S]) Equal(o *Item[S]) bool {
+	if it == nil || o == nil {
+		return it == o
+	}
+	return it.kind == o.kind && it.meta.UID == o.meta.UID && it.meta.ResourceVersion == o.meta.ResourceVersion
+}
+
+// String identifies the snapshot: kind, namespace/name and version. It
+// never includes data (a Secret's values stay hidden).
+func (it *Item[S]) String() string {
+	if it == nil {
+		return "<nil>"
+	}
+	n := it.meta.Name
+	if it.meta.Namespace != "" {
+		n = it.meta.Namespace + "/" + n
+	}
+	return fmt.Sprintf("%s %s (version %s)", it.kind.Kind, n, it.meta.ResourceVersion)
+}
+
+// GoString is String, so %#v cannot print the raw object either.
+func (it *Item[S]) GoString() string { return it.String() }
+
+// Format prints String for every verb, so no verb can print the raw object.
+func (it *Item[S]) Format(f fmt.State, verb rune) { fmt.Fprint(f, it.String()) }
+
+// view returns the namespace-bound (or cluster) view this item lives in.
+func (it *Item[S]) view() *View[*Item[S]] {
+	v := NewView[S](it.client, it.kind)
+	if it.kind.Namespaced {
+		v = v.In(it.meta.Namespace)
+	}
+	return v
+}
+
+// Fetch returns the newest snapshot of the object (the seed's fetch()).
+func (it *Item[S]) Fetch(ctx context.Context) (*Item[S], error) {
+	return it.view().Get(ctx, it.meta.Name)
+}
+
+// Delete deletes the object. For kinds whose repeated delete answers 409
+// while the object terminates (Namespace), that answer counts as success.
+func (it *Item[S]) Delete(ctx context.Context) error {
+	return it.view().Delete(ctx, it.meta.Name, DeleteOptions{})
+}
+
+// SetLabel sets label key to value on the server and returns the new
+// snapshot (the seed's meta.labels.set).
+func (it *Item[S]) SetLabel(ctx context.Context, key, value string) (*Item[S], error) {
+	return it.patchMeta(ctx, "labels", key, &value)
+}
+
+// DeleteLabel removes label key on the server and returns the new snapshot
+// (the seed's meta.labels.delete).
+func (it *Item[S]) DeleteLabel(ctx context.Context, key string) (*Item[S], error) {
+	return it.patchMeta(ctx, "labels", key, nil)
+}
+
+// SetAnnotation sets annotation key to value and returns the new snapshot.
+func (it *Item[S]) SetAnnotation(ctx context.Context, key, value string) (*Item[S], error) {
+	return it.patchMeta(ctx, "annotations", key, &value)
+}
+
+// DeleteAnnotation removes annotation key and returns the new snapshot.
+func (it *Item[S]) DeleteAnnotation(ctx context.Context, key string) (*Item[S], error) {
+	return it.patchMeta(ctx, "annotations", key, nil)
+}
+
+// patchMeta merge-patches one metadata map entry; a nil value removes it.
+func (it *Item[S]) patchMeta(ctx context.Context, field, key string, value *string) (*Item[S], error) {
+	if key == "" {
+		return nil, &Error{Op: "set " + field, Err: fmt.Errorf("empty key")}
+	}
+	var v any
+	if value != nil {
+		v = *value
+	}
+	patch := map[string]any{"metadata": map[string]any{field: map[string]any{key: v}}}
+	return it.view().Patch(ctx, it.meta.Name, MergePatch, patch, PatchOptions{})
+}
+
+var _ Object = (*Item[struct{}])(nil)

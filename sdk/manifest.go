@@ -1,0 +1,258 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	stdjson "encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/go-json-experiment/json"
+	"go.yaml.in/yaml/v3"
+)
+
+// Manifest is a checked object manifest, ready to send.
+type Manifest struct {
+	APIVersion string
+	Kind       string
+	Name       string // metadata.name ("" when GenerateName is set)
+	Namespace  string // metadata.namespace, "" if absent
+	JSON       []byte // the object as JSON
+}
+
+// ParseManifest checks a manifest and returns it as JSON. A manifest may be:
+//   - map[string]any (the decoded object),
+//   - []byte or string holding JSON or one YAML document,
+//   - any other value that encoding/json marshals to an object, such as a
+//     k8s.io/api struct (without this module depending on it).
+//
+// It must have apiVersion, kind and metadata with a name or generateName;
+// anything else is a *ManifestError that says which field is wrong.
+func ParseManifest(manifest any) (*Manifest, error) {
+	data, err := manifestJSON(manifest)
+	if err != nil {
+		return nil, err
+	}
+	return checkManifest(data, 0)
+}
+
+func manifestJSON(manifest any) ([]byte, error) {
+	switch m := manifest.(type) {
+	case nil:
+		return nil, &ManifestError{Reason: "nil manifest"}
+	case []byte:
+		return textToJSON(m)
+	case string:
+		return textToJSON([]byte(m))
+	case stdjson.RawMessage:
+		return textToJSON(m)
+	case *Manifest:
+		return m.JSON, nil
+	}
+	data, err := stdjson.Marshal(manifest)
+	if err != nil {
+		return nil, &ManifestError{Reason: fmt.Sprintf("cannot marshal %T to JSON", manifest), Err: err}
+	}
+	return data, nil
+}
+
+// textToJSON returns JSON text as is, and converts one YAML document.
+func textToJSON(b []byte) ([]byte, error) {
+	t := bytes.TrimSpace(b)
+	if len(t) == 0 {
+		return nil, &ManifestError{Reason: "empty manifest"}
+	}
+	if t[0] == '{' {
+		return t, nil
+	}
+	docs, err := yamlDocuments(t)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) != 1 {
+		return nil, &ManifestError{Reason: fmt.Sprintf("want one YAML document, found %d (use ParseManifests)", len(docs))}
+	}
+	return docs[0], nil
+}
+
+// yamlDocuments converts every non-empty document of a YAML stream to JSON.
+func yamlDocuments(b []byte) ([][]byte, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var out [][]byte
+	for n := 1; ; n++ {
+		var v any
+		err := dec.Decode(&v)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, &ManifestError{Document: n, Reason: "invalid YAML", Err: err}
+		}
+		if v == nil {
+			continue // empty document, e.g. a trailing "---"
+		}
+		j, err := yamlToJSON(v, "")
+		if err != nil {
+			return nil, &ManifestError{Document: n, Reason: "YAML cannot be JSON", Err: err}
+		}
+		data, err := json.Marshal(j, json.Deterministic(true))
+		if err != nil {
+			return nil, &ManifestError{Document: n, Reason: "YAML cannot be JSON", Err: err}
+		}
+		out = append(out, data)
+	}
+}
+
+// yamlToJSON checks that every mapping key is a string.
+func yamlToJSON(v any, path string) (any, error) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			c, err := yamlToJSON(e, path+"."+k)
+			if err != nil {
+				return nil, err
+			}
+			t[k] = c
+		}
+		return t, nil
+	case map[any]any:
+		return nil, fmt.Errorf("at %s: mapping keys must be strings", orRoot(path))
+	case []any:
+		for i, e := range t {
+			c, err := yamlToJSON(e, fmt.Sprintf("%s[%d]", path, i))
+			if err != nil {
+				return nil, err
+			}
+			t[i] = c
+		}
+		return t, nil
+	}
+	return v, nil
+}
+
+func orRoot(p string) string {
+	if p == "" {
+		return "the top level"
+	}
+	return p[1:]
+}
+
+// ParseManifests splits a multi-document YAML (or JSON) stream into checked
+// manifests, in order; an error names the 1-based document number.
+func ParseManifests(data []byte) ([]*Manifest, error) {
+	t := bytes.TrimSpace(data)
+	if len(t) > 0 && t[0] == '{' {
+		m, err := checkManifest(t, 1)
+		if err != nil {
+			return nil, err
+		}
+		return []*Manifest{m}, nil
+	}
+	docs, err := yamlDocuments(t)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Manifest, 0, len(docs))
+	for i, d := range docs {
+		m, err := checkManifest(d, i+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func checkManifest(data []byte, doc int) (*Manifest, error) {
+	var obj struct {
+		APIVersion *string `json:"apiVersion"`
+		Kind       *string `json:"kind"`
+		Metadata   *struct {
+			Name         string `json:"name"`
+			GenerateName string `json:"generateName"`
+			Namespace    string `json:"namespace"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return nil, &ManifestError{Document: doc, Reason: "not a JSON object", Err: err}
+	}
+	switch {
+	case obj.APIVersion == nil || *obj.APIVersion == "":
+		return nil, &ManifestError{Document: doc, Field: "apiVersion", Reason: "missing"}
+	case obj.Kind == nil || *obj.Kind == "":
+		return nil, &ManifestError{Document: doc, Field: "kind", Reason: "missing"}
+	case obj.Metadata == nil:
+		return nil, &ManifestError{Document: doc, Field: "metadata", Reason: "missing"}
+	case obj.Metadata.Name == "" && obj.Metadata.GenerateName == "":
+		return nil, &ManifestError{Document: doc, Field: "metadata.name", Reason: "missing (and no metadata.generateName)"}
+	}
+	return &Manifest{APIVersion: *obj.APIVersion, Kind: *obj.Kind, Name: obj.Metadata.Name, Namespace: obj.Metadata.Namespace, JSON: data}, nil
+}
+
+// resolveNamespace decides where a manifest goes: the namespace asked for
+// and the manifest's own must agree; a cluster-scoped kind takes none.
+func resolveNamespace(k *Kind, m *Manifest, asked string) (string, error) {
+	if !k.Namespaced {
+		if asked != "" {
+			return "", &NamespaceError{Kind: k.Kind, Namespace: asked, Reason: "the kind is cluster-scoped and takes no namespace"}
+		}
+		if m.Namespace != "" {
+			return "", &NamespaceError{Kind: k.Kind, Namespace: m.Namespace, Reason: "the manifest of a cluster-scoped kind sets metadata.namespace"}
+		}
+		return "", nil
+	}
+	switch {
+	case asked != "" && m.Namespace != "" && asked != m.Namespace:
+		return "", &NamespaceError{Kind: k.Kind, Namespace: asked, Reason: fmt.Sprintf("contradicts the manifest's metadata.namespace %q", m.Namespace)}
+	case asked != "":
+		return asked, nil
+	case m.Namespace != "":
+		return m.Namespace, nil
+	}
+	return "", &NamespaceError{Kind: k.Kind, Reason: "no namespace: give one or set metadata.namespace in the manifest"}
+}
+
+// CreateOptions configure Client.Create.
+type CreateOptions struct {
+	WriteOptions
+	// Namespace to create in; it must agree with the manifest's own.
+	Namespace string
+}
+
+// Create creates an object from a manifest of any registered kind (see
+// ParseManifest for the forms) and returns the typed item the kind's
+// registration decodes, e.g. a *Item[kinds.PodStatus]. Errors in the
+// manifest, an unknown kind, or a namespace that contradicts the manifest
+// are reported before any request.
+func (c *Client) Create(ctx context.Context, manifest any, opts CreateOptions) (Object, error) {
+	m, err := ParseManifest(manifest)
+	if err != nil {
+		return nil, err
+	}
+	k, decode, ok := Lookup(m.APIVersion, m.Kind)
+	if !ok {
+		return nil, &ManifestError{Field: "kind", Reason: fmt.Sprintf("unknown kind %s %s (register it with sdk.Register)", m.APIVersion, m.Kind)}
+	}
+	ns, err := resolveNamespace(k, m, opts.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	path, err := c.collectionPath(ctx, k, ns)
+	if err != nil {
+		return nil, err
+	}
+	data, err := c.readBody(ctx, request{method: http.MethodPost, path: path, query: opts.query(), body: m.JSON})
+	if err != nil {
+		return nil, err
+	}
+	obj, err := decode(c, k, data)
+	if err != nil {
+		if de, ok := err.(*DecodeError); ok {
+			de.Path = path
+		}
+		return nil, err
+	}
+	return obj, nil
+}

@@ -1,0 +1,124 @@
+package sdk
+
+import (
+	"iter"
+	"maps"
+	"time"
+)
+
+// ObjectMeta is the metadata of an item's snapshot (the seed's ObjectMeta).
+// It is a value: changing it changes nothing on the server or in the item.
+type ObjectMeta struct {
+	Name        string
+	Namespace   string // "" for cluster-scoped kinds
+	Labels      Labels
+	Annotations Labels
+	// Version is the opaque resourceVersion of this snapshot.
+	Version    string
+	UID        string
+	Created    time.Time
+	Generation int64
+	// Link is the object's own API path, usable with Proxy (the seed's
+	// meta.link; the server no longer sends selfLink, so it is computed).
+	Link              string
+	OwnerReferences   []OwnerReference
+	Finalizers        []string
+	DeletionTimestamp *time.Time
+	GenerateName      string
+}
+
+// OwnerReference names an object that owns this one.
+type OwnerReference struct {
+	APIVersion         string `json:"apiVersion"`
+	Kind               string `json:"kind"`
+	Name               string `json:"name"`
+	UID                string `json:"uid"`
+	Controller         bool   `json:"controller,omitempty"`
+	BlockOwnerDeletion bool   `json:"blockOwnerDeletion,omitempty"`
+}
+
+// Labels is a read-only string map: an item's labels or annotations. The
+// zero value is empty. Methods that change labels live on the item and
+// return a new item.
+type Labels struct{ m map[string]string }
+
+// NewLabels returns Labels holding a copy of m.
+func NewLabels(m map[string]string) Labels { return Labels{m: maps.Clone(m)} }
+
+// Get returns the value of key and whether it is set.
+func (l Labels) Get(key string) (string, bool) {
+	v, ok := l.m[key]
+	return v, ok
+}
+
+// Value returns the value of key, or "" if it is not set.
+func (l Labels) Value(key string) string { return l.m[key] }
+
+// Has reports whether key is set.
+func (l Labels) Has(key string) bool {
+	_, ok := l.m[key]
+	return ok
+}
+
+// Len returns the number of entries.
+func (l Labels) Len() int { return len(l.m) }
+
+// All iterates over the entries in no particular order.
+func (l Labels) All() iter.Seq2[string, string] { return maps.All(l.m) }
+
+// Map returns a copy of the entries as a map (never nil).
+func (l Labels) Map() map[string]string {
+	if l.m == nil {
+		return map[string]string{}
+	}
+	return maps.Clone(l.m)
+}
+
+// Equal reports whether both hold the same entries.
+func (l Labels) Equal(o Labels) bool { return maps.Equal(l.m, o.m) }
+
+// String formats the entries like a label selector, sorted by key.
+func (l Labels) String() string {
+	keys := sortedKeys(l.m)
+	b := make([]byte, 0, 16*len(keys))
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, k...)
+		b = append(b, '=')
+		b = append(b, l.m[k]...)
+	}
+	return string(b)
+}
+
+// wireMeta is the JSON form of metadata; unknown members such as
+// managedFields are skipped by the decoder without being stored.
+type wireMeta struct {
+	Name              string            `json:"name"`
+	GenerateName      string            `json:"generateName"`
+	Namespace         string            `json:"namespace"`
+	Labels            map[string]string `json:"labels"`
+	Annotations       map[string]string `json:"annotations"`
+	ResourceVersion   string            `json:"resourceVersion"`
+	UID               string            `json:"uid"`
+	CreationTimestamp *time.Time        `json:"creationTimestamp"`
+	DeletionTimestamp *time.Time        `json:"deletionTimestamp"`
+	Generation        int64             `json:"generation"`
+	OwnerReferences   []OwnerReference  `json:"ownerReferences"`
+	Finalizers        []string          `json:"finalizers"`
+}
+
+func (w *wireMeta) toMeta(link string) ObjectMeta {
+	m := ObjectMeta{
+		Name: w.Name, GenerateName: w.GenerateName, Namespace: w.Namespace,
+		Labels: Labels{m: w.Labels}, Annotations: Labels{m: w.Annotations},
+		Version: w.ResourceVersion, UID: w.UID, Generation: w.Generation,
+		OwnerReferences: w.OwnerReferences, Finalizers: w.Finalizers,
+		DeletionTimestamp: w.DeletionTimestamp, Link: link,
+	}
+	if w.CreationTimestamp != nil {
+		m.Created = *w.CreationTimestamp
+	}
+	return m
+}

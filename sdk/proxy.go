@@ -1,0 +1,187 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/kube-for-go/kube/watch"
+)
+
+// Proxy is low-level access to the API server (the seed's APIServerProxy):
+// plain HTTP verbs on API paths with JSON in and decoded JSON out, for
+// objects the SDK does not wrap. Errors are *APIError like everywhere else.
+type Proxy struct{ c *Client }
+
+// JoinPath joins API path components by the seed's rules: components are
+// joined with "/"; the first may itself contain "/" ("api/v1"), later ones
+// may not; a single component starting with "/" is an absolute path used
+// as is (for example an object's Meta().Link). The result starts with "/".
+func JoinPath(parts ...string) (string, error) {
+	if len(parts) == 0 {
+		return "", &Error{Op: "path", Err: fmt.Errorf("no path components")}
+	}
+	if len(parts) == 1 && strings.HasPrefix(parts[0], "/") {
+		return parts[0], nil
+	}
+	var b strings.Builder
+	for i, p := range parts {
+		if p == "" {
+			return "", &Error{Op: "path", Err: fmt.Errorf("component %d is empty", i)}
+		}
+		if i > 0 && strings.Contains(p, "/") {
+			return "", &Error{Op: "path", Err: fmt.Errorf("component %d (%q) contains '/'; only the first may", i, p)}
+		}
+		if p == "." || p == ".." {
+			return "", &Error{Op: "path", Err: fmt.Errorf("component %d is %q", i, p)}
+		}
+		b.WriteByte('/')
+		if i == 0 {
+			b.WriteString(strings.Trim(p, "/"))
+		} else {
+			b.WriteString(url.PathEscape(p))
+		}
+	}
+	return b.String(), nil
+}
+
+// Get GETs the path (see JoinPath) with optional query parameters and
+// returns the decoded JSON object.
+func (p *Proxy) Get(ctx context.Context, path string, query url.Values) (map[string]any, error) {
+	return p.Do(ctx, http.MethodGet, path, query, "", nil)
+}
+
+// Post POSTs body (marshalled to JSON; []byte is sent as is) and returns the
+// decoded answer.
+func (p *Proxy) Post(ctx context.Context, path string, query url.Values, body any) (map[string]any, error) {
+	return p.Do(ctx, http.MethodPost, path, query, "", body)
+}
+
+// Put PUTs body and returns the decoded answer.
+func (p *Proxy) Put(ctx context.Context, path string, query url.Values, body any) (map[string]any, error) {
+	return p.Do(ctx, http.MethodPut, path, query, "", body)
+}
+
+// Patch PATCHes with the given patch type (the seed used strategic merge;
+// StrategicMergePatch, MergePatch, JSONPatch and ApplyPatch all work) and
+// returns the object after the patch.
+func (p *Proxy) Patch(ctx context.Context, path string, typ PatchType, patch any) (map[string]any, error) {
+	if typ == "" {
+		typ = StrategicMergePatch
+	}
+	return p.Do(ctx, http.MethodPatch, path, nil, string(typ), patch)
+}
+
+// Delete DELETEs the path with an optional body (e.g. DeleteOptions) and
+// returns the decoded answer.
+func (p *Proxy) Delete(ctx context.Context, path string, query url.Values, body any) (map[string]any, error) {
+	return p.Do(ctx, http.MethodDelete, path, query, "", body)
+}
+
+// Do sends one request and decodes a JSON object answer. A nil body sends
+// none; contentType "" means application/json.
+func (p *Proxy) Do(ctx context.Context, method, path string, query url.Values, contentType string, body any) (map[string]any, error) {
+	if !strings.HasPrefix(path, "/") {
+		return nil, &Error{Op: method, Err: fmt.Errorf("path %q is not absolute (build it with JoinPath)", path)}
+	}
+	r := request{method: method, path: path, query: query, contentType: contentType}
+	if body != nil {
+		data, err := marshalBody(body)
+		if err != nil {
+			return nil, &Error{Op: method + " " + path, Err: err}
+		}
+		r.body = data
+	}
+	out := map[string]any{}
+	if err := p.c.roundTripJSON(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Watch watches the collection at path and yields raw events whose objects
+// are decoded JSON maps. Field and label selectors go in query
+// (fieldSelector, labelSelector): the server filters, unlike the seed's
+// client-side filtering. The iterator is single-use; breaking out of the
+// loop closes the stream. It resumes after a server-side timeout like any
+// watch in this SDK.
+func (p *Proxy) Watch(ctx context.Context, path string, query url.Values, opts watch.Options) iter.Seq2[watch.Event[map[string]any], error] {
+	return watch.Watch[map[string]any](ctx, rawSource{c: p.c, path: path, query: query}, opts)
+}
+
+type rawSource struct {
+	c     *Client
+	path  string
+	query url.Values
+}
+
+func (s rawSource) Meta(obj map[string]any) (key, uid, rv string) {
+	md, _ := obj["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	ns, _ := md["namespace"].(string)
+	uid, _ = md["uid"].(string)
+	rv, _ = md["resourceVersion"].(string)
+	if ns != "" {
+		name = ns + "/" + name
+	}
+	return name, uid, rv
+}
+
+func (s rawSource) ListPage(ctx context.Context, opts watch.ListOptions) (watch.ListPage[map[string]any], error) {
+	var page watch.ListPage[map[string]any]
+	q := cloneValues(s.query)
+	if opts.Limit > 0 {
+		q.Set("limit", fmt.Sprint(opts.Limit))
+	}
+	if opts.Continue != "" {
+		q.Set("continue", opts.Continue)
+	}
+	if opts.ResourceVersion != "" {
+		q.Set("resourceVersion", opts.ResourceVersion)
+	}
+	var list struct {
+		Metadata listMeta         `json:"metadata"`
+		Items    []map[string]any `json:"items"`
+	}
+	if err := s.c.getJSON(ctx, s.path, q, &list); err != nil {
+		return page, err
+	}
+	page.Items, page.ResourceVersion, page.Continue = list.Items, list.Metadata.ResourceVersion, list.Metadata.Continue
+	return page, nil
+}
+
+func (s rawSource) OpenWatch(ctx context.Context, opts watch.WatchOptions) (watch.Stream[map[string]any], error) {
+	q := cloneValues(s.query)
+	q.Set("watch", "true")
+	if opts.ResourceVersion != "" {
+		q.Set("resourceVersion", opts.ResourceVersion)
+	}
+	if opts.AllowBookmarks {
+		q.Set("allowWatchBookmarks", "true")
+	}
+	if opts.TimeoutSeconds > 0 {
+		q.Set("timeoutSeconds", fmt.Sprint(opts.TimeoutSeconds))
+	}
+	resp, err := s.c.do(ctx, request{method: http.MethodGet, path: s.path, query: q, streaming: true})
+	if err != nil {
+		return nil, err
+	}
+	return newEventStream(resp.Body, s.path, func(raw []byte) (map[string]any, error) {
+		m := map[string]any{}
+		if err := jsonUnmarshal(raw, &m); err != nil {
+			return nil, decodeError(s.path, err)
+		}
+		return m, nil
+	}), nil
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}

@@ -1,0 +1,332 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/kube-for-go/kube/watch"
+)
+
+// View is a view of the objects of one kind (the seed's ViewABC): global
+// (every namespace) or bound to one namespace, optionally filtered by label
+// and field selectors. A View is an immutable value describing what to
+// read; it makes no request until a method with a ctx is called, and is
+// safe for concurrent use. Methods that narrow it (In, Filter, PageSize)
+// return a new View.
+//
+// T is the item type; NewView gives the standard *Item[S].
+type View[T Object] struct {
+	client    *Client
+	kind      *Kind
+	namespace string
+	bound     bool
+	labels    string
+	fields    string
+	pageSize  int
+	decode    func(c *Client, k *Kind, raw []byte) (T, error)
+	err       error // sticky error from a narrowing method, returned by every request
+}
+
+// NewView returns the global view of kind k with items of type *Item[S].
+// For a namespaced kind it spans all namespaces; use In to bind it.
+func NewView[S any](c *Client, k *Kind) *View[*Item[S]] {
+	return NewViewFunc(c, k, DecodeItem[S])
+}
+
+// NewViewFunc returns the global view of kind k whose items decode with
+// decode, for item types other than *Item[S].
+func NewViewFunc[T Object](c *Client, k *Kind, decode func(c *Client, k *Kind, raw []byte) (T, error)) *View[T] {
+	v := &View[T]{client: c, kind: k, decode: decode}
+	if err := k.Validate(); err != nil {
+		v.err = err
+	}
+	return v
+}
+
+// Kind returns the descriptor of the view's kind.
+func (v *View[T]) Kind() *Kind { return v.kind }
+
+// Resource returns the plural resource name, e.g. "pods".
+func (v *View[T]) Resource() string { return v.kind.Resource }
+
+// Namespace returns the namespace the view is bound to and true, or "" and
+// false for a global view.
+func (v *View[T]) Namespace() (string, bool) { return v.namespace, v.bound }
+
+// Client returns the client of the view.
+func (v *View[T]) Client() *Client { return v.client }
+
+// In returns the view bound to namespace ns. For a cluster-scoped kind, or
+// an empty ns, every request of the returned view fails with a
+// *NamespaceError.
+func (v *View[T]) In(ns string) *View[T] {
+	n := *v
+	switch {
+	case !v.kind.Namespaced:
+		n.err = &NamespaceError{Kind: v.kind.Kind, Namespace: ns, Reason: "the kind is cluster-scoped and takes no namespace"}
+	case ns == "":
+		n.err = &NamespaceError{Kind: v.kind.Kind, Reason: "empty namespace (use the global view for all namespaces)"}
+	case validateName(v.kind, ns) != nil:
+		n.err = &NamespaceError{Kind: v.kind.Kind, Namespace: ns, Reason: "invalid namespace name"}
+	}
+	n.namespace, n.bound = ns, true
+	return &n
+}
+
+// PageSize returns the view reading lists n objects per request (0 restores the client's default).
+func (v *View[T]) PageSize(n int) *View[T] {
+	c := *v
+	c.pageSize = n
+	return &c
+}
+
+// Err returns the error every request of this view would fail with
+// because of how it was built (a namespace or selector error), or nil.
+func (v *View[T]) Err() error { return v.err }
+
+func (v *View[T]) collection(ctx context.Context) (string, error) {
+	if v.err != nil {
+		return "", v.err
+	}
+	return v.client.collectionPath(ctx, v.kind, v.namespace)
+}
+
+// object is the path of a named object in the view's namespace. A
+// namespaced kind needs a bound view.
+func (v *View[T]) object(ctx context.Context, name string, sub ...string) (string, error) {
+	if v.err != nil {
+		return "", v.err
+	}
+	if v.kind.Namespaced && !v.bound {
+		return "", &NamespaceError{Kind: v.kind.Kind, Reason: "the kind is namespaced: bind the view with In(namespace) (the default namespace is not assumed)"}
+	}
+	return v.client.objectPath(ctx, v.kind, v.namespace, name, sub...)
+}
+
+// Get returns the current snapshot of the named object (the seed's
+// fetch). A missing object is an error matching ErrNotFound; a namespaced
+// kind read through a global view is a *NamespaceError.
+func (v *View[T]) Get(ctx context.Context, name string) (T, error) {
+	var zero T
+	p, err := v.object(ctx, name)
+	if err != nil {
+		return zero, err
+	}
+	return v.readObject(ctx, request{method: http.MethodGet, path: p})
+}
+
+// readObject sends r and decodes the answer as one object of the view's kind.
+func (v *View[T]) readObject(ctx context.Context, r request) (T, error) {
+	var zero T
+	data, err := v.client.readBody(ctx, r)
+	if err != nil {
+		return zero, err
+	}
+	it, err := v.decode(v.client, v.kind, data)
+	if err != nil {
+		if de, ok := err.(*DecodeError); ok {
+			de.Path = r.path
+		}
+		return zero, err
+	}
+	return it, nil
+}
+
+func (v *View[T]) listQuery(limit int64, cont, rv string) url.Values {
+	q := url.Values{}
+	if v.labels != "" {
+		q.Set("labelSelector", v.labels)
+	}
+	if v.fields != "" {
+		q.Set("fieldSelector", v.fields)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.FormatInt(limit, 10))
+	}
+	if cont != "" {
+		q.Set("continue", cont)
+	}
+	if rv != "" {
+		q.Set("resourceVersion", rv)
+	}
+	return q
+}
+
+func (v *View[T]) limit() int64 {
+	if v.pageSize > 0 {
+		return int64(v.pageSize)
+	}
+	return int64(v.client.pageSize)
+}
+
+// All iterates over the objects of the view, page by page (limit and
+// continue), decoding each list body item by item as it arrives, so memory
+// stays flat however many objects there are. Iteration stops at the first
+// error, which is yielded; breaking out of the loop releases the response.
+//
+// If a continue token expires while iterating (the server answers 410
+// Gone, after about five minutes by default), iteration ends with an error
+// matching ErrGone that says how many objects were read: the list cannot
+// be resumed consistently, so start a new iteration.
+func (v *View[T]) All(ctx context.Context) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		base, err := v.collection(ctx)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		cont := ""
+		n := 0
+		for {
+			r := request{method: http.MethodGet, path: base, query: v.listQuery(v.limit(), cont, "")}
+			resp, err := v.client.do(ctx, r)
+			if err != nil {
+				if cont != "" && isGone(err) {
+					err = &Error{Op: "list " + v.kind.Resource, Err: fmt.Errorf("continue token expired after %d objects; restart the iteration: %w", n, err)}
+				}
+				yield(zero, err)
+				return
+			}
+			var itemErr error
+			stopped := false
+			meta, err := decodeList(resp.Body, base, func(raw []byte) bool {
+				it, err := v.decode(v.client, v.kind, raw)
+				if err != nil {
+					itemErr = err
+					return false
+				}
+				n++
+				if !yield(it, nil) {
+					stopped = true
+					return false
+				}
+				return true
+			})
+			resp.Body.Close()
+			if stopped {
+				return
+			}
+			if itemErr != nil {
+				yield(zero, itemErr)
+				return
+			}
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			if meta.Continue == "" {
+				return
+			}
+			cont = meta.Continue
+		}
+	}
+}
+
+func isGone(err error) bool {
+	ae, ok := err.(*APIError)
+	return ok && ae.Is(ErrGone)
+}
+
+// List reads every object of the view into a slice. Prefer All for large
+// collections.
+func (v *View[T]) List(ctx context.Context) ([]T, error) {
+	var out []T
+	for it, err := range v.All(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// Watch returns a single-use iterator over changes to the view's objects
+// (see package watch for the guarantees). It starts from now unless opts
+// says otherwise.
+func (v *View[T]) Watch(ctx context.Context, opts watch.Options) iter.Seq2[watch.Event[T], error] {
+	return watch.Watch[T](ctx, v.Source(), opts)
+}
+
+// Watcher returns a non-blocking watcher over the view (the seed's
+// ResourceWatcher with next(timeout)).
+func (v *View[T]) Watcher(ctx context.Context, opts watch.Options) *watch.Watcher[T] {
+	return watch.NewWatcher[T](ctx, v.Source(), opts)
+}
+
+// Source returns the view as a watch.Source, for watch.Store and watch.WaitFor.
+func (v *View[T]) Source() watch.Source[T] { return viewSource[T]{v} }
+
+type viewSource[T Object] struct{ v *View[T] }
+
+func (s viewSource[T]) Meta(obj T) (key, uid, rv string) {
+	m := obj.Meta()
+	key = m.Name
+	if m.Namespace != "" {
+		key = m.Namespace + "/" + m.Name
+	}
+	return key, m.UID, m.Version
+}
+
+func (s viewSource[T]) ListPage(ctx context.Context, opts watch.ListOptions) (watch.ListPage[T], error) {
+	var page watch.ListPage[T]
+	base, err := s.v.collection(ctx)
+	if err != nil {
+		return page, err
+	}
+	limit := opts.Limit
+	if limit == 0 {
+		limit = s.v.limit()
+	}
+	resp, err := s.v.client.do(ctx, request{method: http.MethodGet, path: base, query: s.v.listQuery(limit, opts.Continue, opts.ResourceVersion)})
+	if err != nil {
+		return page, err
+	}
+	defer resp.Body.Close()
+	var itemErr error
+	meta, err := decodeList(resp.Body, base, func(raw []byte) bool {
+		it, err := s.v.decode(s.v.client, s.v.kind, raw)
+		if err != nil {
+			itemErr = err
+			return false
+		}
+		page.Items = append(page.Items, it)
+		return true
+	})
+	if itemErr != nil {
+		return page, itemErr
+	}
+	if err != nil {
+		return page, err
+	}
+	page.ResourceVersion, page.Continue = meta.ResourceVersion, meta.Continue
+	return page, nil
+}
+
+func (s viewSource[T]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (watch.Stream[T], error) {
+	base, err := s.v.collection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := s.v.listQuery(0, "", opts.ResourceVersion)
+	q.Set("watch", "true")
+	if opts.AllowBookmarks {
+		q.Set("allowWatchBookmarks", "true")
+	}
+	if opts.SendInitialEvents {
+		q.Set("sendInitialEvents", "true")
+		q.Set("resourceVersionMatch", "NotOlderThan")
+	}
+	if opts.TimeoutSeconds > 0 {
+		q.Set("timeoutSeconds", strconv.FormatInt(opts.TimeoutSeconds, 10))
+	}
+	resp, err := s.v.client.do(ctx, request{method: http.MethodGet, path: base, query: q, streaming: true})
+	if err != nil {
+		return nil, err
+	}
+	return newEventStream(resp.Body, base, func(raw []byte) (T, error) { return s.v.decode(s.v.client, s.v.kind, raw) }), nil
+}
