@@ -107,7 +107,7 @@ func (e *ValidationError) Error() string {
 	b.WriteString("selector: invalid ")
 	b.WriteString(string(e.Part))
 	b.WriteString(" ")
-	b.WriteString(strconv.Quote(e.Found))
+	b.WriteString(strconv.Quote(shorten(e.Found)))
 	if e.Resource != "" {
 		b.WriteString(" for resource ")
 		b.WriteString(strconv.Quote(e.Resource))
@@ -149,6 +149,14 @@ func excerptBounds(s string, off int) (start, end int) {
 		start = end
 	}
 	return start, end
+}
+
+// shorten returns s, or its first 64 bytes followed by "...".
+func shorten(s string) string {
+	if len(s) <= 2*window {
+		return s
+	}
+	return s[:2*window] + "..."
 }
 
 // excerpt returns s, or a window of it around off marked with "...".
