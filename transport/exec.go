@@ -1,0 +1,362 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"time"
+)
+
+// API versions of the exec credential protocol.
+const (
+	ExecAPIVersionV1      = "client.authentication.k8s.io/v1"
+	ExecAPIVersionV1beta1 = "client.authentication.k8s.io/v1beta1"
+)
+
+// ExecInteractiveMode says whether an exec plugin may use standard input.
+type ExecInteractiveMode string
+
+// Values of [ExecInteractiveMode].
+const (
+	// ExecInteractiveNever never connects standard input to the plugin.
+	ExecInteractiveNever ExecInteractiveMode = "Never"
+	// ExecInteractiveIfAvailable connects standard input when it is a
+	// terminal. It is the default for v1beta1.
+	ExecInteractiveIfAvailable ExecInteractiveMode = "IfAvailable"
+	// ExecInteractiveAlways requires standard input to be a terminal and
+	// fails with [ErrExecNotInteractive] otherwise.
+	ExecInteractiveAlways ExecInteractiveMode = "Always"
+)
+
+// execInfoEnv is the environment variable carrying the ExecCredential input.
+const execInfoEnv = "KUBERNETES_EXEC_INFO"
+
+// execTimeout bounds a non-interactive plugin run; interactive runs are
+// bounded only by the request context.
+const execTimeout = 2 * time.Minute
+
+// execExpirySkew renews credentials this long before they expire, so that
+// they do not expire while a request is in flight.
+const execExpirySkew = 10 * time.Second
+
+// ExecConfig runs a credential plugin following the Kubernetes
+// client.authentication.k8s.io protocol (v1 or v1beta1), as configured by a
+// kubeconfig user's "exec" section. The plugin prints an ExecCredential with
+// a bearer token or a client certificate and key; they are cached until
+// their expirationTimestamp, and renewed early when the server answers 401.
+//
+// Printing an ExecConfig shows the environment variable names but not their
+// values.
+type ExecConfig struct {
+	// APIVersion is ExecAPIVersionV1 or ExecAPIVersionV1beta1.
+	APIVersion string
+	// Command is the program to run: a name looked up in $PATH, or a path.
+	Command string
+	// Args are the program's arguments.
+	Args []string
+	// Env is added to the environment of the current process.
+	Env []ExecEnvVar
+	// InstallHint is shown when Command cannot be found.
+	InstallHint string
+	// ProvideClusterInfo passes the server URL, certificate authority and
+	// ClusterConfig in the KUBERNETES_EXEC_INFO environment variable.
+	ProvideClusterInfo bool
+	// InteractiveMode is required for v1; for v1beta1 "" means
+	// ExecInteractiveIfAvailable. Standard input counts as a terminal when it
+	// is a character device other than the null device.
+	InteractiveMode ExecInteractiveMode
+	// ClusterConfig is the cluster's "client.authentication.k8s.io/exec"
+	// extension, passed as spec.cluster.config when ProvideClusterInfo is set.
+	ClusterConfig json.RawMessage
+	// Stderr receives the plugin's standard error; nil means os.Stderr.
+	Stderr io.Writer
+}
+
+// ExecEnvVar is one environment variable for an exec plugin.
+type ExecEnvVar struct {
+	Name  string
+	Value string
+}
+
+func (e *ExecConfig) validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &ConfigError{Field: "Exec." + field, Err: fmt.Errorf(format, args...)}
+	}
+	if e.Command == "" {
+		return bad("Command", "no command")
+	}
+	switch e.APIVersion {
+	case ExecAPIVersionV1, ExecAPIVersionV1beta1:
+	case "":
+		return bad("APIVersion", "no apiVersion (want %s or %s)", ExecAPIVersionV1, ExecAPIVersionV1beta1)
+	default:
+		return bad("APIVersion", "unsupported %q (want %s or %s)", e.APIVersion, ExecAPIVersionV1, ExecAPIVersionV1beta1)
+	}
+	switch e.InteractiveMode {
+	case ExecInteractiveNever, ExecInteractiveIfAvailable, ExecInteractiveAlways:
+	case "":
+		if e.APIVersion == ExecAPIVersionV1 {
+			return bad("InteractiveMode", "required for %s (Never, IfAvailable or Always)", ExecAPIVersionV1)
+		}
+	default:
+		return bad("InteractiveMode", "unsupported %q (want Never, IfAvailable or Always)", e.InteractiveMode)
+	}
+	for i, v := range e.Env {
+		if v.Name == "" {
+			return bad(fmt.Sprintf("Env[%d].Name", i), "empty name")
+		}
+	}
+	return nil
+}
+
+// execCluster is spec.cluster of the ExecCredential input.
+type execCluster struct {
+	Server                   string          `json:"server"`
+	TLSServerName            string          `json:"tls-server-name,omitempty"`
+	InsecureSkipTLSVerify    bool            `json:"insecure-skip-tls-verify,omitempty"`
+	CertificateAuthorityData []byte          `json:"certificate-authority-data,omitempty"`
+	ProxyURL                 string          `json:"proxy-url,omitempty"`
+	Config                   json.RawMessage `json:"config,omitempty"`
+}
+
+type execInput struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Spec       struct {
+		Interactive bool         `json:"interactive"`
+		Cluster     *execCluster `json:"cluster,omitempty"`
+	} `json:"spec"`
+}
+
+type execOutput struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Status     *struct {
+		Token                 string     `json:"token"`
+		ClientCertificateData string     `json:"clientCertificateData"`
+		ClientKeyData         string     `json:"clientKeyData"`
+		ExpirationTimestamp   *time.Time `json:"expirationTimestamp"`
+	} `json:"status"`
+}
+
+// execCred is one set of credentials from a plugin run. It is immutable.
+type execCred struct {
+	token  string
+	cert   *tls.Certificate
+	expiry time.Time // zero: never expires
+}
+
+// isTerminal reports whether f is an interactive terminal. Without a
+// dependency on golang.org/x/term it accepts any character device except the
+// null device.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(fi, null)
+}
+
+// execProvider runs the plugin and caches its credentials. At most one run
+// happens at a time; waiting for it respects the caller's context.
+type execProvider struct {
+	cfg          ExecConfig
+	cluster      *execCluster // nil unless ProvideClusterInfo
+	clock        Clock
+	onCertChange func()
+	isTerminal   func(*os.File) bool // replaced in tests
+
+	sem  chan struct{} // holds one token: the right to read or run
+	cred *execCred     // guarded by sem
+}
+
+func newExecProvider(cfg ExecConfig, cluster *execCluster, clock Clock, onCertChange func()) *execProvider {
+	if cfg.InteractiveMode == "" {
+		cfg.InteractiveMode = ExecInteractiveIfAvailable
+	}
+	if !cfg.ProvideClusterInfo {
+		cluster = nil
+	}
+	p := &execProvider{cfg: cfg, cluster: cluster, clock: clock, onCertChange: onCertChange, isTerminal: isTerminal, sem: make(chan struct{}, 1)}
+	p.sem <- struct{}{}
+	return p
+}
+
+func (p *execProvider) lock(ctx context.Context) error {
+	select {
+	case <-p.sem:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *execProvider) unlock() { p.sem <- struct{}{} }
+
+func (p *execProvider) valid(c *execCred) bool {
+	return c != nil && (c.expiry.IsZero() || p.clock.Now().Before(c.expiry.Add(-execExpirySkew)))
+}
+
+// get returns cached credentials, running the plugin when there are none or
+// they expired.
+func (p *execProvider) get(ctx context.Context) (*execCred, error) {
+	if err := p.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer p.unlock()
+	if p.valid(p.cred) {
+		return p.cred, nil
+	}
+	return p.runLocked(ctx)
+}
+
+// refresh is called after the server rejected used with 401. Unless another
+// request already renewed them, it runs the plugin again.
+func (p *execProvider) refresh(ctx context.Context, used *execCred) (*execCred, error) {
+	if err := p.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer p.unlock()
+	if p.cred != used && p.valid(p.cred) {
+		return p.cred, nil
+	}
+	p.cred = nil
+	return p.runLocked(ctx)
+}
+
+func (p *execProvider) fail(err error) error {
+	return &ExecError{Command: p.cfg.Command, InstallHint: p.cfg.InstallHint, Err: err}
+}
+
+func (p *execProvider) runLocked(ctx context.Context) (*execCred, error) {
+	interactive := false
+	switch p.cfg.InteractiveMode {
+	case ExecInteractiveIfAvailable:
+		interactive = p.isTerminal(os.Stdin)
+	case ExecInteractiveAlways:
+		if !p.isTerminal(os.Stdin) {
+			return nil, p.fail(ErrExecNotInteractive)
+		}
+		interactive = true
+	}
+	in := execInput{APIVersion: p.cfg.APIVersion, Kind: "ExecCredential"}
+	in.Spec.Interactive = interactive
+	in.Spec.Cluster = p.cluster
+	info, err := json.Marshal(in)
+	if err != nil {
+		return nil, p.fail(fmt.Errorf("%w: encoding %s: %w", ErrExecFailed, execInfoEnv, err))
+	}
+
+	if !interactive {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, execTimeout)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, p.cfg.Command, p.cfg.Args...)
+	env := os.Environ()
+	for _, v := range p.cfg.Env {
+		env = append(env, v.Name+"="+v.Value)
+	}
+	cmd.Env = append(env, execInfoEnv+"="+string(info))
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = p.cfg.Stderr
+	if cmd.Stderr == nil {
+		cmd.Stderr = os.Stderr
+	}
+	if interactive {
+		cmd.Stdin = os.Stdin
+	}
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		switch {
+		case errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist):
+			return nil, p.fail(fmt.Errorf("%w: %w", ErrExecNotFound, err))
+		case ctx.Err() != nil:
+			return nil, p.fail(fmt.Errorf("%w: %w", ErrExecFailed, context.Cause(ctx)))
+		case errors.As(err, &exitErr):
+			return nil, p.fail(fmt.Errorf("%w: exit status %d (see the plugin's standard error)", ErrExecFailed, exitErr.ExitCode()))
+		default:
+			return nil, p.fail(fmt.Errorf("%w: %w", ErrExecFailed, err))
+		}
+	}
+	cred, err := p.parse(stdout.Bytes())
+	if err != nil {
+		return nil, p.fail(err)
+	}
+	old := p.cred
+	p.cred = cred
+	if old != nil && p.onCertChange != nil && !sameCert(old.cert, cred.cert) {
+		p.onCertChange()
+	}
+	return cred, nil
+}
+
+// parse decodes the plugin's output. Its errors never quote the output,
+// which holds credentials.
+func (p *execProvider) parse(out []byte) (*execCred, error) {
+	var o execOutput
+	if err := json.Unmarshal(out, &o); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			return nil, fmt.Errorf("%w: not a JSON ExecCredential (syntax error at byte %d)", ErrExecOutput, syn.Offset)
+		case errors.As(err, &typ):
+			return nil, fmt.Errorf("%w: field %q of the ExecCredential has the wrong type", ErrExecOutput, typ.Field)
+		default:
+			return nil, fmt.Errorf("%w: not a valid ExecCredential (malformed field value)", ErrExecOutput)
+		}
+	}
+	if o.Kind != "ExecCredential" {
+		return nil, fmt.Errorf("%w: kind is %q, want ExecCredential", ErrExecOutput, o.Kind)
+	}
+	if o.APIVersion != p.cfg.APIVersion {
+		return nil, fmt.Errorf("%w: plugin returned apiVersion %q, configured %q", ErrExecOutput, o.APIVersion, p.cfg.APIVersion)
+	}
+	s := o.Status
+	if s == nil {
+		return nil, fmt.Errorf("%w: no status", ErrExecOutput)
+	}
+	if s.Token == "" && s.ClientCertificateData == "" && s.ClientKeyData == "" {
+		return nil, fmt.Errorf("%w: status has neither a token nor a client certificate and key", ErrExecOutput)
+	}
+	if (s.ClientCertificateData == "") != (s.ClientKeyData == "") {
+		return nil, fmt.Errorf("%w: status has only one of clientCertificateData and clientKeyData", ErrExecOutput)
+	}
+	cred := &execCred{token: s.Token}
+	if s.ExpirationTimestamp != nil {
+		cred.expiry = *s.ExpirationTimestamp
+	}
+	if s.ClientCertificateData != "" {
+		cert, err := tls.X509KeyPair([]byte(s.ClientCertificateData), []byte(s.ClientKeyData))
+		if err != nil {
+			return nil, fmt.Errorf("%w: client certificate and key do not form a valid pair", ErrExecOutput)
+		}
+		cred.cert = &cert
+	}
+	return cred, nil
+}
+
+func sameCert(a, b *tls.Certificate) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if len(a.Certificate) != len(b.Certificate) {
+		return false
+	}
+	for i := range a.Certificate {
+		if !bytes.Equal(a.Certificate[i], b.Certificate[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,258 @@
+package transport
+
+// Test helpers shared by the internal and the external (transport_test)
+// tests. They are exported only to the test binary.
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// FakeClock is a Clock whose Sleep returns at once, advancing the time and
+// recording the duration. With Block set, Sleep instead waits for its
+// context and reports on Sleeping that it started.
+type FakeClock struct {
+	mu       sync.Mutex
+	now      time.Time
+	sleeps   []time.Duration
+	Block    bool
+	Sleeping chan time.Duration
+}
+
+// NewFakeClock returns a FakeClock at a fixed instant.
+func NewFakeClock() *FakeClock {
+	return &FakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), Sleeping: make(chan time.Duration, 100)}
+}
+
+func (c *FakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *FakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if c.Block {
+		c.Sleeping <- d
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sleeps = append(c.sleeps, d)
+	c.now = c.now.Add(d)
+	return nil
+}
+
+// Advance moves the clock forward.
+func (c *FakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Sleeps returns the durations slept so far.
+func (c *FakeClock) Sleeps() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.sleeps...)
+}
+
+// TestCA is a certificate authority made for one test.
+type TestCA struct {
+	Cert *x509.Certificate
+	Key  *ecdsa.PrivateKey
+	PEM  []byte
+}
+
+// NewTestCA creates a certificate authority.
+func NewTestCA(t testing.TB, name string) *TestCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: name},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &TestCA{Cert: cert, Key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+}
+
+var serial struct {
+	sync.Mutex
+	n int64
+}
+
+// Issue signs a certificate: a server certificate for hosts (names or IP
+// addresses), or a client certificate when hosts is empty.
+func (ca *TestCA) Issue(t testing.TB, cn string, hosts ...string) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial.Lock()
+	serial.n++
+	sn := serial.n + 1
+	serial.Unlock()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(sn),
+		Subject:      pkix.Name{CommonName: cn, Organization: []string{"tests"}},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if len(hosts) > 0 {
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		for _, h := range hosts {
+			if ip := net.ParseIP(h); ip != nil {
+				tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+			} else {
+				tmpl.DNSNames = append(tmpl.DNSNames, h)
+			}
+		}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb})
+}
+
+// NewTLSServer starts an HTTPS server with HTTP/2 whose certificate, for
+// 127.0.0.1 and names, is signed by ca. When clientCA is set it asks for
+// (but does not require) client certificates signed by it.
+func NewTLSServer(t testing.TB, ca, clientCA *TestCA, h http.Handler, names ...string) *httptest.Server {
+	t.Helper()
+	certPEM, keyPEM := ca.Issue(t, "server", append([]string{"127.0.0.1"}, names...)...)
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := httptest.NewUnstartedServer(h)
+	s.EnableHTTP2 = true
+	s.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	if clientCA != nil {
+		pool := x509.NewCertPool()
+		pool.AddCert(clientCA.Cert)
+		s.TLS.ClientCAs = pool
+		s.TLS.ClientAuth = tls.VerifyClientCertIfGiven
+	}
+	s.Config.ErrorLog = nil
+	s.StartTLS()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// WriteFile writes data to name in dir and returns the path.
+func WriteFile(t testing.TB, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+var plugin struct {
+	once sync.Once
+	path string
+	err  error
+	out  []byte
+}
+
+// pluginDir holds the exec plugin built for this test binary; TestMain
+// removes it.
+var pluginDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if pluginDir != "" {
+		os.RemoveAll(pluginDir)
+	}
+	os.Exit(code)
+}
+
+// ExecPlugin builds testdata/execplugin once per test binary and returns
+// the path of the program.
+func ExecPlugin(t testing.TB) string {
+	t.Helper()
+	plugin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "transport-execplugin-")
+		if err != nil {
+			plugin.err = err
+			return
+		}
+		pluginDir = dir
+		plugin.path = filepath.Join(dir, "execplugin")
+		cmd := exec.Command("go", "build", "-o", plugin.path, "./testdata/execplugin/main.go")
+		plugin.out, plugin.err = cmd.CombinedOutput()
+	})
+	if plugin.err != nil {
+		t.Fatalf("building the exec plugin: %v\n%s", plugin.err, plugin.out)
+	}
+	return plugin.path
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writers.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// CaptureLogger returns a debug-level text logger writing into buf.
+func CaptureLogger() (*slog.Logger, *SyncBuffer) {
+	buf := &SyncBuffer{}
+	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
+}
