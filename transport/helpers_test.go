@@ -9,10 +9,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net"
@@ -24,6 +26,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kube-for-go/kube/internal/testutil"
 )
 
 // FakeClock is a Clock whose Sleep returns at once, advancing the time and
@@ -159,11 +163,14 @@ func (ca *TestCA) Issue(t testing.TB, cn string, hosts ...string) (certPEM, keyP
 }
 
 // NewTLSServer starts an HTTPS server with HTTP/2 whose certificate, for
-// 127.0.0.1 and names, is signed by ca. When clientCA is set it asks for
-// (but does not require) client certificates signed by it.
-func NewTLSServer(t testing.TB, ca, clientCA *TestCA, h http.Handler, names ...string) *httptest.Server {
+// hosts (default 127.0.0.1), is signed by ca. When clientCA is set it asks
+// for (but does not require) client certificates signed by it.
+func NewTLSServer(t testing.TB, ca, clientCA *TestCA, h http.Handler, hosts ...string) *httptest.Server {
 	t.Helper()
-	certPEM, keyPEM := ca.Issue(t, "server", append([]string{"127.0.0.1"}, names...)...)
+	if len(hosts) == 0 {
+		hosts = []string{"127.0.0.1"}
+	}
+	certPEM, keyPEM := ca.Issue(t, "server", hosts...)
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		t.Fatal(err)
@@ -200,32 +207,37 @@ var plugin struct {
 	out  []byte
 }
 
-// pluginDir holds the exec plugin built for this test binary; TestMain
-// removes it.
-var pluginDir string
-
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if pluginDir != "" {
-		os.RemoveAll(pluginDir)
-	}
-	os.Exit(code)
+	// Main stops the private test cluster the e2e tests may have started.
+	testutil.Main(m)
 }
 
 // ExecPlugin builds testdata/execplugin once per test binary and returns
-// the path of the program.
+// the path of the program. The program is kept, like a build cache, in a
+// temporary directory named after the hash of its source.
 func ExecPlugin(t testing.TB) string {
 	t.Helper()
 	plugin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "transport-execplugin-")
+		src, err := os.ReadFile(filepath.Join("testdata", "execplugin", "main.go"))
 		if err != nil {
 			plugin.err = err
 			return
 		}
-		pluginDir = dir
+		sum := sha256.Sum256(src)
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("kube-for-go-execplugin-%x", sum[:8]))
 		plugin.path = filepath.Join(dir, "execplugin")
-		cmd := exec.Command("go", "build", "-o", plugin.path, "./testdata/execplugin/main.go")
-		plugin.out, plugin.err = cmd.CombinedOutput()
+		if _, err := os.Stat(plugin.path); err == nil {
+			return
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			plugin.err = err
+			return
+		}
+		tmp := fmt.Sprintf("%s.%d", plugin.path, os.Getpid())
+		cmd := exec.Command("go", "build", "-o", tmp, "./testdata/execplugin/main.go")
+		if plugin.out, plugin.err = cmd.CombinedOutput(); plugin.err == nil {
+			plugin.err = os.Rename(tmp, plugin.path)
+		}
 	})
 	if plugin.err != nil {
 		t.Fatalf("building the exec plugin: %v\n%s", plugin.err, plugin.out)
