@@ -60,7 +60,11 @@ func redactURL(s string) string {
 		return "(invalid URL, " + redacted + ")"
 	}
 	if u.User != nil {
-		u.User = url.User(redacted)
+		if _, hasPassword := u.User.Password(); hasPassword {
+			u.User = url.UserPassword(u.User.Username(), redacted)
+		} else {
+			u.User = url.User(redacted) // a lone user name may be a token
+		}
 	}
 	return u.String()
 }
