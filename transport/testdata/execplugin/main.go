@@ -2,8 +2,9 @@
 // the transport tests. It answers in the apiVersion it is asked for, and is
 // steered by environment variables:
 //
-//	PLUGIN_MODE         token (default), cert, fail, garbage, wrong-version, nothing
+//	PLUGIN_MODE         token (default), static, cert, fail, garbage, wrong-version, nothing
 //	PLUGIN_TOKEN        token prefix; the token printed is "<prefix>-<run number>"
+//	                    (in static mode, the token itself)
 //	PLUGIN_COUNT_FILE   file counting the runs (required for token mode)
 //	PLUGIN_EXPIRY       expirationTimestamp to report (RFC 3339)
 //	PLUGIN_INFO_FILE    file to copy KUBERNETES_EXEC_INFO into
@@ -44,6 +45,8 @@ func main() {
 	switch mode := os.Getenv("PLUGIN_MODE"); mode {
 	case "", "token":
 		status["token"] = fmt.Sprintf("%s-%d", os.Getenv("PLUGIN_TOKEN"), run)
+	case "static":
+		status["token"] = os.Getenv("PLUGIN_TOKEN")
 	case "cert":
 		cert, err := os.ReadFile(os.Getenv("PLUGIN_CERT_FILE"))
 		must(err)
