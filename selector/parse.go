@@ -33,8 +33,11 @@ import (
 //   - INTEGER is a VALUE that is a base-10 int64 (so it cannot be negative).
 //   - Values of "in" and "notin" form a set: "x in (b,a,b)" is "x in (a,b)",
 //     and "x in ()" means the single empty value.
-//   - As in the API server, a run of commas right before ")" must have odd
-//     length: "x in (a,)" and "x in (a,,,)" are valid, "x in (a,,)" is not.
+//   - As in the API server of Kubernetes v1.34 (apimachinery v0.34), a run
+//     of commas right before ")" must have odd length: "x in (a,)" and
+//     "x in (a,,,)" are valid, "x in (a,,)" is not. Later apimachinery
+//     versions accept even runs too; rejecting them keeps selectors valid on
+//     every server.
 //   - "" (or only white space) is Everything.
 //
 // Parse is stricter than the API server in one way: a NUL byte is a syntax
