@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -174,5 +175,29 @@ func TestBackoffJitterBounds(t *testing.T) {
 		if d := r.backoff(30); d > DefaultRetryMaxDelay {
 			t.Errorf("backoff(30) = %v, want at most %v", d, DefaultRetryMaxDelay)
 		}
+	}
+}
+
+func TestHTTPTransportSettings(t *testing.T) {
+	t.Parallel()
+	c := &Config{Server: "https://h", ProxyURL: "socks5://proxy:1080"}
+	tr, err := c.httpTransport(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tr.ForceAttemptHTTP2 || tr.HTTP2 == nil || tr.HTTP2.SendPingTimeout <= 0 || tr.HTTP2.PingTimeout <= 0 {
+		t.Errorf("HTTP/2 with ping health checks is not configured: force=%v http2=%+v", tr.ForceAttemptHTTP2, tr.HTTP2)
+	}
+	if tr.TLSHandshakeTimeout != DefaultTLSHandshakeTimeout || tr.ResponseHeaderTimeout != 0 {
+		t.Errorf("handshake timeout %v, response header timeout %v; want %v and none (the header timeout is per request, sparing streams)",
+			tr.TLSHandshakeTimeout, tr.ResponseHeaderTimeout, DefaultTLSHandshakeTimeout)
+	}
+	req, _ := http.NewRequest(http.MethodGet, "https://h/api", nil)
+	if u, err := tr.Proxy(req); err != nil || u == nil || u.Host != "proxy:1080" {
+		t.Errorf("proxy for %s = %v, %v; want socks5://proxy:1080", req.URL, u, err)
+	}
+	c.Timeouts = Timeouts{TLSHandshake: -1}
+	if tr, _ := c.httpTransport(nil); tr.TLSHandshakeTimeout != 0 {
+		t.Errorf("a negative timeout must mean none, got %v", tr.TLSHandshakeTimeout)
 	}
 }

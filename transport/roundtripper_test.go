@@ -535,3 +535,50 @@ func TestAutoFallsBackToProxy(t *testing.T) {
 		t.Error("Auto() skipped a malformed kubeconfig; want its error")
 	}
 }
+
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tokenFile := transport.WriteFile(t, dir, "token", []byte("shared-token"))
+	mock := httpmock.NewMockTransport()
+	mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		if r.Header.Get("Authorization") != "Bearer shared-token" {
+			return httpmock.NewStringResponse(401, ""), nil
+		}
+		return httpmock.NewStringResponse(200, "{}"), nil
+	})
+	clock := transport.NewFakeClock()
+	rt := mustRT(t, &transport.Config{Server: "https://kube.test", BearerTokenFile: tokenFile, Base: mock, Clock: clock,
+		Impersonate: transport.Impersonation{UserName: "jane", Groups: []string{"g"}}, QPS: 1000, Burst: 10})
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for g := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				if g%5 == 0 {
+					clock.Advance(10 * time.Second) // token file re-reads race with requests
+				}
+				req, _ := http.NewRequest(http.MethodGet, "https://kube.test/api", nil)
+				resp, err := rt.RoundTrip(req)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errs <- errors.New(resp.Status)
+				}
+				if len(req.Header) != 0 {
+					errs <- errors.New("the caller's request was modified")
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
