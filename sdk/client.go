@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json"
+	"github.com/kube-for-go/kube/transport"
 )
 
 // DefaultURL is where `kubectl proxy` serves by default, and so where a
@@ -33,8 +34,13 @@ type Options struct {
 	Transport http.RoundTripper
 	// PageSize is the default list page size of views; 0 means DefaultPageSize.
 	PageSize int
-	// UserAgent is sent with every request; empty means "kube-for-go".
+	// UserAgent is sent with every request; empty means the transport
+	// package's DefaultUserAgent.
 	UserAgent string
+	// Config, when set, supplies the URL and the transport (kubeconfig,
+	// in-cluster, tokens, TLS, rate limits, retries); URL and Transport
+	// must then be empty.
+	Config *transport.Config
 }
 
 // Client is a connection to one Kubernetes API server: the kind-agnostic
@@ -53,6 +59,16 @@ type Client struct {
 
 // New returns a Client for opts. It makes no request.
 func New(opts Options) (*Client, error) {
+	if opts.Config != nil {
+		if opts.URL != "" || opts.Transport != nil {
+			return nil, &Error{Op: "new client", Err: fmt.Errorf("set either Config or URL/Transport, not both")}
+		}
+		rt, err := opts.Config.RoundTripper()
+		if err != nil {
+			return nil, &Error{Op: "new client", Err: err}
+		}
+		opts.URL, opts.Transport = opts.Config.Server, rt
+	}
 	raw := opts.URL
 	if raw == "" {
 		raw = DefaultURL
@@ -87,7 +103,7 @@ func New(opts Options) (*Client, error) {
 		c.pageSize = DefaultPageSize
 	}
 	if c.userAgent == "" {
-		c.userAgent = "kube-for-go"
+		c.userAgent = transport.DefaultUserAgent()
 	}
 	return c, nil
 }

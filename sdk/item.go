@@ -3,10 +3,12 @@ package sdk
 import (
 	"context"
 	"fmt"
+	"iter"
 	"slices"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kube-for-go/kube/watch"
 )
 
 // Object is what every item satisfies, whatever its status type: the
@@ -77,9 +79,6 @@ func DecodeItem[S any](c *Client, k *Kind, raw []byte) (*Item[S], error) {
 	// Items of a list may omit kind; a present kind must match.
 	if gotKind != "" && gotKind != k.Kind {
 		return nil, &DecodeError{Path: k.Kind, Offset: -1, Reason: fmt.Sprintf("got an object of kind %q, want %q", gotKind, k.Kind)}
-	}
-	if it.meta.Name == "" && it.meta.GenerateName == "" {
-		return nil, &DecodeError{Path: k.Kind, Offset: -1, Reason: "object has no metadata.name"}
 	}
 	return it, nil
 }
@@ -251,3 +250,11 @@ func (it *Item[S]) patchMeta(ctx context.Context, field, key string, value *stri
 }
 
 var _ Object = (*Item[struct{}])(nil)
+
+// Watch returns a single-use iterator over changes to this object after
+// this snapshot's version (the seed's item.watch()). If the version is too
+// old for the server to replay, the watch relists (see package watch).
+func (it *Item[S]) Watch(ctx context.Context) iter.Seq2[watch.Event[*Item[S]], error] {
+	v := it.view().Filter(nil, map[string]string{"metadata.name": it.meta.Name})
+	return v.Watch(ctx, watch.Options{ResourceVersion: it.meta.ResourceVersion})
+}

@@ -28,6 +28,7 @@ type View[T Object] struct {
 	fields    string
 	pageSize  int
 	decode    func(c *Client, k *Kind, raw []byte) (T, error)
+	nothing   bool  // a selector matches nothing: answer empty without a request
 	err       error // sticky error from a narrowing method, returned by every request
 }
 
@@ -180,6 +181,9 @@ func (v *View[T]) All(ctx context.Context) iter.Seq2[T, error] {
 			yield(zero, err)
 			return
 		}
+		if v.nothing {
+			return
+		}
 		cont := ""
 		n := 0
 		for {
@@ -278,6 +282,9 @@ func (s viewSource[T]) ListPage(ctx context.Context, opts watch.ListOptions) (wa
 	if err != nil {
 		return page, err
 	}
+	if s.v.nothing {
+		return page, &Error{Op: "list " + s.v.kind.Resource, Err: fmt.Errorf("the view's selector matches nothing")}
+	}
 	limit := opts.Limit
 	if limit == 0 {
 		limit = s.v.limit()
@@ -311,6 +318,9 @@ func (s viewSource[T]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (
 	base, err := s.v.collection(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if s.v.nothing {
+		return nil, &Error{Op: "watch " + s.v.kind.Resource, Err: fmt.Errorf("the view's selector matches nothing")}
 	}
 	q := s.v.listQuery(0, "", opts.ResourceVersion)
 	q.Set("watch", "true")

@@ -1,0 +1,83 @@
+package kinds
+
+import (
+	"time"
+
+	"github.com/kube-for-go/kube/sdk"
+)
+
+// ConditionStatus is the status of a condition: True, False or Unknown.
+type ConditionStatus string
+
+// Condition statuses.
+const (
+	ConditionTrue    ConditionStatus = "True"
+	ConditionFalse   ConditionStatus = "False"
+	ConditionUnknown ConditionStatus = "Unknown"
+)
+
+// Condition is one entry of a status' conditions list.
+type Condition struct {
+	Type               string          `json:"type"`
+	Status             ConditionStatus `json:"status"`
+	Reason             string          `json:"reason,omitempty"`
+	Message            string          `json:"message,omitempty"`
+	LastTransitionTime time.Time       `json:"lastTransitionTime,omitzero"`
+	LastUpdateTime     time.Time       `json:"lastUpdateTime,omitzero"`
+	LastProbeTime      time.Time       `json:"lastProbeTime,omitzero"`
+	LastHeartbeatTime  time.Time       `json:"lastHeartbeatTime,omitzero"`
+	ObservedGeneration int64           `json:"observedGeneration,omitempty"`
+}
+
+// IsTrue reports whether the condition's status is True.
+func (c Condition) IsTrue() bool { return c.Status == ConditionTrue }
+
+// Conditions is a list of conditions.
+type Conditions []Condition
+
+// Get returns the condition of the given type, or an error matching
+// sdk.ErrStatusUnavailable if there is none.
+func (cs Conditions) Get(typ string) (Condition, error) {
+	for _, c := range cs {
+		if c.Type == typ {
+			return c, nil
+		}
+	}
+	return Condition{}, &sdk.StatusError{Field: "conditions[type=" + typ + "]"}
+}
+
+// IsTrue reports whether the condition of the given type exists and is True.
+func (cs Conditions) IsTrue(typ string) bool {
+	c, err := cs.Get(typ)
+	return err == nil && c.IsTrue()
+}
+
+func unavailable(kind, field string) error { return &sdk.StatusError{Kind: kind, Field: field} }
+
+// str returns *p or a StatusError when p is nil or empty.
+func str(p *string, kind, field string) (string, error) {
+	if p == nil || *p == "" {
+		return "", unavailable(kind, field)
+	}
+	return *p, nil
+}
+
+// counter returns *p (zero when nil) once the controller has reported
+// status (observed is set), and a StatusError before.
+func counter(p *int64, observed *int64, kind, field string) (int64, error) {
+	if observed == nil {
+		return 0, unavailable(kind, field)
+	}
+	if p == nil {
+		return 0, nil
+	}
+	return *p, nil
+}
+
+// register registers a built-in kind; a malformed built-in descriptor is a
+// programming error, caught by the package's tests.
+func register[S any](k *sdk.Kind) {
+	if err := sdk.RegisterItem[S](k); err != nil {
+		panic(err)
+	}
+}

@@ -1,0 +1,348 @@
+package kinds
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kube-for-go/kube/sdk"
+)
+
+// PodKind describes Pods: the smallest deployable unit, a group of
+// containers on one node.
+var PodKind = &sdk.Kind{
+	Kind: "Pod", Resource: "pods", Namespaced: true,
+	APIPaths:     []string{"api/v1"},
+	Subresources: []string{"status", "log", "eviction", "binding"},
+}
+
+// Pod is a snapshot of one Pod (the seed's PodItem).
+type Pod = sdk.Item[PodStatus]
+
+// PodPhase is the phase of a pod.
+type PodPhase string
+
+// Pod phases.
+const (
+	PodPending   PodPhase = "Pending"
+	PodRunning   PodPhase = "Running"
+	PodSucceeded PodPhase = "Succeeded"
+	PodFailed    PodPhase = "Failed"
+	PodUnknown   PodPhase = "Unknown"
+)
+
+// QOSClass is the quality-of-service class of a pod.
+type QOSClass string
+
+// QoS classes.
+const (
+	QOSGuaranteed QOSClass = "Guaranteed"
+	QOSBurstable  QOSClass = "Burstable"
+	QOSBestEffort QOSClass = "BestEffort"
+)
+
+// PodStatus holds a pod's status attributes; see the package doc for how
+// absent attributes are reported.
+type PodStatus struct{ w podStatusWire }
+
+type podStatusWire struct {
+	Phase  *string `json:"phase"`
+	PodIP  *string `json:"podIP"`
+	PodIPs []struct {
+		IP string `json:"ip"`
+	} `json:"podIPs"`
+	HostIP                *string         `json:"hostIP"`
+	StartTime             *time.Time      `json:"startTime"`
+	Message               *string         `json:"message"`
+	Reason                *string         `json:"reason"`
+	QOSClass              *string         `json:"qosClass"`
+	NominatedNodeName     *string         `json:"nominatedNodeName"`
+	Conditions            Conditions      `json:"conditions"`
+	ContainerStatuses     []containerWire `json:"containerStatuses"`
+	InitContainerStatuses []containerWire `json:"initContainerStatuses"`
+}
+
+// UnmarshalJSONFrom decodes the status in one pass.
+func (s *PodStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	return json.UnmarshalDecode(dec, &s.w)
+}
+
+// Phase returns the pod's phase.
+func (s PodStatus) Phase() (PodPhase, error) {
+	p, err := str(s.w.Phase, "Pod", "status.phase")
+	return PodPhase(p), err
+}
+
+// IP returns the pod's primary IP address (IPv4 or IPv6).
+func (s PodStatus) IP() (netip.Addr, error) { return addr(s.w.PodIP, "status.podIP") }
+
+// IPs returns all the pod's IP addresses (dual stack), empty if none yet.
+func (s PodStatus) IPs() []netip.Addr {
+	out := make([]netip.Addr, 0, len(s.w.PodIPs))
+	for _, p := range s.w.PodIPs {
+		if a, err := netip.ParseAddr(p.IP); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// HostIP returns the IP address of the pod's node.
+func (s PodStatus) HostIP() (netip.Addr, error) { return addr(s.w.HostIP, "status.hostIP") }
+
+func addr(p *string, field string) (netip.Addr, error) {
+	v, err := str(p, "Pod", field)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	a, err := netip.ParseAddr(v)
+	if err != nil {
+		return netip.Addr{}, &sdk.StatusError{Kind: "Pod", Field: field + " (not an IP address: " + v + ")"}
+	}
+	return a, nil
+}
+
+// StartTime returns when the pod was acknowledged by its node.
+func (s PodStatus) StartTime() (time.Time, error) {
+	if s.w.StartTime == nil {
+		return time.Time{}, unavailable("Pod", "status.startTime")
+	}
+	return *s.w.StartTime, nil
+}
+
+// Message returns the human-readable message about the pod's state.
+func (s PodStatus) Message() (string, error) { return str(s.w.Message, "Pod", "status.message") }
+
+// Reason returns the PascalCase reason for the pod's state, e.g. "Evicted".
+func (s PodStatus) Reason() (string, error) { return str(s.w.Reason, "Pod", "status.reason") }
+
+// QOSClass returns the pod's quality-of-service class.
+func (s PodStatus) QOSClass() (QOSClass, error) {
+	v, err := str(s.w.QOSClass, "Pod", "status.qosClass")
+	return QOSClass(v), err
+}
+
+// NominatedNodeName returns the node the scheduler nominated for preemption.
+func (s PodStatus) NominatedNodeName() (string, error) {
+	return str(s.w.NominatedNodeName, "Pod", "status.nominatedNodeName")
+}
+
+// Conditions returns the pod's conditions (PodScheduled, Initialized,
+// ContainersReady, Ready, ...).
+func (s PodStatus) Conditions() Conditions { return s.w.Conditions }
+
+// Ready reports whether the pod's Ready condition is True.
+func (s PodStatus) Ready() bool { return s.w.Conditions.IsTrue("Ready") }
+
+// Containers returns the status of the pod's app containers, in order.
+func (s PodStatus) Containers() []Container { return containers(s.w.ContainerStatuses, false) }
+
+// InitContainers returns the status of the pod's init containers.
+func (s PodStatus) InitContainers() []Container { return containers(s.w.InitContainerStatuses, true) }
+
+func containers(ws []containerWire, init bool) []Container {
+	out := make([]Container, len(ws))
+	for i := range ws {
+		out[i] = Container{w: ws[i], init: init}
+	}
+	return out
+}
+
+type containerWire struct {
+	Name         string     `json:"name"`
+	State        *stateWire `json:"state"`
+	LastState    *stateWire `json:"lastState"`
+	Ready        *bool      `json:"ready"`
+	Started      *bool      `json:"started"`
+	RestartCount int32      `json:"restartCount"`
+	Image        string     `json:"image"`
+	ImageID      string     `json:"imageID"`
+	ContainerID  string     `json:"containerID"`
+}
+
+// Container is the status of one container in a pod (the seed's Container).
+type Container struct {
+	w    containerWire
+	init bool
+}
+
+// Name returns the container's name.
+func (c Container) Name() string { return c.w.Name }
+
+// Init reports whether this is an init container.
+func (c Container) Init() bool { return c.init }
+
+// ID returns the container runtime's ID, e.g. "containerd://<hex>".
+func (c Container) ID() (string, error) {
+	return str(&c.w.ContainerID, "Pod", "containerStatuses.containerID")
+}
+
+// Image returns the image the container runs.
+func (c Container) Image() string { return c.w.Image }
+
+// ImageID returns the ID of the container's image.
+func (c Container) ImageID() (string, error) {
+	return str(&c.w.ImageID, "Pod", "containerStatuses.imageID")
+}
+
+// RestartCount returns how many times the container was restarted.
+func (c Container) RestartCount() int { return int(c.w.RestartCount) }
+
+// Ready reports whether the container passed its readiness probe.
+func (c Container) Ready() (bool, error) {
+	if c.w.Ready == nil {
+		return false, unavailable("Pod", "containerStatuses.ready")
+	}
+	return *c.w.Ready, nil
+}
+
+// Started reports whether the container passed its startup probe.
+func (c Container) Started() (bool, error) {
+	if c.w.Started == nil {
+		return false, unavailable("Pod", "containerStatuses.started")
+	}
+	return *c.w.Started, nil
+}
+
+// State returns the container's current state.
+func (c Container) State() (ContainerState, error) {
+	if c.w.State == nil {
+		return ContainerState{}, unavailable("Pod", "containerStatuses.state")
+	}
+	return ContainerState{w: *c.w.State}, nil
+}
+
+// LastState returns the container's previous state, if known.
+func (c Container) LastState() (ContainerState, error) {
+	if c.w.LastState == nil || (c.w.LastState.Waiting == nil && c.w.LastState.Running == nil && c.w.LastState.Terminated == nil) {
+		return ContainerState{}, unavailable("Pod", "containerStatuses.lastState")
+	}
+	return ContainerState{w: *c.w.LastState}, nil
+}
+
+type stateWire struct {
+	Waiting *struct {
+		Reason  *string `json:"reason"`
+		Message *string `json:"message"`
+	} `json:"waiting"`
+	Running *struct {
+		StartedAt *time.Time `json:"startedAt"`
+	} `json:"running"`
+	Terminated *struct {
+		ExitCode    int32      `json:"exitCode"`
+		Signal      *int32     `json:"signal"`
+		Reason      *string    `json:"reason"`
+		Message     *string    `json:"message"`
+		StartedAt   *time.Time `json:"startedAt"`
+		FinishedAt  *time.Time `json:"finishedAt"`
+		ContainerID *string    `json:"containerID"`
+	} `json:"terminated"`
+}
+
+// ContainerStateName names a container state.
+type ContainerStateName string
+
+// Container states.
+const (
+	StateWaiting    ContainerStateName = "waiting"
+	StateRunning    ContainerStateName = "running"
+	StateTerminated ContainerStateName = "terminated"
+	StateUnknown    ContainerStateName = "unknown"
+)
+
+// ContainerState is the state of a container: waiting, running or
+// terminated, with the details of that state (the seed's ContainerState).
+// Details that do not apply to the state are unavailable.
+type ContainerState struct{ w stateWire }
+
+// Name returns which state the container is in.
+func (s ContainerState) Name() ContainerStateName {
+	switch {
+	case s.w.Running != nil:
+		return StateRunning
+	case s.w.Terminated != nil:
+		return StateTerminated
+	case s.w.Waiting != nil:
+		return StateWaiting
+	}
+	return StateUnknown
+}
+
+// Waiting reports whether the container is waiting.
+func (s ContainerState) Waiting() bool { return s.w.Waiting != nil }
+
+// Running reports whether the container is running.
+func (s ContainerState) Running() bool { return s.w.Running != nil }
+
+// Terminated reports whether the container has terminated.
+func (s ContainerState) Terminated() bool { return s.w.Terminated != nil }
+
+// Reason returns the brief CamelCase reason (waiting and terminated states).
+func (s ContainerState) Reason() (string, error) {
+	switch {
+	case s.w.Waiting != nil:
+		return str(s.w.Waiting.Reason, "Pod", "state.waiting.reason")
+	case s.w.Terminated != nil:
+		return str(s.w.Terminated.Reason, "Pod", "state.terminated.reason")
+	}
+	return "", unavailable("Pod", "state.reason")
+}
+
+// Message returns the message about the state (waiting and terminated).
+func (s ContainerState) Message() (string, error) {
+	switch {
+	case s.w.Waiting != nil:
+		return str(s.w.Waiting.Message, "Pod", "state.waiting.message")
+	case s.w.Terminated != nil:
+		return str(s.w.Terminated.Message, "Pod", "state.terminated.message")
+	}
+	return "", unavailable("Pod", "state.message")
+}
+
+// ExitCode returns the exit code of a terminated container.
+func (s ContainerState) ExitCode() (int, error) {
+	if s.w.Terminated == nil {
+		return 0, unavailable("Pod", "state.terminated.exitCode")
+	}
+	return int(s.w.Terminated.ExitCode), nil
+}
+
+// Signal returns the last signal sent to a terminated container, if known.
+// Signal numbers are not portable across platforms.
+func (s ContainerState) Signal() (int, error) {
+	if s.w.Terminated == nil || s.w.Terminated.Signal == nil {
+		return 0, unavailable("Pod", "state.terminated.signal")
+	}
+	return int(*s.w.Terminated.Signal), nil
+}
+
+// StartedAt returns when the container (re)started: running and
+// terminated states.
+func (s ContainerState) StartedAt() (time.Time, error) {
+	switch {
+	case s.w.Running != nil && s.w.Running.StartedAt != nil:
+		return *s.w.Running.StartedAt, nil
+	case s.w.Terminated != nil && s.w.Terminated.StartedAt != nil:
+		return *s.w.Terminated.StartedAt, nil
+	}
+	return time.Time{}, unavailable("Pod", "state.startedAt")
+}
+
+// FinishedAt returns when a terminated container finished.
+func (s ContainerState) FinishedAt() (time.Time, error) {
+	if s.w.Terminated == nil || s.w.Terminated.FinishedAt == nil {
+		return time.Time{}, unavailable("Pod", "state.terminated.finishedAt")
+	}
+	return *s.w.Terminated.FinishedAt, nil
+}
+
+// ContainerID returns the ID of a terminated container.
+func (s ContainerState) ContainerID() (string, error) {
+	if s.w.Terminated == nil {
+		return "", unavailable("Pod", "state.terminated.containerID")
+	}
+	return str(s.w.Terminated.ContainerID, "Pod", "state.terminated.containerID")
+}
+
+func init() { register[PodStatus](PodKind) }
