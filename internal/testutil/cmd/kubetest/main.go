@@ -83,7 +83,7 @@ func run(ctx context.Context, cmd string) error {
 		if err != nil {
 			return fmt.Errorf("no cluster running (make cluster-up): %w", err)
 		}
-		fmt.Printf("KUBE_PROXY_URL=%s\nKUBE_SERVER_URL=%s\nKUBECONFIG=%s\n", c.ProxyURL, c.ServerURL, c.KubeconfigPath)
+		fmt.Printf("KUBE_PROXY_URL=%s\nKUBE_SERVER_URL=%s\nKUBECONFIG=%s\nKUBECTL=%s\n", c.ProxyURL, c.ServerURL, c.KubeconfigPath, c.Binaries.Kubectl)
 		return nil
 	case "logs":
 		c, err := testutil.Load(state)

@@ -1,0 +1,45 @@
+# kube for Go — the two commands: `make demo` and `make test`.
+GO ?= go
+KUBETEST := $(GO) run ./internal/testutil/cmd/kubetest
+export GOFLAGS := -buildvcs=false
+
+.PHONY: test demo bins cluster-up cluster-down cluster-logs unit conformance fuzz bench vet
+
+## test: unit and end-to-end tests (with -race) against a local cluster it starts when needed.
+test:
+	./scripts/test.sh
+
+## demo: start the local cluster, create a Deployment, list and watch its pods through the SDK.
+demo:
+	./scripts/demo.sh
+
+## bins: build the pinned cluster binaries into the cache (once per machine, ~10 minutes cold).
+bins:
+	$(KUBETEST) build
+
+## cluster-up / cluster-down: start or stop the shared local cluster by hand.
+cluster-up:
+	$(KUBETEST) up
+
+cluster-down:
+	$(KUBETEST) down
+
+cluster-logs:
+	$(KUBETEST) logs
+
+## conformance: differential tests of the selector package against apimachinery.
+conformance:
+	cd selector/conformance && $(GO) test -count=1 ./...
+
+## fuzz: a bounded fuzz run of the selector parsers.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./selector/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseFields$$' -fuzztime=$(FUZZTIME) ./selector/
+
+## bench: benchmarks side by side with client-go; regenerates BENCHMARKS.md.
+bench:
+	$(MAKE) -C bench
+
+vet:
+	$(GO) vet ./...

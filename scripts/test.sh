@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# make test: vet, unit and end-to-end tests with -race against the local
+# test cluster, then the selector conformance module. The cluster is
+# started when none is running (and stopped again afterwards); when it
+# cannot be built or started the run fails with the component log tails.
+# End-to-end tests (named TestE2E*) never skip: the summary counts them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+export GOFLAGS=-buildvcs=false
+log_dir=$(mktemp -d)
+trap 'rm -rf "$log_dir"' EXIT
+
+echo "== go vet"
+$GO vet ./... || exit 1
+
+echo "== test cluster"
+$GO run ./internal/testutil/cmd/kubetest build || { echo "FAIL: the test cluster binaries could not be built"; exit 1; }
+if ! up=$($GO run ./internal/testutil/cmd/kubetest up); then
+  echo "FAIL: the test cluster could not start (component log tails above)"
+  exit 1
+fi
+echo "$up"
+started=1
+case "$up" in *"already running"*) started=0 ;; esac
+stop_cluster() { if [ "$started" = 1 ]; then $GO run ./internal/testutil/cmd/kubetest down; fi; }
+
+echo "== go test -race ./... (unit and e2e)"
+$GO test -race -count=1 -timeout 25m -v ./... >"$log_dir/test.log" 2>&1
+rc=$?
+echo "== selector conformance (nested module, apimachinery differential)"
+(cd selector/conformance && $GO test -count=1 ./...) >"$log_dir/conf.log" 2>&1
+crc=$?
+stop_cluster
+
+grep -E '^(ok|FAIL|---|panic:|\?)' "$log_dir/test.log" | grep -v -- '--- PASS' | grep -v -- '--- SKIP' || true
+cat "$log_dir/conf.log"
+if [ $rc -ne 0 ] || [ $crc -ne 0 ]; then
+  echo "== failures (context)"
+  grep -n -B2 -A40 -E -- '--- FAIL|^panic:|DATA RACE' "$log_dir/test.log" | head -400
+fi
+
+# A test is counted once per top-level or subtest result line.
+pass=$(grep -cE '^\s*--- PASS' "$log_dir/test.log")
+fail=$(grep -cE '^\s*--- FAIL' "$log_dir/test.log")
+skip=$(grep -cE '^\s*--- SKIP' "$log_dir/test.log")
+e2e_pass=$(grep -cE '^\s*--- PASS: TestE2E' "$log_dir/test.log")
+e2e_fail=$(grep -cE '^\s*--- FAIL: TestE2E' "$log_dir/test.log")
+echo "== summary"
+echo "e2e tests against the live apiserver: $e2e_pass passed, $e2e_fail failed"
+if [ "$e2e_pass" -eq 0 ]; then
+  echo "FAIL: no end-to-end test ran"
+  rc=1
+fi
+if [ "$skip" -ne 0 ]; then
+  echo "note: $skip tests skipped"
+fi
+echo "tests: $pass passed, $fail failed"
+[ $rc -eq 0 ] && [ $crc -eq 0 ]
