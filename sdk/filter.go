@@ -12,7 +12,8 @@ import (
 //   - nil: no restriction;
 //   - a string in the API's selector syntax, parsed and validated now;
 //   - a map[string]string, selector.Set or selector.Fields of exact matches;
-//   - a selector.Selector or selector.FieldSelector.
+//   - a selector.Selector or selector.FieldSelector, or a single
+//     selector.Requirement or selector.FieldRequirement.
 //
 // An empty map or empty string is an error, as in the seed: Kubernetes
 // reads an empty selector as "everything", which is almost never meant; use
@@ -93,6 +94,8 @@ func toLabelSelector(x any) (selector.Selector, error) {
 		s = t.AsSelector()
 	case selector.Selector:
 		s = t
+	case selector.Requirement:
+		s = selector.And(t)
 	default:
 		return s, fmt.Errorf("unsupported label selector type %T", x)
 	}
@@ -119,6 +122,8 @@ func toFieldSelector(x any) (selector.FieldSelector, error) {
 		s = t.AsSelector()
 	case selector.FieldSelector:
 		s = t
+	case selector.FieldRequirement:
+		s = selector.AndFields(t)
 	default:
 		return s, fmt.Errorf("unsupported field selector type %T", x)
 	}
