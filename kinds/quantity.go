@@ -73,7 +73,7 @@ func ParseQuantity(s string) (Quantity, error) {
 	switch {
 	case binarySuffixes[suffix] != 0:
 		val.Mul(val, new(big.Rat).SetInt64(binarySuffixes[suffix]))
-	case len(suffix) > 0 && (suffix[0] == 'e' || suffix[0] == 'E'):
+	case len(suffix) > 1 && (suffix[0] == 'e' || suffix[0] == 'E'):
 		exp := suffix[1:]
 		j := 0
 		eneg := false
