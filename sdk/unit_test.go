@@ -40,11 +40,11 @@ func statusBody(code int, reason, msg string) string {
 
 func TestAPIErrorClassification(t *testing.T) {
 	tests := []struct {
-		reason   string
-		code     int
-		kreason  string
-		want     error
-		notWant  error
+		reason  string
+		code    int
+		kreason string
+		want    error
+		notWant error
 	}{
 		{"404 is not found", 404, "NotFound", sdk.ErrNotFound, sdk.ErrConflict},
 		{"409 AlreadyExists is not a conflict", 409, "AlreadyExists", sdk.ErrAlreadyExists, sdk.ErrConflict},
