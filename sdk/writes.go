@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	stdjson "encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,26 +11,47 @@ import (
 	"github.com/go-json-experiment/json"
 )
 
-// PatchType is the content type of a patch.
+// Every write of this file follows the seed's rule: a call that changes an
+// object returns the newest snapshot of it, typed, as the server stored it
+// (or, with DryRun, as it would have stored it). The receiver never changes.
+
+// PatchType is the content type of a patch, which tells the server how to
+// read it.
 type PatchType string
 
 // The patch types the API server accepts.
 const (
-	// JSONPatch is an RFC 6902 JSON patch: a list of operations.
+	// JSONPatch is an RFC 6902 JSON patch: a list of operations (build one
+	// with JSONPatchOps).
 	JSONPatch PatchType = "application/json-patch+json"
-	// MergePatch is an RFC 7386 JSON merge patch.
+	// MergePatch is an RFC 7386 JSON merge patch: the object's members to
+	// change, null to remove one. Lists are replaced as a whole.
 	MergePatch PatchType = "application/merge-patch+json"
-	// StrategicMergePatch is Kubernetes' strategic merge patch (built-in kinds only).
+	// StrategicMergePatch is Kubernetes' strategic merge patch, which
+	// merges lists by key (containers by name, ...). The server accepts it
+	// for built-in kinds only, not for custom resources.
 	StrategicMergePatch PatchType = "application/strategic-merge-patch+json"
-	// ApplyPatch is server-side apply (needs a field manager).
+	// ApplyPatch is server-side apply: the patch is the full intent of one
+	// field manager (see View.Apply, which is the usual way to send it).
 	ApplyPatch PatchType = "application/apply-patch+yaml"
 )
 
+func (t PatchType) valid() bool {
+	switch t {
+	case JSONPatch, MergePatch, StrategicMergePatch, ApplyPatch:
+		return true
+	}
+	return false
+}
+
 // WriteOptions are common to every write.
 type WriteOptions struct {
-	// DryRun asks the server to validate and answer without persisting.
+	// DryRun asks the server to validate the write and answer with what it
+	// would store, without persisting anything (the query dryRun=All).
 	DryRun bool
-	// FieldManager names the actor making the change (required by ApplyPatch).
+	// FieldManager names the actor making the change, recorded in the
+	// object's managedFields; empty lets the server derive one from the
+	// user agent. Server-side apply requires it.
 	FieldManager string
 }
 
@@ -44,119 +66,293 @@ func (o WriteOptions) query() url.Values {
 	return q
 }
 
-// PatchOptions configure Patch.
+// PatchOptions configure Patch and PatchStatus.
 type PatchOptions struct {
 	WriteOptions
-	// Force takes ownership of conflicting fields (ApplyPatch only).
+	// Force takes ownership of fields other managers own instead of failing
+	// with an *ApplyConflictError. Only valid with ApplyPatch.
 	Force bool
 }
 
-// DeletePropagation says what happens to an object's dependents.
+// DeletePropagation says what happens to an object's dependents (the
+// objects whose ownerReferences name it) when it is deleted.
 type DeletePropagation string
 
 // Propagation policies.
 const (
+	// PropagateForeground keeps the object, marked for deletion, until the
+	// garbage collector has deleted every dependent that blocks it.
 	PropagateForeground DeletePropagation = "Foreground"
+	// PropagateBackground deletes the object at once and its dependents
+	// afterwards.
 	PropagateBackground DeletePropagation = "Background"
-	PropagateOrphan     DeletePropagation = "Orphan"
+	// PropagateOrphan deletes the object and leaves its dependents, with
+	// their ownerReferences to it removed.
+	PropagateOrphan DeletePropagation = "Orphan"
 )
 
-// DeleteOptions configure Delete.
-type DeleteOptions struct {
-	DryRun bool
-	// Propagation policy for dependents; "" = the kind's default.
-	Propagation DeletePropagation
-	// GracePeriodSeconds overrides the object's grace period when not nil.
-	GracePeriodSeconds *int64
-	// Preconditions: delete only if the object still has this UID /
-	// resourceVersion (ErrConflict otherwise).
-	PreconditionUID, PreconditionVersion string
+// Preconditions make a delete (or an eviction) conditional: it happens only
+// if the object still has this UID and/or resourceVersion, and fails with
+// an error matching ErrConflict otherwise. Empty fields are not checked.
+// Item.Preconditions returns those of a snapshot.
+type Preconditions struct {
+	UID     string
+	Version string // resourceVersion
 }
 
-func (o DeleteOptions) body() map[string]any {
-	b := map[string]any{"apiVersion": "v1", "kind": "DeleteOptions"}
+func (p Preconditions) empty() bool { return p.UID == "" && p.Version == "" }
+
+// DeleteOptions configure Delete, DeleteCollection and Evict. The zero value
+// deletes with the kind's default propagation and the object's own grace
+// period.
+type DeleteOptions struct {
+	// DryRun asks the server to check the delete without doing it.
+	DryRun bool
+	// Propagation policy for dependents; "" means the kind's default
+	// (background for most kinds).
+	Propagation DeletePropagation
+	// GracePeriodSeconds overrides the object's grace period when not nil;
+	// new(int64(0)) deletes at once.
+	GracePeriodSeconds *int64
+	// Preconditions the object must meet to be deleted.
+	Preconditions Preconditions
+}
+
+// body is the DeleteOptions object sent as the request body. The server
+// reads a DELETE's options from its body and ignores the query when a body
+// is present, so dryRun goes into the body too.
+func (o DeleteOptions) body() ([]byte, error) {
+	switch o.Propagation {
+	case "", PropagateForeground, PropagateBackground, PropagateOrphan:
+	default:
+		return nil, fmt.Errorf("unknown propagation policy %q", o.Propagation)
+	}
+	if o.GracePeriodSeconds != nil && *o.GracePeriodSeconds < 0 {
+		return nil, fmt.Errorf("negative grace period %d", *o.GracePeriodSeconds)
+	}
+	type preconditions struct {
+		UID             string `json:"uid,omitempty"`
+		ResourceVersion string `json:"resourceVersion,omitempty"`
+	}
+	b := struct {
+		APIVersion         string         `json:"apiVersion"`
+		Kind               string         `json:"kind"`
+		DryRun             []string       `json:"dryRun,omitempty"`
+		PropagationPolicy  string         `json:"propagationPolicy,omitempty"`
+		GracePeriodSeconds *int64         `json:"gracePeriodSeconds,omitempty"`
+		Preconditions      *preconditions `json:"preconditions,omitempty"`
+	}{APIVersion: "v1", Kind: "DeleteOptions", PropagationPolicy: string(o.Propagation), GracePeriodSeconds: o.GracePeriodSeconds}
 	if o.DryRun {
-		b["dryRun"] = []string{"All"}
+		b.DryRun = []string{"All"}
 	}
-	if o.Propagation != "" {
-		b["propagationPolicy"] = string(o.Propagation)
+	if !o.Preconditions.empty() {
+		b.Preconditions = &preconditions{UID: o.Preconditions.UID, ResourceVersion: o.Preconditions.Version}
 	}
-	if o.GracePeriodSeconds != nil {
-		b["gracePeriodSeconds"] = *o.GracePeriodSeconds
-	}
-	if o.PreconditionUID != "" || o.PreconditionVersion != "" {
-		p := map[string]any{}
-		if o.PreconditionUID != "" {
-			p["uid"] = o.PreconditionUID
-		}
-		if o.PreconditionVersion != "" {
-			p["resourceVersion"] = o.PreconditionVersion
-		}
-		b["preconditions"] = p
-	}
-	return b
+	return json.Marshal(b)
 }
 
 // Delete deletes the named object. For kinds with DeleteConflictMeansGone
 // (Namespace), a 409 answer while the object terminates counts as success.
+// Item.DeleteWith does the same and also returns the snapshot of an object
+// whose deletion is pending.
 func (v *View[T]) Delete(ctx context.Context, name string, opts DeleteOptions) error {
-	p, err := v.object(ctx, name)
-	if err != nil {
-		return err
-	}
-	body, err := json.Marshal(opts.body())
-	if err != nil {
-		return &Error{Op: "delete", Err: err}
-	}
-	err = v.client.roundTripJSON(ctx, request{method: http.MethodDelete, path: p, body: body}, nil)
-	if err != nil && v.kind.DeleteConflictMeansGone {
-		if ae, ok := err.(*APIError); ok && ae.Is(ErrConflict) {
-			return nil
-		}
-	}
+	_, _, err := v.deleteObject(ctx, name, opts)
 	return err
 }
 
-// Patch patches the named object with patch (a value marshalled to JSON,
-// or []byte / json.RawMessage sent as is) and returns the new snapshot.
-func (v *View[T]) Patch(ctx context.Context, name string, typ PatchType, patch any, opts PatchOptions) (T, error) {
-	var zero T
+// deleteObject deletes the named object and returns the object the server
+// answered with when its deletion is pending (pending is then true), or the
+// zero T when the server answered with a Status (the object is gone).
+func (v *View[T]) deleteObject(ctx context.Context, name string, opts DeleteOptions) (obj T, pending bool, err error) {
 	p, err := v.object(ctx, name)
 	if err != nil {
+		return obj, false, err
+	}
+	body, err := opts.body()
+	if err != nil {
+		return obj, false, &Error{Op: "delete " + v.kind.Kind, Err: err}
+	}
+	r := request{method: http.MethodDelete, path: p, body: body}
+	data, err := v.client.readBody(ctx, r)
+	if err != nil {
+		if v.kind.DeleteConflictMeansGone {
+			if ae, ok := err.(*APIError); ok && ae.Is(ErrConflict) {
+				return obj, false, nil
+			}
+		}
+		return obj, false, err
+	}
+	_, kind, err := decodeObjectKind(data)
+	if err != nil {
+		return obj, false, decodeError(p, err)
+	}
+	if kind == "Status" {
+		return obj, false, nil
+	}
+	obj, err = v.decodeAnswer(p, data)
+	return obj, err == nil, err
+}
+
+// decodeAnswer decodes one object the server answered at path.
+func (v *View[T]) decodeAnswer(path string, data []byte) (T, error) {
+	it, err := v.decode(v.client, v.kind, data)
+	if err != nil {
+		if de, ok := err.(*DecodeError); ok {
+			de.Path = path
+		}
+		var zero T
 		return zero, err
 	}
-	if typ == "" {
-		return zero, &Error{Op: "patch", Err: fmt.Errorf("no patch type")}
+	return it, nil
+}
+
+// DeleteCollection deletes every object of the view that matches its label
+// and field selectors (see Filter) in one request, and returns the deleted
+// objects as the server last saw them (those whose deletion is pending carry
+// a deletion timestamp). A namespaced kind needs a view bound to a namespace.
+// An unfiltered view deletes every object of the kind in its namespace.
+// Preconditions cannot be used: they name one object.
+func (v *View[T]) DeleteCollection(ctx context.Context, opts DeleteOptions) ([]T, error) {
+	if v.err != nil {
+		return nil, v.err
+	}
+	if v.kind.Namespaced && !v.bound {
+		return nil, &NamespaceError{Kind: v.kind.Kind, Reason: "DeleteCollection of a namespaced kind needs a view bound with In(namespace)"}
+	}
+	if !opts.Preconditions.empty() {
+		return nil, &Error{Op: "delete collection " + v.kind.Resource, Err: fmt.Errorf("preconditions apply to one object, not to a collection")}
+	}
+	if v.nothing {
+		return nil, nil
+	}
+	p, err := v.collection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	body, err := opts.body()
+	if err != nil {
+		return nil, &Error{Op: "delete collection " + v.kind.Resource, Err: err}
+	}
+	resp, err := v.client.do(ctx, request{method: http.MethodDelete, path: p, query: v.listQuery(0, "", ""), body: body})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out []T
+	var itemErr error
+	if _, err := decodeList(resp.Body, p, func(raw []byte) bool {
+		it, err := v.decodeAnswer(p, raw)
+		if err != nil {
+			itemErr = err
+			return false
+		}
+		out = append(out, it)
+		return true
+	}); itemErr != nil {
+		return out, itemErr
+	} else if err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// Patch patches the named object and returns the new snapshot. patch is
+// JSONPatchOps, []byte / string / json.RawMessage sent as is, or any other
+// value marshalled to JSON. With ApplyPatch, opts.FieldManager is required
+// and a conflict with other managers is an *ApplyConflictError; prefer
+// View.Apply, which takes a manifest. opts.Force is valid with ApplyPatch only.
+func (v *View[T]) Patch(ctx context.Context, name string, typ PatchType, patch any, opts PatchOptions) (T, error) {
+	return v.patch(ctx, name, "", typ, patch, opts)
+}
+
+// patch sends a patch to the named object or to one of its subresources.
+func (v *View[T]) patch(ctx context.Context, name, sub string, typ PatchType, patch any, opts PatchOptions) (T, error) {
+	var zero T
+	op := "patch " + v.kind.Kind
+	if sub != "" {
+		op += " " + sub
+	}
+	if !typ.valid() {
+		return zero, &Error{Op: op, Err: fmt.Errorf("unknown patch type %q", typ)}
 	}
 	if typ == ApplyPatch && opts.FieldManager == "" {
-		return zero, &Error{Op: "apply", Err: fmt.Errorf("server-side apply needs a field manager")}
+		return zero, &Error{Op: op, Err: fmt.Errorf("server-side apply needs a field manager")}
 	}
-	body, err := marshalBody(patch)
+	if opts.Force && typ != ApplyPatch {
+		return zero, &Error{Op: op, Err: fmt.Errorf("Force is only valid with server-side apply")}
+	}
+	body, err := patchBody(typ, patch)
 	if err != nil {
-		return zero, &Error{Op: "patch", Err: err}
+		return zero, &Error{Op: op, Err: err}
+	}
+	var subs []string
+	if sub != "" {
+		subs = []string{sub}
+	}
+	p, err := v.object(ctx, name, subs...)
+	if err != nil {
+		return zero, err
 	}
 	q := opts.query()
 	if opts.Force {
 		q.Set("force", strconv.FormatBool(true))
 	}
-	return v.readObject(ctx, request{method: http.MethodPatch, path: p, query: q, body: body, contentType: string(typ)})
+	obj, err := v.readObject(ctx, request{method: http.MethodPatch, path: p, query: q, body: body, contentType: string(typ)})
+	if err != nil && typ == ApplyPatch {
+		err = asApplyConflict(err)
+	}
+	return obj, err
+}
+
+// patchBody marshals a patch and checks that its JSON has the shape the
+// patch type needs.
+func patchBody(typ PatchType, patch any) ([]byte, error) {
+	if patch == nil {
+		return nil, fmt.Errorf("nil patch")
+	}
+	if ops, ok := patch.(JSONPatchOps); ok {
+		if typ != JSONPatch {
+			return nil, fmt.Errorf("JSONPatchOps need the JSONPatch type, not %s", typ)
+		}
+		if err := ops.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	body, err := marshalBody(patch)
+	if err != nil {
+		return nil, err
+	}
+	var shape any
+	if err := json.Unmarshal(body, &shape); err != nil {
+		return nil, fmt.Errorf("the patch is not JSON: %w", err)
+	}
+	switch shape.(type) {
+	case []any:
+		if typ != JSONPatch {
+			return nil, fmt.Errorf("a %s must be a JSON object, got an array", typ)
+		}
+	case map[string]any:
+		if typ == JSONPatch {
+			return nil, fmt.Errorf("a JSON patch must be an array of operations, got an object")
+		}
+	default:
+		return nil, fmt.Errorf("the patch must be a JSON object or array")
+	}
+	return body, nil
 }
 
 // Create creates an object of the view's kind from a manifest (see
-// ParseManifest for the accepted forms) and returns it as stored. A bound
-// view creates in its namespace; the manifest's own namespace must then
-// agree.
+// ParseManifest for the accepted forms) and returns it as stored (with
+// DryRun: as it would be stored). A bound view creates in its namespace;
+// the manifest's own namespace must then agree.
 func (v *View[T]) Create(ctx context.Context, manifest any, opts WriteOptions) (T, error) {
 	var zero T
 	if v.err != nil {
 		return zero, v.err
 	}
-	m, err := ParseManifest(manifest)
+	m, err := v.manifest(manifest)
 	if err != nil {
 		return zero, err
-	}
-	if m.Kind != v.kind.Kind {
-		return zero, &ManifestError{Field: "kind", Reason: fmt.Sprintf("manifest is a %s, the view holds %s", m.Kind, v.kind.Kind)}
 	}
 	ns, err := resolveNamespace(v.kind, m, v.namespace)
 	if err != nil {
@@ -169,17 +365,37 @@ func (v *View[T]) Create(ctx context.Context, manifest any, opts WriteOptions) (
 	return v.readObject(ctx, request{method: http.MethodPost, path: path, query: opts.query(), body: m.JSON})
 }
 
-// Update replaces the object with the given manifest (PUT). The manifest
-// must carry metadata.resourceVersion of the snapshot it was derived from:
-// if the object changed since, the answer matches ErrConflict.
-func (v *View[T]) Update(ctx context.Context, manifest any, opts WriteOptions) (T, error) {
-	var zero T
+// manifest parses a manifest and checks it is of the view's kind.
+func (v *View[T]) manifest(manifest any) (*Manifest, error) {
 	m, err := ParseManifest(manifest)
 	if err != nil {
-		return zero, err
+		return nil, err
 	}
 	if m.Kind != v.kind.Kind {
-		return zero, &ManifestError{Field: "kind", Reason: fmt.Sprintf("manifest is a %s, the view holds %s", m.Kind, v.kind.Kind)}
+		return nil, &ManifestError{Field: "kind", Reason: fmt.Sprintf("manifest is a %s, the view holds %s", m.Kind, v.kind.Kind)}
+	}
+	return m, nil
+}
+
+// Update replaces the object with the given manifest (PUT) and returns the
+// new snapshot. Optimistic concurrency: when the manifest carries
+// metadata.resourceVersion (as one derived from a snapshot does) and the
+// object changed since, the answer matches ErrConflict; without it the
+// replacement is unconditional. Item.Update and Item.Modify derive the
+// manifest from a snapshot.
+func (v *View[T]) Update(ctx context.Context, manifest any, opts WriteOptions) (T, error) {
+	return v.put(ctx, manifest, "", opts)
+}
+
+// put PUTs a manifest to its object or to one of its subresources.
+func (v *View[T]) put(ctx context.Context, manifest any, sub string, opts WriteOptions) (T, error) {
+	var zero T
+	if v.err != nil {
+		return zero, v.err
+	}
+	m, err := v.manifest(manifest)
+	if err != nil {
+		return zero, err
 	}
 	if m.Name == "" {
 		return zero, &ManifestError{Field: "metadata.name", Reason: "missing"}
@@ -192,13 +408,20 @@ func (v *View[T]) Update(ctx context.Context, manifest any, opts WriteOptions) (
 	if v.kind.Namespaced && !v.bound {
 		w = v.In(ns)
 	}
-	p, err := w.object(ctx, m.Name)
+	var subs []string
+	if sub != "" {
+		subs = []string{sub}
+	}
+	p, err := w.object(ctx, m.Name, subs...)
 	if err != nil {
 		return zero, err
 	}
 	return v.readObject(ctx, request{method: http.MethodPut, path: p, query: opts.query(), body: m.JSON})
 }
 
+// marshalBody returns []byte and string as they are and marshals any other
+// value with encoding/json, whose omitempty rules the structs of
+// k8s.io/api and most user types are written for.
 func marshalBody(v any) ([]byte, error) {
 	switch b := v.(type) {
 	case []byte:
@@ -206,5 +429,5 @@ func marshalBody(v any) ([]byte, error) {
 	case string:
 		return []byte(b), nil
 	}
-	return json.Marshal(v)
+	return stdjson.Marshal(v)
 }

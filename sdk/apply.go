@@ -1,0 +1,338 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ApplyOptions configure server-side apply (View.Apply, Client.Apply,
+// Client.ApplyManifests).
+type ApplyOptions struct {
+	// FieldManager names the owner of the applied fields. Required: the
+	// server records which manager set which field, and a later apply by
+	// the same manager may remove fields it no longer sets.
+	FieldManager string
+	// Force takes ownership of fields another manager owns instead of
+	// failing with an *ApplyConflictError.
+	Force bool
+	// DryRun asks the server to answer with what it would store, without
+	// persisting anything.
+	DryRun bool
+	// Namespace for manifests that set none; it must agree with those that
+	// do. A view bound to a namespace uses its own.
+	Namespace string
+}
+
+func (o ApplyOptions) query() (url.Values, error) {
+	if o.FieldManager == "" {
+		return nil, fmt.Errorf("server-side apply needs a field manager (ApplyOptions.FieldManager)")
+	}
+	v := WriteOptions{DryRun: o.DryRun, FieldManager: o.FieldManager}.query()
+	if o.Force {
+		v.Set("force", strconv.FormatBool(true))
+	}
+	return v, nil
+}
+
+// Apply applies a manifest (see ParseManifest for the accepted forms) with
+// server-side apply, creating the object if it does not exist, and returns
+// the new snapshot. The manifest is the whole intent of opts.FieldManager:
+// fields it set before and no longer sets are removed unless another
+// manager owns them. When another manager owns a field the manifest sets
+// to a different value, the error is an *ApplyConflictError (also matching
+// ErrConflict) naming the fields and managers, unless opts.Force is set.
+func (v *View[T]) Apply(ctx context.Context, manifest any, opts ApplyOptions) (T, error) {
+	var zero T
+	if v.err != nil {
+		return zero, v.err
+	}
+	m, err := v.manifest(manifest)
+	if err != nil {
+		return zero, err
+	}
+	asked := opts.Namespace
+	if v.bound {
+		if asked != "" && asked != v.namespace {
+			return zero, &NamespaceError{Kind: v.kind.Kind, Namespace: asked, Reason: fmt.Sprintf("ApplyOptions.Namespace contradicts the view's namespace %q", v.namespace)}
+		}
+		asked = v.namespace
+	}
+	req, err := v.client.applyRequest(ctx, v.kind, m, asked, opts)
+	if err != nil {
+		return zero, err
+	}
+	obj, err := v.readObject(ctx, req)
+	return obj, asApplyConflict(err)
+}
+
+// applyRequest builds the PATCH of a server-side apply.
+func (c *Client) applyRequest(ctx context.Context, k *Kind, m *Manifest, asked string, opts ApplyOptions) (request, error) {
+	q, err := opts.query()
+	if err != nil {
+		return request{}, &Error{Op: "apply " + k.Kind, Err: err}
+	}
+	if m.Name == "" {
+		return request{}, &ManifestError{Field: "metadata.name", Reason: "missing (server-side apply cannot use generateName)"}
+	}
+	ns, err := resolveNamespace(k, m, asked)
+	if err != nil {
+		return request{}, err
+	}
+	p, err := c.objectPath(ctx, k, ns, m.Name)
+	if err != nil {
+		return request{}, err
+	}
+	return request{method: http.MethodPatch, path: p, query: q, body: m.JSON, contentType: string(ApplyPatch)}, nil
+}
+
+// Apply applies a manifest of any registered kind with server-side apply
+// (see View.Apply) and returns the typed item of its kind, e.g. a
+// *kinds.Deployment. An unknown kind or a namespace contradicting the
+// manifest is reported before any request.
+func (c *Client) Apply(ctx context.Context, manifest any, opts ApplyOptions) (Object, error) {
+	m, err := ParseManifest(manifest)
+	if err != nil {
+		return nil, err
+	}
+	k, decode, err := lookupManifest(m, 0)
+	if err != nil {
+		return nil, err
+	}
+	return c.applyManifest(ctx, k, decode, m, opts)
+}
+
+func lookupManifest(m *Manifest, doc int) (*Kind, Decoder, error) {
+	k, decode, ok := Lookup(m.APIVersion, m.Kind)
+	if !ok {
+		return nil, nil, &ManifestError{Document: doc, Field: "kind", Reason: fmt.Sprintf("unknown kind %s %s (register it with sdk.Register)", m.APIVersion, m.Kind)}
+	}
+	return k, decode, nil
+}
+
+func (c *Client) applyManifest(ctx context.Context, k *Kind, decode Decoder, m *Manifest, opts ApplyOptions) (Object, error) {
+	req, err := c.applyRequest(ctx, k, m, opts.Namespace, opts)
+	if err != nil {
+		return nil, err
+	}
+	data, err := c.readBody(ctx, req)
+	if err != nil {
+		return nil, asApplyConflict(err)
+	}
+	obj, err := decode(c, k, data)
+	if err != nil {
+		if de, ok := err.(*DecodeError); ok {
+			de.Path = req.path
+		}
+		return nil, err
+	}
+	return obj, nil
+}
+
+// DocumentError reports the failure of one document of a multi-document
+// manifest in ApplyManifests: its 1-based number, what it describes, and
+// the error (an *APIError, *ApplyConflictError, *NamespaceError...), which
+// errors.Is and errors.As see through Unwrap.
+type DocumentError struct {
+	Document  int
+	Kind      string
+	Namespace string
+	Name      string
+	Err       error
+}
+
+func (e *DocumentError) Error() string {
+	n := e.Name
+	if e.Namespace != "" {
+		n = e.Namespace + "/" + n
+	}
+	return fmt.Sprintf("kube: manifest document %d (%s %s): %v", e.Document, e.Kind, n, e.Err)
+}
+
+// Unwrap returns the document's error.
+func (e *DocumentError) Unwrap() error { return e.Err }
+
+// Is matches ErrKube.
+func (e *DocumentError) Is(target error) bool { return target == ErrKube }
+
+// ApplyManifests applies every document of a YAML (or JSON) stream with
+// server-side apply, in order, like `kubectl apply --server-side -f file`,
+// and returns the typed items. Every document is parsed and its kind and
+// namespace resolved before the first request, so a malformed document or
+// unknown kind changes nothing (the error is a *ManifestError or
+// *DocumentError with the document number). Applying stops at the first
+// failure, with a *DocumentError naming the document; the items applied
+// before it are returned along with the error.
+func (c *Client) ApplyManifests(ctx context.Context, data []byte, opts ApplyOptions) ([]Object, error) {
+	if opts.FieldManager == "" {
+		return nil, &Error{Op: "apply manifests", Err: fmt.Errorf("server-side apply needs a field manager (ApplyOptions.FieldManager)")}
+	}
+	ms, err := ParseManifests(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, &ManifestError{Reason: "no documents"}
+	}
+	type doc struct {
+		m      *Manifest
+		k      *Kind
+		decode Decoder
+		ns     string
+	}
+	docs := make([]doc, len(ms))
+	for i, m := range ms {
+		k, decode, err := lookupManifest(m, i+1)
+		if err != nil {
+			return nil, err
+		}
+		derr := &DocumentError{Document: i + 1, Kind: m.Kind, Namespace: m.Namespace, Name: m.Name}
+		if m.Name == "" {
+			derr.Err = &ManifestError{Document: i + 1, Field: "metadata.name", Reason: "missing (server-side apply cannot use generateName)"}
+			return nil, derr
+		}
+		ns, err := resolveNamespace(k, m, opts.Namespace)
+		if err != nil {
+			derr.Err = err
+			return nil, derr
+		}
+		docs[i] = doc{m: m, k: k, decode: decode, ns: ns}
+	}
+	out := make([]Object, 0, len(docs))
+	for i, d := range docs {
+		o := opts
+		o.Namespace = d.ns
+		obj, err := c.applyManifest(ctx, d.k, d.decode, d.m, o)
+		if err != nil {
+			return out, &DocumentError{Document: i + 1, Kind: d.m.Kind, Namespace: d.ns, Name: d.m.Name, Err: err}
+		}
+		out = append(out, obj)
+	}
+	return out, nil
+}
+
+// FieldConflict is one field of an apply conflict: a field the manifest
+// sets that another field manager owns with a different value.
+type FieldConflict struct {
+	// Field is the path of the field as the server prints it, e.g.
+	// ".spec.replicas" or ".spec.template.spec.containers[name=\"web\"].image".
+	Field string
+	// Manager is the field manager that owns the field.
+	Manager string
+	// Subresource is the subresource through which the manager set the
+	// field ("scale", "status"), "" for the main resource.
+	Subresource string
+	// APIVersion through which the manager set the field, when it did so
+	// with an update rather than an apply.
+	APIVersion string
+	// Time of that update, when the server reports it.
+	Time time.Time
+	// Message is the server's text for this conflict.
+	Message string
+}
+
+// ApplyConflictError is the answer to a server-side apply that would change
+// fields other managers own. Conflicts lists them, as the server named
+// them. Retry with ApplyOptions.Force to take them over, or drop the
+// fields from the manifest. It matches ErrConflict and ErrKube, and
+// errors.As also finds the underlying *APIError.
+type ApplyConflictError struct {
+	Conflicts []FieldConflict
+	Err       *APIError
+}
+
+func (e *ApplyConflictError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "kube: apply conflict on %s %s: ", e.Err.Method, e.Err.Path)
+	for i, c := range e.Conflicts {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s owned by %q", c.Field, c.Manager)
+		if c.Subresource != "" {
+			fmt.Fprintf(&b, " (through %s)", c.Subresource)
+		}
+	}
+	if len(e.Conflicts) == 0 {
+		b.WriteString(e.Err.Message)
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying *APIError.
+func (e *ApplyConflictError) Unwrap() error { return e.Err }
+
+// Managers returns the distinct managers of the conflicting fields, in the
+// order the server named them.
+func (e *ApplyConflictError) Managers() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range e.Conflicts {
+		if !seen[c.Manager] {
+			seen[c.Manager] = true
+			out = append(out, c.Manager)
+		}
+	}
+	return out
+}
+
+// fieldManagerConflict is the StatusCause type of an apply conflict.
+const fieldManagerConflict = "FieldManagerConflict"
+
+// asApplyConflict turns a 409 answer carrying FieldManagerConflict causes
+// into an *ApplyConflictError; any other error is returned as is.
+func asApplyConflict(err error) error {
+	var ae *APIError
+	if err == nil || !errors.As(err, &ae) || !ae.Is(ErrConflict) || ae.Details == nil {
+		return err
+	}
+	var cs []FieldConflict
+	for _, c := range ae.Details.Causes {
+		if c.Type == fieldManagerConflict {
+			cs = append(cs, parseConflict(c))
+		}
+	}
+	if len(cs) == 0 {
+		return err
+	}
+	return &ApplyConflictError{Conflicts: cs, Err: ae}
+}
+
+// parseConflict reads the manager out of a cause message, which the server
+// writes as
+//
+//	conflict with "manager"[ with subresource "sub"][ using apps/v1[ at 2006-01-02T15:04:05Z]]
+//
+// A message of another form leaves Manager empty; Message keeps the text.
+func parseConflict(c StatusCause) FieldConflict {
+	fc := FieldConflict{Field: c.Field, Message: c.Message}
+	rest, ok := strings.CutPrefix(c.Message, "conflict with ")
+	if !ok {
+		return fc
+	}
+	q, err := strconv.QuotedPrefix(rest)
+	if err != nil {
+		return fc
+	}
+	fc.Manager, _ = strconv.Unquote(q)
+	rest = rest[len(q):]
+	if r, ok := strings.CutPrefix(rest, " with subresource "); ok {
+		if q, err := strconv.QuotedPrefix(r); err == nil {
+			fc.Subresource, _ = strconv.Unquote(q)
+			rest = r[len(q):]
+		}
+	}
+	if r, ok := strings.CutPrefix(rest, " using "); ok {
+		v, at, _ := strings.Cut(r, " at ")
+		fc.APIVersion = v
+		if t, err := time.Parse(time.RFC3339, at); err == nil {
+			fc.Time = t
+		}
+	}
+	return fc
+}
