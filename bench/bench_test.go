@@ -1,0 +1,257 @@
+// Benchmarks of this SDK against k8s.io/client-go's typed clientset on the
+// same bytes: list and read (workload 1), watch (workload 2) and the floor
+// (workload 6). The memory, size and end-to-end workloads are programs run
+// by ./cmd/report (make -C bench), which also runs these benchmarks and
+// writes ../BENCHMARKS.md.
+//
+// There are no timing assertions: the only thing a test here can fail on
+// is the correctness guard, which checks, before any benchmark runs, that
+// every reader reads exactly the values the fixture pods hold.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/kube-for-go/kube/bench/fixture"
+	"github.com/kube-for-go/kube/bench/reads"
+)
+
+// The workload sizes: 10,000 pods listed 500 per page, 10,000 watch events.
+const (
+	NPods     = 10000
+	PageSize  = 500
+	NEvents   = 10000
+	benchEnvN = "KUBE_BENCH_PODS" // smaller lists while developing
+)
+
+var (
+	server  *fixture.Server
+	baseURL string
+	nPods   = NPods
+	nEvents = NEvents
+)
+
+func TestMain(m *testing.M) {
+	if v := os.Getenv(benchEnvN); v != "" {
+		fmt.Sscan(v, &nPods)
+		nEvents = nPods
+	}
+	server = &fixture.Server{N: nPods, WatchEvents: nEvents, Cache: true}
+	server.Warm(PageSize)
+	server.Watch(fixture.JSON)
+	server.Watch(fixture.Protobuf)
+	ts := httptest.NewServer(server)
+	baseURL = ts.URL
+	code := m.Run()
+	ts.Close()
+	os.Exit(code)
+}
+
+// expected lists and watches: the ground truth, from the Go values.
+func expectedList() []reads.Record {
+	out := make([]reads.Record, nPods)
+	for i := range out {
+		out[i] = reads.Expect("", fixture.Pod(i, 0))
+	}
+	return out
+}
+
+func expectedWatch() []reads.Record {
+	evs := fixture.Events(nEvents)
+	out := make([]reads.Record, len(evs))
+	for i, ev := range evs {
+		out[i] = reads.Expect(ev.Type, ev.Pod)
+	}
+	return out
+}
+
+type reader struct {
+	name string
+	enc  fixture.Encoding // what it must ask the server for
+	run  func(ctx context.Context, visit reads.Visitor) error
+}
+
+func listReaders(tb testing.TB) []reader {
+	sdk, err := reads.NewSDK(baseURL, PageSize)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cgJSON, err := reads.NewClientGo(baseURL, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cgProto, err := reads.NewClientGo(baseURL, true)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return []reader{
+		{"sdk", fixture.JSON, func(ctx context.Context, v reads.Visitor) error { return reads.SDKList(ctx, sdk, v) }},
+		{"client-go-json", fixture.JSON, func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoList(ctx, cgJSON, PageSize, v) }},
+		{"client-go-protobuf", fixture.Protobuf, func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoList(ctx, cgProto, PageSize, v) }},
+	}
+}
+
+func watchReaders(tb testing.TB) []reader {
+	sdk, err := reads.NewSDK(baseURL, PageSize)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cgJSON, err := reads.NewClientGo(baseURL, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cgProto, err := reads.NewClientGo(baseURL, true)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return []reader{
+		{"sdk", fixture.JSON, func(ctx context.Context, v reads.Visitor) error { return reads.SDKWatch(ctx, sdk, nEvents, v) }},
+		{"client-go-json", fixture.JSON, func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoWatch(ctx, cgJSON, nEvents, v) }},
+		{"client-go-protobuf", fixture.Protobuf, func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoWatch(ctx, cgProto, nEvents, v) }},
+	}
+}
+
+// guard checks every reader against the ground truth, object by object,
+// and that it spoke the encoding it is named after.
+func guard(tb testing.TB, what string, rs []reader, want []reads.Record) {
+	for _, r := range rs {
+		var c reads.Collector
+		server.ResetHits()
+		if err := r.run(context.Background(), c.Visit); err != nil {
+			tb.Fatalf("%s %s: %v", what, r.name, err)
+		}
+		hits := server.ResetHits()
+		if len(hits) != 1 || hits[r.enc.String()+" "+what] == 0 {
+			tb.Fatalf("CORRECTNESS GUARD FAILED: %s %s made requests %v, want only %s %s", what, r.name, hits, r.enc, what)
+		}
+		if err := reads.Compare(what+" "+r.name, c.Records, want); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+var listGuard, watchGuard sync.Once
+var listGuardOK, watchGuardOK bool
+
+// TestCorrectnessGuard is the guard on its own (go test ./...).
+func TestCorrectnessGuard(t *testing.T) {
+	guard(t, "list", listReaders(t), expectedList())
+	guard(t, "watch", watchReaders(t), expectedWatch())
+}
+
+func mustGuardList(b *testing.B) {
+	listGuard.Do(func() {
+		guard(b, "list", listReaders(b), expectedList())
+		listGuardOK = true
+	})
+	if !listGuardOK {
+		b.Fatal("list correctness guard failed")
+	}
+}
+
+func mustGuardWatch(b *testing.B) {
+	watchGuard.Do(func() {
+		guard(b, "watch", watchReaders(b), expectedWatch())
+		watchGuardOK = true
+	})
+	if !watchGuardOK {
+		b.Fatal("watch correctness guard failed")
+	}
+}
+
+// BenchmarkList lists and reads every pod once per op.
+func BenchmarkList(b *testing.B) {
+	mustGuardList(b)
+	want := reads.DigestOf(expectedList())
+	hc := &http.Client{}
+	floors := []struct {
+		name string
+		run  func(context.Context) (int64, error)
+	}{
+		{"floor-transfer", func(ctx context.Context) (int64, error) {
+			return reads.FloorTransfer(ctx, hc, baseURL, PageSize, fixture.MediaJSON)
+		}},
+		{"floor-jsontext-scan", func(ctx context.Context) (int64, error) {
+			return reads.FloorScan(ctx, hc, baseURL, PageSize)
+		}},
+		{"floor-json-valid", func(ctx context.Context) (int64, error) {
+			return reads.FloorValid(ctx, hc, baseURL, PageSize)
+		}},
+		{"floor-transfer-protobuf", func(ctx context.Context) (int64, error) {
+			return reads.FloorTransfer(ctx, hc, baseURL, PageSize, fixture.MediaProtobuf)
+		}},
+	}
+	for _, f := range floors {
+		b.Run(f.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var n int64
+			for b.Loop() {
+				var err error
+				if n, err = f.run(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(nPods), "ns/pod")
+			b.ReportMetric(float64(n)/float64(nPods), "wire-B/pod")
+		})
+	}
+	for _, r := range listReaders(b) {
+		b.Run(r.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var d reads.Digest
+				if err := r.run(context.Background(), d.Visit); err != nil {
+					b.Fatal(err)
+				}
+				if d != want {
+					b.Fatalf("read wrong data: digest %+v, want %+v", d, want)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(nPods), "ns/pod")
+		})
+	}
+}
+
+// BenchmarkWatch reads a stream of ADDED and MODIFIED events once per op.
+func BenchmarkWatch(b *testing.B) {
+	mustGuardWatch(b)
+	want := reads.DigestOf(expectedWatch())
+	hc := &http.Client{}
+	b.Run("floor-transfer", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := reads.FloorWatchTransfer(context.Background(), hc, baseURL, fixture.MediaJSON); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(nEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+	b.Run("floor-jsontext-scan", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := reads.FloorWatchScan(context.Background(), hc, baseURL, nEvents); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(nEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+	for _, r := range watchReaders(b) {
+		b.Run(r.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var d reads.Digest
+				if err := r.run(context.Background(), d.Visit); err != nil {
+					b.Fatal(err)
+				}
+				if d != want {
+					b.Fatalf("read wrong data: digest %+v, want %+v", d, want)
+				}
+			}
+			b.ReportMetric(float64(nEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
