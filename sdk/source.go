@@ -1,18 +1,42 @@
 package sdk
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/kube-for-go/kube/watch"
 )
 
-// Source returns the view as a watch.Source, for watch.Store and watch.WaitFor.
+// Source returns the view as a watch.Source, for watch.Store,
+// watch.WaitFor and watch.Watch. The view's namespace and label and field
+// selectors apply to every request, so the server does the filtering. It
+// also implements watch.Labeler (labels for Store.List; streaming initial
+// lists), watch.Trimmer (drops metadata.managedFields from cached items)
+// and watch.Tombstoner.
 func (v *View[T]) Source() watch.Source[T] { return viewSource[T]{v} }
 
+// ObjectSource returns a watch.Source of the single object name of the
+// view (a server-side field selector on metadata.name, which replaces the
+// view's selectors), for waiting on one object:
+//
+//	pod, err := watch.WaitFor(ctx, cluster.Pods.In(ns).ObjectSource("web"), kinds.PodReady())
+func (v *View[T]) ObjectSource(name string) watch.Source[T] {
+	return v.Filter(nil, map[string]string{"metadata.name": name}).Source()
+}
+
 type viewSource[T Object] struct{ v *View[T] }
+
+var (
+	_ watch.Labeler[*Item[struct{}]]    = viewSource[*Item[struct{}]]{}
+	_ watch.Trimmer[*Item[struct{}]]    = viewSource[*Item[struct{}]]{}
+	_ watch.Tombstoner[*Item[struct{}]] = viewSource[*Item[struct{}]]{}
+)
 
 func (s viewSource[T]) Meta(obj T) (key, uid, rv string) {
 	m := obj.Meta()
@@ -21,6 +45,115 @@ func (s viewSource[T]) Meta(obj T) (key, uid, rv string) {
 		key = m.Namespace + "/" + m.Name
 	}
 	return key, m.UID, m.Version
+}
+
+// Labels implements watch.Labeler.
+func (s viewSource[T]) Labels(obj T) map[string]string { return obj.Meta().Labels.m }
+
+// Annotations implements watch.Labeler.
+func (s viewSource[T]) Annotations(obj T) map[string]string { return obj.Meta().Annotations.m }
+
+// Trim implements watch.Trimmer: the item decoded again from its JSON
+// without metadata.managedFields (the item itself if it has none, or if
+// the trimmed JSON does not decode).
+func (s viewSource[T]) Trim(obj T) T {
+	raw := obj.Raw()
+	if !bytes.Contains(raw, []byte(`"managedFields"`)) {
+		return obj
+	}
+	trimmed, err := dropManagedFields(raw)
+	if err != nil {
+		return obj
+	}
+	it, err := s.v.decode(s.v.client, s.v.kind, trimmed)
+	if err != nil {
+		return obj
+	}
+	return it
+}
+
+// dropManagedFields re-encodes an object's JSON without
+// metadata.managedFields.
+func dropManagedFields(raw []byte) ([]byte, error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(raw))
+	var out bytes.Buffer
+	out.Grow(len(raw))
+	enc := jsontext.NewEncoder(&out)
+	copyObject := func(skip string, member func(name string) error) error {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		if tok.Kind() != '{' {
+			return fmt.Errorf("not a JSON object")
+		}
+		if err := enc.WriteToken(tok); err != nil {
+			return err
+		}
+		for dec.PeekKind() != '}' {
+			name, err := dec.ReadToken()
+			if err != nil {
+				return err
+			}
+			if name.String() == skip {
+				if err := dec.SkipValue(); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := enc.WriteToken(name); err != nil {
+				return err
+			}
+			if err := member(name.String()); err != nil {
+				return err
+			}
+		}
+		tok, err = dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		return enc.WriteToken(tok)
+	}
+	copyValue := func() error {
+		v, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		return enc.WriteValue(v)
+	}
+	err := copyObject("", func(name string) error {
+		if name == "metadata" && dec.PeekKind() == '{' {
+			return copyObject("managedFields", func(string) error { return copyValue() })
+		}
+		return copyValue()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return bytes.TrimSpace(out.Bytes()), nil
+}
+
+// Tombstone implements watch.Tombstoner: an item with only kind, name,
+// namespace, UID and resourceVersion (the zero T if that cannot decode).
+func (s viewSource[T]) Tombstone(key, uid, rv string) T {
+	ns, name, ok := strings.Cut(key, "/")
+	if !ok {
+		ns, name = "", key
+	}
+	md := map[string]string{"name": name, "uid": uid, "resourceVersion": rv}
+	if ns != "" {
+		md["namespace"] = ns
+	}
+	raw, err := json.Marshal(map[string]any{"apiVersion": APIVersion(s.v.kind.APIPaths[0]), "kind": s.v.kind.Kind, "metadata": md})
+	var zero T
+	if err != nil {
+		return zero
+	}
+	it, err := s.v.decode(s.v.client, s.v.kind, raw)
+	if err != nil {
+		return zero
+	}
+	return it
 }
 
 func (s viewSource[T]) ListPage(ctx context.Context, opts watch.ListOptions) (watch.ListPage[T], error) {
@@ -38,7 +171,7 @@ func (s viewSource[T]) ListPage(ctx context.Context, opts watch.ListOptions) (wa
 	}
 	resp, err := s.v.client.do(ctx, request{method: http.MethodGet, path: base, query: s.v.listQuery(limit, opts.Continue, opts.ResourceVersion)})
 	if err != nil {
-		return page, err
+		return page, asStatus(err)
 	}
 	defer resp.Body.Close()
 	var itemErr error
@@ -71,7 +204,7 @@ func (s viewSource[T]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (
 	}
 	q := s.v.listQuery(0, "", opts.ResourceVersion)
 	q.Set("watch", "true")
-	if opts.AllowBookmarks {
+	if opts.AllowBookmarks || opts.SendInitialEvents {
 		q.Set("allowWatchBookmarks", "true")
 	}
 	if opts.SendInitialEvents {
@@ -83,7 +216,19 @@ func (s viewSource[T]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (
 	}
 	resp, err := s.v.client.do(ctx, request{method: http.MethodGet, path: base, query: q, streaming: true})
 	if err != nil {
-		return nil, err
+		return nil, asStatus(err)
 	}
 	return newEventStream(resp.Body, base, func(raw []byte) (T, error) { return s.v.decode(s.v.client, s.v.kind, raw) }), nil
+}
+
+// asStatus makes an error answer of the server also match
+// *watch.StatusError, which the watch loop reads to decide between
+// relisting, retrying and giving up. It still matches *APIError and its
+// categories.
+func asStatus(err error) error {
+	ae, ok := err.(*APIError)
+	if !ok || ae.StatusCode == 0 {
+		return err
+	}
+	return &watchError{StatusError: watch.StatusError{Code: ae.StatusCode, Reason: ae.Reason, Message: ae.Message, RetryAfter: ae.RetryAfter}, api: ae}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -16,14 +17,31 @@ import (
 // objects {"type": ..., "object": ...}, read one at a time as they arrive.
 type eventStream[T any] struct {
 	body   io.ReadCloser
+	rd     *readRecorder
 	dec    *jsontext.Decoder
 	path   string
 	decode func(raw []byte) (T, error)
 	once   sync.Once
 }
 
+// readRecorder remembers the error of the last read, so a broken
+// connection can be told from a malformed frame.
+type readRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readRecorder) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
+}
+
 func newEventStream[T any](body io.ReadCloser, path string, decode func([]byte) (T, error)) *eventStream[T] {
-	return &eventStream[T]{body: body, dec: jsontext.NewDecoder(body), path: path, decode: decode}
+	rd := &readRecorder{r: body}
+	return &eventStream[T]{body: body, rd: rd, dec: jsontext.NewDecoder(rd), path: path, decode: decode}
 }
 
 type wireEvent struct {
@@ -31,7 +49,12 @@ type wireEvent struct {
 	Object jsontext.Value `json:"object"`
 }
 
-// Next implements watch.Stream.
+// Next implements watch.Stream. A stream that ends between frames is
+// io.EOF; one that ends inside a frame is a *DecodeError wrapping
+// io.ErrUnexpectedEOF; a failed read is an *APIError (no status code)
+// wrapping io.ErrUnexpectedEOF and the read error; all three let the
+// watch loop resume. A malformed frame or object is a *DecodeError that
+// ends the loop.
 func (s *eventStream[T]) Next() (watch.Event[T], error) {
 	var zero watch.Event[T]
 	v, err := s.dec.ReadValue()
@@ -39,6 +62,9 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 		return zero, io.EOF
 	}
 	if err != nil {
+		if s.rd.err != nil {
+			return zero, &APIError{Method: "WATCH", Path: s.path, Err: fmt.Errorf("watch stream broken: %w (%w)", io.ErrUnexpectedEOF, s.rd.err)}
+		}
 		reason := "malformed watch frame"
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			reason = "watch stream ended inside a frame"
@@ -57,7 +83,11 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 		if err := json.Unmarshal(we.Object, &st); err != nil {
 			return zero, &DecodeError{Path: s.path, Offset: -1, Reason: "malformed ERROR event", Err: err}
 		}
-		return zero, &watchError{StatusError: watch.StatusError{Code: st.Code, Reason: st.Reason, Message: st.Message}, api: &APIError{Method: "WATCH", Path: s.path, StatusCode: st.Code, Reason: st.Reason, Message: st.Message}}
+		api := &APIError{Method: "WATCH", Path: s.path, StatusCode: st.Code, Reason: st.Reason, Message: st.Message, Details: st.Details}
+		if st.Details != nil && st.Details.RetryAfterSeconds > 0 {
+			api.RetryAfter = time.Duration(st.Details.RetryAfterSeconds) * time.Second
+		}
+		return zero, &watchError{StatusError: watch.StatusError{Code: st.Code, Reason: st.Reason, Message: st.Message, RetryAfter: api.RetryAfter}, api: api}
 	default:
 		return zero, &DecodeError{Path: s.path, Offset: -1, Reason: fmt.Sprintf("unknown watch event type %q", we.Type)}
 	}
@@ -71,14 +101,15 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 	return watch.Event[T]{Type: typ, Object: obj}, nil
 }
 
-// Close implements watch.Stream.
+// Close implements watch.Stream; it interrupts a Next in progress.
 func (s *eventStream[T]) Close() error {
 	s.once.Do(func() { s.body.Close() })
 	return nil
 }
 
-// watchError is an in-stream ERROR event: it matches both
-// *watch.StatusError and the *APIError categories (ErrGone for an expired
+// watchError is an error answer of the server, as a response or as an
+// in-stream ERROR event: it matches both *watch.StatusError (which the
+// watch loop reads) and the *APIError categories (ErrGone for an expired
 // resourceVersion).
 type watchError struct {
 	watch.StatusError
@@ -87,16 +118,16 @@ type watchError struct {
 
 func (e *watchError) Error() string { return e.api.Error() }
 
+// Unwrap returns the *APIError.
+func (e *watchError) Unwrap() error { return e.api }
+
 // Is matches ErrKube and the categories of the equivalent APIError.
 func (e *watchError) Is(target error) bool { return e.api.Is(target) }
 
-// As lets errors.As find the *APIError and the *watch.StatusError.
+// As lets errors.As find the *watch.StatusError (the *APIError is found
+// through Unwrap).
 func (e *watchError) As(target any) bool {
-	switch t := target.(type) {
-	case **APIError:
-		*t = e.api
-		return true
-	case **watch.StatusError:
+	if t, ok := target.(**watch.StatusError); ok {
 		*t = &e.StatusError
 		return true
 	}

@@ -3,104 +3,39 @@ package watch
 import (
 	"context"
 	"errors"
-	"io"
 	"iter"
+	"sync/atomic"
 )
 
-// Options configure Watch.
-type Options struct {
-	// ResourceVersion to start after; "" starts from now.
-	ResourceVersion string
-	// InitialList sends the current state as Added events first, then the
-	// changes after it.
-	InitialList bool
-	// Bookmarks asks for Bookmark events (they are passed to the loop).
-	Bookmarks bool
-	// TimeoutSeconds asks the server to end each connection after this
-	// long (the watch resumes transparently); 0 = server default.
-	TimeoutSeconds int64
-}
+// ErrReused is yielded by a watch iterator ranged over a second time:
+// watch iterators are single-use.
+var ErrReused = errors.New("watch: iterator already used (watch iterators are single-use)")
 
-// Watch returns a single-use iterator over the events of src. The loop
-// resumes from the last seen resourceVersion when the server ends a
-// connection. Breaking out of the loop or cancelling ctx closes the
-// connection at once; the context's error is then not yielded. Iteration
-// stops at the first error, which is yielded.
+// Watch returns a single-use iterator over the events of src, with the
+// guarantees described in the package documentation: it resumes after
+// server timeouts and broken connections, relists and delivers the
+// difference after 410 Gone, backs off between retries, and ends only
+// when the consumer breaks out of the loop, or with an error: a permanent
+// error of the server or the source, or ctx's error when ctx is done.
+// The error is always the last element yielded.
+//
+// Breaking out of the loop or cancelling ctx closes the connection at
+// once. While the loop body runs the connection is not read, so a slow
+// body holds the server back (TCP flow control); the API server closes
+// watchers that fall far behind, and the loop then resumes or relists.
+//
+// Bookmark events are yielded only with opts.Bookmarks. Ranging over the
+// iterator a second time yields ErrReused.
 func Watch[T any](ctx context.Context, src Source[T], opts Options) iter.Seq2[Event[T], error] {
-	used := false
+	var used atomic.Bool
 	return func(yield func(Event[T], error) bool) {
-		var zero Event[T]
-		if used {
-			yield(zero, errors.New("watch: iterator already used (watch iterators are single-use)"))
+		if used.Swap(true) {
+			yield(Event[T]{}, ErrReused)
 			return
 		}
-		used = true
-		rv := opts.ResourceVersion
-		if opts.InitialList {
-			var err error
-			rv, err = listAll(ctx, src, func(obj T) bool { return yield(Event[T]{Type: Added, Object: obj}, nil) })
-			if err != nil {
-				if err != errStop && ctx.Err() == nil {
-					yield(zero, err)
-				}
-				return
-			}
+		l := newLoop(src, opts, func(ev Event[T]) bool { return yield(ev, nil) })
+		if err := l.run(ctx); err != errStop {
+			yield(Event[T]{}, err)
 		}
-		for {
-			s, err := src.OpenWatch(ctx, WatchOptions{ResourceVersion: rv, AllowBookmarks: opts.Bookmarks, TimeoutSeconds: opts.TimeoutSeconds})
-			if err != nil {
-				if ctx.Err() == nil {
-					yield(zero, err)
-				}
-				return
-			}
-			for {
-				ev, err := s.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					s.Close()
-					if ctx.Err() == nil {
-						yield(zero, err)
-					}
-					return
-				}
-				if _, _, v := src.Meta(ev.Object); v != "" {
-					rv = v
-				}
-				if !yield(ev, nil) {
-					s.Close()
-					return
-				}
-			}
-			s.Close()
-			if ctx.Err() != nil {
-				return
-			}
-		}
-	}
-}
-
-var errStop = errors.New("stop")
-
-// listAll lists every page of src, calling each per object, and returns
-// the list's resourceVersion.
-func listAll[T any](ctx context.Context, src Source[T], each func(T) bool) (string, error) {
-	var opts ListOptions
-	for {
-		page, err := src.ListPage(ctx, opts)
-		if err != nil {
-			return "", err
-		}
-		for _, obj := range page.Items {
-			if !each(obj) {
-				return "", errStop
-			}
-		}
-		if page.Continue == "" {
-			return page.ResourceVersion, nil
-		}
-		opts.Continue = page.Continue
 	}
 }

@@ -1,0 +1,335 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kube-for-go/kube/selector"
+)
+
+// Store is a typed in-memory cache of a Source kept in sync by a watch
+// loop (an informer without the boilerplate): list, then watch, with the
+// loop's resumption and relists, so its content converges to the server's
+// state. Reads (Get, List, All) are served from memory and are safe for
+// concurrent use, also while Run updates the store.
+//
+//	store := watch.NewStore(pods.Source(), watch.StoreOptions{})
+//	go store.Run(ctx)
+//	if err := store.WaitForSync(ctx); err != nil { ... }
+//	web, err := store.List(selector.MustParse("app=web"))
+//
+// Cached objects are trimmed (managedFields dropped) when the Source is a
+// Trimmer, unless StoreOptions.KeepManagedFields is set.
+type Store[T any] struct {
+	src     Source[T]
+	opts    StoreOptions
+	labeler Labeler[T]
+	trimmer Trimmer[T]
+
+	mu      sync.RWMutex
+	items   map[string]T
+	synced  bool
+	subs    map[*subscription[T]]struct{}
+	ended   bool
+	err     error         // Run's error once ended
+	syncCh  chan struct{} // closed at the first sync
+	endCh   chan struct{} // closed when Run returns
+	running bool
+}
+
+// StoreOptions configure a Store.
+type StoreOptions struct {
+	// Watch configures the watch loop; InitialList is implied and
+	// ResourceVersion ignored.
+	Watch Options
+	// KeepManagedFields keeps metadata.managedFields in cached objects.
+	KeepManagedFields bool
+	// Buffer is the number of changes each Changes iterator may fall
+	// behind before it is ended with ErrSlowConsumer; 0 means 1024.
+	Buffer int
+}
+
+// ErrSlowConsumer ends a Changes iteration whose consumer fell more than
+// StoreOptions.Buffer changes behind: the store never blocks on, or
+// buffers without bound for, a slow consumer. Call Changes again to
+// resume from a fresh snapshot.
+var ErrSlowConsumer = errors.New("watch: change consumer too slow (buffer full)")
+
+// ErrNoLabels is returned by Store.List with a label selector when the
+// Source does not implement Labeler.
+var ErrNoLabels = errors.New("watch: the source does not expose labels")
+
+// NewStore returns an empty store of src. It makes no request: call Run.
+func NewStore[T any](src Source[T], opts StoreOptions) *Store[T] {
+	s := &Store[T]{
+		src: src, opts: opts, items: map[string]T{}, subs: map[*subscription[T]]struct{}{},
+		syncCh: make(chan struct{}), endCh: make(chan struct{}),
+	}
+	s.labeler, _ = src.(Labeler[T])
+	if !opts.KeepManagedFields {
+		s.trimmer, _ = src.(Trimmer[T])
+	}
+	if s.opts.Buffer <= 0 {
+		s.opts.Buffer = 1024
+	}
+	return s
+}
+
+// Key returns the key of an object in a Store: "namespace/name", or
+// "name" for cluster-scoped kinds (namespace "").
+func Key(namespace, name string) string {
+	if namespace == "" {
+		return name
+	}
+	return namespace + "/" + name
+}
+
+// Run fills the store and keeps it in sync until ctx is done (it returns
+// ctx's error) or a permanent error (returned). A Store runs once: a
+// second call returns an error at once.
+func (s *Store[T]) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return errors.New("watch: Store.Run called twice")
+	}
+	s.running = true
+	s.mu.Unlock()
+
+	opts := s.opts.Watch
+	opts.InitialList, opts.ResourceVersion, opts.Bookmarks = true, "", false
+	l := newLoop(s.src, opts, s.apply)
+	l.last = s.Get
+	l.onSync = s.markSynced
+	err := l.run(ctx)
+
+	s.mu.Lock()
+	s.ended, s.err = true, err
+	for sub := range s.subs {
+		sub.end(err)
+	}
+	s.mu.Unlock()
+	close(s.endCh)
+	return err
+}
+
+func (s *Store[T]) apply(ev Event[T]) bool {
+	key, _, _ := s.src.Meta(ev.Object)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch ev.Type {
+	case Added, Modified:
+		if s.trimmer != nil {
+			ev.Object = s.trimmer.Trim(ev.Object)
+		}
+		s.items[key] = ev.Object
+	case Deleted:
+		// The server's Deleted events carry the final state; the loop's
+		// synthesized ones carry the cached state (loop.last = Get).
+		delete(s.items, key)
+	default:
+		return true
+	}
+	for sub := range s.subs {
+		sub.send(ev)
+	}
+	return true
+}
+
+func (s *Store[T]) markSynced() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.synced {
+		s.synced = true
+		close(s.syncCh)
+	}
+}
+
+// HasSynced reports whether the store has received the whole initial
+// list (it stays true afterwards, also across relists).
+func (s *Store[T]) HasSynced() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.synced
+}
+
+// WaitForSync waits until the store has synced (nil), Run has ended
+// before that (Run's error), or ctx is done (ctx's error).
+func (s *Store[T]) WaitForSync(ctx context.Context) error {
+	select {
+	case <-s.syncCh:
+		return nil
+	case <-s.endCh:
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		if s.synced {
+			return nil
+		}
+		return fmt.Errorf("watch: store ended before it synced: %w", s.err)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Get returns the cached object with key ("namespace/name" or "name", see
+// Key) and whether it exists.
+func (s *Store[T]) Get(key string) (T, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	obj, ok := s.items[key]
+	return obj, ok
+}
+
+// Len returns the number of cached objects.
+func (s *Store[T]) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.items)
+}
+
+// List returns the cached objects whose labels match sel, sorted by key.
+// The zero Selector (or selector.Everything()) matches every object. A
+// selector other than those needs a Source that implements Labeler (else
+// ErrNoLabels); an invalid selector returns its error.
+func (s *Store[T]) List(sel selector.Selector) ([]T, error) {
+	if err := sel.Err(); err != nil {
+		return nil, err
+	}
+	all := !sel.IsNothing() && sel.Empty()
+	if !all && s.labeler == nil {
+		return nil, ErrNoLabels
+	}
+	var out []T
+	for _, obj := range s.All() {
+		if all || sel.Matches(s.labeler.Labels(obj)) {
+			out = append(out, obj)
+		}
+	}
+	return out, nil
+}
+
+// All iterates over a snapshot of the cached objects sorted by key,
+// taken when iteration starts.
+func (s *Store[T]) All() iter.Seq2[string, T] {
+	return func(yield func(string, T) bool) {
+		s.mu.RLock()
+		keys := slices.Sorted(maps.Keys(s.items))
+		objs := make([]T, len(keys))
+		for i, k := range keys {
+			objs[i] = s.items[k]
+		}
+		s.mu.RUnlock()
+		for i, k := range keys {
+			if !yield(k, objs[i]) {
+				return
+			}
+		}
+	}
+}
+
+// Changes returns an iterator over the store's changes, for handlers:
+// first the cached objects as Added events (a snapshot sorted by key),
+// then every change as the store applies it, in order. Deleted events
+// carry the object's last state.
+//
+// Backpressure: each iteration has a buffer of StoreOptions.Buffer
+// events. The store never waits for a consumer; one that falls further
+// behind is ended with ErrSlowConsumer (after the buffered events), and a
+// new Changes iteration starts again from a snapshot. Iteration also ends
+// with ctx's error, or with Run's error when Run ends. Each call returns a
+// new iterator; each iterator is single-use.
+func (s *Store[T]) Changes(ctx context.Context) iter.Seq2[Event[T], error] {
+	var used atomic.Bool
+	return func(yield func(Event[T], error) bool) {
+		if used.Swap(true) {
+			yield(Event[T]{}, ErrReused)
+			return
+		}
+		sub := &subscription[T]{ch: make(chan Event[T], s.opts.Buffer), done: make(chan struct{})}
+		s.mu.Lock()
+		snapshot := make([]Event[T], 0, len(s.items))
+		for _, k := range slices.Sorted(maps.Keys(s.items)) {
+			snapshot = append(snapshot, Event[T]{Type: Added, Object: s.items[k]})
+		}
+		if s.ended {
+			sub.end(s.err)
+		} else {
+			s.subs[sub] = struct{}{}
+		}
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			delete(s.subs, sub)
+			s.mu.Unlock()
+		}()
+		for _, ev := range snapshot {
+			if !yield(ev, nil) {
+				return
+			}
+		}
+		for {
+			select {
+			case ev := <-sub.ch:
+				if !yield(ev, nil) {
+					return
+				}
+				continue
+			default:
+			}
+			select {
+			case ev := <-sub.ch:
+				if !yield(ev, nil) {
+					return
+				}
+			case <-sub.done:
+				// Deliver what was buffered before the end, then the error.
+				for len(sub.ch) > 0 {
+					if !yield(<-sub.ch, nil) {
+						return
+					}
+				}
+				yield(Event[T]{}, sub.err)
+				return
+			case <-ctx.Done():
+				yield(Event[T]{}, ctx.Err())
+				return
+			}
+		}
+	}
+}
+
+// subscription is one Changes iteration. send and end are called with
+// the store's lock held.
+type subscription[T any] struct {
+	ch   chan Event[T]
+	done chan struct{}
+	err  error
+}
+
+func (sub *subscription[T]) send(ev Event[T]) {
+	if sub.err != nil {
+		return
+	}
+	select {
+	case sub.ch <- ev:
+	default:
+		sub.end(ErrSlowConsumer)
+	}
+}
+
+func (sub *subscription[T]) end(err error) {
+	if sub.err != nil {
+		return
+	}
+	if err == nil {
+		err = ErrClosed
+	}
+	sub.err = err
+	close(sub.done)
+}
