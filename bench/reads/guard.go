@@ -133,13 +133,17 @@ func Compare(name string, got, want []Record) error {
 // DigestOf returns the digest of records, as a reader visiting them would.
 func DigestOf(rs []Record) Digest {
 	var d Digest
-	var p Pod
 	for _, r := range rs {
-		p = Pod{Event: r.Event, Name: r.Name, Namespace: r.Namespace, Labels: maps.All(r.Labels), Phase: r.Phase, Ready: r.Ready, Total: r.Total}
-		if r.IP != "" {
-			p.IP = netip.MustParseAddr(r.IP)
-		}
-		d.Visit(&p)
+		d.VisitRecord(r)
 	}
 	return d
+}
+
+// VisitRecord folds a record into the digest, as visiting the pod would.
+func (d *Digest) VisitRecord(r Record) {
+	p := Pod{Event: r.Event, Name: r.Name, Namespace: r.Namespace, Labels: maps.All(r.Labels), Phase: r.Phase, Ready: r.Ready, Total: r.Total}
+	if r.IP != "" {
+		p.IP = netip.MustParseAddr(r.IP)
+	}
+	d.Visit(&p)
 }

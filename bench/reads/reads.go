@@ -52,7 +52,13 @@ func NewSDK(url string, pageSize int) (*kube.Cluster, error) {
 // protobuf unless a content type is configured (Request.UseProtobufAsDefault),
 // so the JSON clientset must set application/json explicitly.
 func NewClientGo(url string, protobuf bool) (*kubernetes.Clientset, error) {
-	cfg := &rest.Config{Host: url, QPS: -1}
+	return NewClientGoConfig(&rest.Config{Host: url}, protobuf)
+}
+
+// NewClientGoConfig is NewClientGo for a rest.Config (e.g. from a kubeconfig).
+func NewClientGoConfig(base *rest.Config, protobuf bool) (*kubernetes.Clientset, error) {
+	cfg := rest.CopyConfig(base)
+	cfg.QPS = -1
 	cfg.ContentType = "application/json"
 	cfg.AcceptContentTypes = "application/json"
 	if protobuf {
@@ -92,6 +98,14 @@ func SDKList(ctx context.Context, c *kube.Cluster, visit Visitor) error {
 		visit(&p)
 	}
 	return nil
+}
+
+// FromGo returns what a reader reads of a decoded pod (a client-go value).
+func FromGo(event string, pod *corev1.Pod) *Pod {
+	var p Pod
+	readClientGo(&p, pod)
+	p.Event = event
+	return &p
 }
 
 // readClientGo fills p from a client-go pod.

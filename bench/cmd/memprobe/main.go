@@ -1,0 +1,150 @@
+// Command memprobe measures the peak memory of one way of iterating over a
+// list of pods, in a process of its own so that peaks do not mix: the peak
+// heap (runtime/metrics /memory/classes/heap/objects:bytes, sampled every
+// millisecond, and the highest GC heap goal) and the peak RSS (VmHWM of
+// /proc/self/status). The list is served by another process (cmd/report)
+// at -url. It prints one JSON object.
+//
+// After measuring, it checks that what it read equals the fixture's pods
+// (the correctness guard) and exits non-zero otherwise.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/kube-for-go/kube/bench/fixture"
+	"github.com/kube-for-go/kube/bench/reads"
+)
+
+// Result is what memprobe prints.
+type Result struct {
+	Impl      string  `json:"impl"`
+	Pods      int     `json:"pods"`
+	PeakHeap  uint64  `json:"peakHeapBytes"`
+	PeakGoal  uint64  `json:"peakHeapGoalBytes"`
+	VmHWM     uint64  `json:"vmHWMBytes"`
+	Seconds   float64 `json:"seconds"`
+	GuardedOK bool    `json:"guardOK"`
+}
+
+var impls = map[string]string{
+	"sdk":                      "the SDK's paginated streaming iterator (View.All)",
+	"client-go-json-list":      "client-go JSON: every page appended into one []Pod, then read",
+	"client-go-protobuf-list":  "client-go protobuf: every page appended into one []Pod, then read",
+	"client-go-protobuf-pages": "client-go protobuf: page by page, each page dropped after reading",
+}
+
+func main() {
+	url := flag.String("url", "", "fixture server URL")
+	impl := flag.String("impl", "sdk", "sdk | client-go-json-list | client-go-protobuf-list | client-go-protobuf-pages")
+	n := flag.Int("pods", 10000, "pods the server holds (checked)")
+	page := flag.Int("page", 500, "page size")
+	flag.Parse()
+	if _, ok := impls[*impl]; !ok || *url == "" {
+		fmt.Fprintln(os.Stderr, "memprobe: bad -impl or missing -url")
+		os.Exit(2)
+	}
+
+	var peak, goal atomic.Uint64
+	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/goal:bytes"}}
+	sample := func() {
+		metrics.Read(samples)
+		if v := samples[0].Value.Uint64(); v > peak.Load() {
+			peak.Store(v)
+		}
+		if v := samples[1].Value.Uint64(); v > goal.Load() {
+			goal.Store(v)
+		}
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				sample()
+			}
+		}
+	}()
+
+	var d reads.Digest
+	ctx := context.Background()
+	begin := time.Now()
+	var err error
+	switch *impl {
+	case "sdk":
+		c, e := reads.NewSDK(*url, *page)
+		if e != nil {
+			fail(e)
+		}
+		err = reads.SDKList(ctx, c, d.Visit)
+	default:
+		cs, e := reads.NewClientGo(*url, strings.Contains(*impl, "protobuf"))
+		if e != nil {
+			fail(e)
+		}
+		if strings.HasSuffix(*impl, "-list") {
+			err = reads.ClientGoListAll(ctx, cs, *page, d.Visit)
+		} else {
+			err = reads.ClientGoList(ctx, cs, *page, d.Visit)
+		}
+	}
+	elapsed := time.Since(begin)
+	sample()
+	close(stop)
+	<-done
+	if err != nil {
+		fail(err)
+	}
+	hwm := vmHWM()
+
+	// The guard, after measuring: the digest of what was read must equal
+	// the digest of the fixture's pods.
+	var want reads.Digest
+	for i := 0; i < *n; i++ {
+		want.VisitRecord(reads.Expect("", fixture.Pod(i, 0)))
+	}
+	res := Result{Impl: *impl, Pods: d.N, PeakHeap: peak.Load(), PeakGoal: goal.Load(), VmHWM: hwm, Seconds: elapsed.Seconds(), GuardedOK: d == want}
+	json.NewEncoder(os.Stdout).Encode(res)
+	if d != want {
+		fmt.Fprintf(os.Stderr, "memprobe: CORRECTNESS GUARD FAILED: %s read %d pods with digest %x, want %d with %x\n", *impl, d.N, d.Sum, want.N, want.Sum)
+		os.Exit(1)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "memprobe:", err)
+	os.Exit(1)
+}
+
+// vmHWM returns the peak resident set size of this process.
+func vmHWM() uint64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
