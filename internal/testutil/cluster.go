@@ -46,9 +46,10 @@ type Cluster struct {
 
 // Proc is one process of the cluster.
 type Proc struct {
-	Name string `json:"name"`
-	PID  int    `json:"pid"`
-	Log  string `json:"log"`
+	Name string   `json:"name"`
+	PID  int      `json:"pid"`
+	Log  string   `json:"log"`
+	Args []string `json:"args,omitempty"` // command-line arguments it was started with
 }
 
 // Static token users registered with the apiserver's --token-auth-file.
@@ -264,7 +265,7 @@ func (c *Cluster) spawn(name, bin string, args ...string) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("testutil: start %s: %w", name, err)
 	}
-	c.Procs = append(c.Procs, Proc{Name: name, PID: cmd.Process.Pid, Log: logPath})
+	c.Procs = append(c.Procs, Proc{Name: name, PID: cmd.Process.Pid, Log: logPath, Args: args})
 	// Reap the child when it exits so it does not linger as a zombie; the
 	// process may outlive this goroutine's caller when started by kubetest up.
 	go cmd.Wait()
