@@ -130,8 +130,8 @@ func setLabel(key, value string) sdk.Change {
 
 func TestE2EWritesUpdateConflictAndRetry(t *testing.T) {
 	tc, c, ns, ctx := wE2E(t)
-	deps := c.Deployments.In(ns)
-	d, err := deps.Create(ctx, wDeploymentManifest("web", 1), sdk.WriteOptions{})
+	// A Service: no controller writes to it, so every conflict is ours.
+	d, err := c.Services.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"Service","metadata":{"name":"web"},"spec":{"selector":{"app":"web"},"ports":[{"port":80}]}}`, sdk.WriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestE2EWritesUpdateConflictAndRetry(t *testing.T) {
 	if err != nil || tries != 2 {
 		t.Errorf("RetryOnConflict: %v after %d tries, want success after 2", err, tries)
 	}
-	obj, _ := wKubectlObj(t, ctx, tc, ns, "deployment", "web")
+	obj, _ := wKubectlObj(t, ctx, tc, ns, "service", "web")
 	labels := dig(obj, "metadata", "labels").(map[string]any)
 	for _, k := range []string{"writer-a", "writer-b", "writer-c"} {
 		if labels[k] != "yes" {
@@ -354,7 +354,8 @@ func TestE2EWritesDryRun(t *testing.T) {
 		call func() error
 	}{
 		{"update", func() error {
-			got, err := real.Update(ctx, setLabel("dry", "update"), dry)
+			// The controller writes status meanwhile: Modify retries conflicts.
+			got, err := real.Modify(ctx, setLabel("dry", "update"), sdk.ModifyOptions{WriteOptions: dry})
 			if err == nil && got.Labels().Value("dry") != "update" {
 				err = fmt.Errorf("answer lacks the change: %v", got.Labels())
 			}
@@ -639,7 +640,9 @@ func TestE2EWritesLabelsAndAnnotations(t *testing.T) {
 	}{
 		{"set label", func(s *kinds.Secret) (*kinds.Secret, error) { return s.SetLabel(ctx, "app.kubernetes.io/name", "web") }},
 		{"delete label", func(s *kinds.Secret) (*kinds.Secret, error) { return s.DeleteLabel(ctx, "drop") }},
-		{"set annotation", func(s *kinds.Secret) (*kinds.Secret, error) { return s.SetAnnotation(ctx, "example.com/note", "hi there") }},
+		{"set annotation", func(s *kinds.Secret) (*kinds.Secret, error) {
+			return s.SetAnnotation(ctx, "example.com/note", "hi there")
+		}},
 		{"delete annotation", func(s *kinds.Secret) (*kinds.Secret, error) { return s.DeleteAnnotation(ctx, "old") }},
 		{"delete missing label", func(s *kinds.Secret) (*kinds.Secret, error) { return s.DeleteLabel(ctx, "never-set") }},
 	}
@@ -839,7 +842,7 @@ func TestE2EWritesEvents(t *testing.T) {
 			"involvedObject": map[string]any{"apiVersion": "v1", "kind": "Pod", "name": "p", "namespace": ns, "uid": p.Meta().UID},
 			"reason":         reason, "message": "made by the test", "type": "Warning", "count": 3 + i,
 			"firstTimestamp": base.Format(time.RFC3339), "lastTimestamp": base.Add(time.Duration(i) * time.Minute).Format(time.RFC3339),
-			"source":         map[string]any{"component": "e2e-test", "host": "here"},
+			"source": map[string]any{"component": "e2e-test", "host": "here"},
 		}
 		obj, err := c.Create(ctx, ev, sdk.CreateOptions{Namespace: ns})
 		if err != nil {
