@@ -1,7 +1,12 @@
 package kinds
 
 import (
+	"fmt"
+	"math"
+	"strconv"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/kube-for-go/kube/sdk"
 )
@@ -80,4 +85,51 @@ func register[S any](k *sdk.Kind) {
 	if err := sdk.RegisterItem[S](k); err != nil {
 		panic(err)
 	}
+}
+
+// IntOrString is a value that is either a number or a name, like a
+// Service's targetPort.
+type IntOrString struct {
+	IntVal int32
+	StrVal string
+	IsStr  bool
+}
+
+// String returns the name, or the number in decimal.
+func (v IntOrString) String() string {
+	if v.IsStr {
+		return v.StrVal
+	}
+	return strconv.Itoa(int(v.IntVal))
+}
+
+// UnmarshalJSONFrom decodes a JSON number or string.
+func (v *IntOrString) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	switch tok.Kind() {
+	case '"':
+		*v = IntOrString{StrVal: tok.String(), IsStr: true}
+	case '0':
+		n, err := tok.Int()
+		if err != nil || n < math.MinInt32 || n > math.MaxInt32 {
+			return fmt.Errorf("int-or-string: %s is not a 32-bit integer", tok.String())
+		}
+		*v = IntOrString{IntVal: int32(n)}
+	case 'n':
+		*v = IntOrString{}
+	default:
+		return fmt.Errorf("int-or-string: want a number or a string, got %s", tok.Kind())
+	}
+	return nil
+}
+
+// MarshalJSONTo encodes the number or the string.
+func (v IntOrString) MarshalJSONTo(enc *jsontext.Encoder) error {
+	if v.IsStr {
+		return enc.WriteToken(jsontext.String(v.StrVal))
+	}
+	return enc.WriteToken(jsontext.Int(int64(v.IntVal)))
 }

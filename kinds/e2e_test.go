@@ -687,7 +687,7 @@ spec:
 				assert.Equal(t, atString(wantPorts[i], "name"), p.Name)
 				assert.Equal(t, atInt(wantPorts[i], "port"), int64(p.Port))
 				assert.Equal(t, "TCP", p.Protocol, "defaulted by the server")
-				assert.Equal(t, at(wantPorts[i], "targetPort"), p.TargetPort)
+				assert.Equal(t, fmt.Sprint(at(wantPorts[i], "targetPort")), p.TargetPort.String())
 				assert.Equal(t, atInt(wantPorts[i], "nodePort"), int64(p.NodePort))
 				if tc.nodePorts {
 					assert.True(t, p.NodePort >= 30000 && p.NodePort <= 32767, "node port %d", p.NodePort)

@@ -95,7 +95,7 @@ func (s NodeStatus) Ready() bool { return s.w.Conditions.IsTrue("Ready") }
 // Info returns one entry of status.nodeInfo, e.g. "kubeletVersion".
 func (s NodeStatus) Info(key string) (string, error) {
 	v, ok := s.w.NodeInfo[key]
-	if !ok {
+	if !ok || v == "" {
 		return "", unavailable("Node", "status.nodeInfo."+key)
 	}
 	return v, nil

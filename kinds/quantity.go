@@ -168,20 +168,25 @@ func (q Quantity) Int64() (int64, bool) {
 	return r.Num().Int64(), true
 }
 
-// MilliValue returns the value in thousandths rounded up, e.g. 1500 for
-// "1.5" CPU cores, as Kubernetes does; ok is false if it does not fit.
+// MilliValue returns the value in thousandths, rounded away from zero as
+// Kubernetes does (1500 for "1.5" CPU cores, 2 for "1.5m", -1001 for
+// "-1.0005"); ok is false if it does not fit in an int64.
 func (q Quantity) MilliValue() (int64, bool) {
 	r := q.Rat()
 	r.Mul(r, big.NewRat(1000, 1))
 	n := new(big.Int).Quo(r.Num(), r.Denom())
-	if new(big.Rat).SetInt(n).Cmp(r) < 0 {
-		n.Add(n, big.NewInt(1))
+	if new(big.Rat).SetInt(n).Cmp(r) != 0 {
+		n.Add(n, big.NewInt(int64(r.Sign())))
 	}
 	if !n.IsInt64() {
 		return 0, false
 	}
 	return n.Int64(), true
 }
+
+// MarshalText returns the quantity's text, so quantities marshal as the
+// JSON strings Kubernetes uses.
+func (q Quantity) MarshalText() ([]byte, error) { return []byte(q.String()), nil }
 
 // Cmp compares two quantities by value: -1, 0 or +1.
 func (q Quantity) Cmp(o Quantity) int { return q.Rat().Cmp(o.Rat()) }

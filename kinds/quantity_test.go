@@ -64,7 +64,7 @@ func TestParseQuantity(t *testing.T) {
 		{"1n", "1/1000000000", noInt, 1, 1e-9, "nano"},
 		{"0.1n", "1/10000000000", noInt, 1, 1e-10, "kept exact; apimachinery rounds sub-nano values up to 1n"},
 		{"1e-12", "1/1000000000000", noInt, 1, 1e-12, "kept exact; apimachinery rounds it up to 1n (1e-9)"},
-		{"-1.0005", "-2001/2000", noInt, -1000, -1.0005, "negative: rounds toward +inf (ceiling); apimachinery rounds away from zero (-1001), see report"},
+		{"-1.0005", "-2001/2000", noInt, -1001, -1.0005, "negative: rounds away from zero, as apimachinery"},
 		{"999999999999999999999", "999999999999999999999", noInt, noMilli, 1e21, "exact above int64; apimachinery's Value wraps"},
 		{"1e1234", "1" + strings.Repeat("0", 1234), noInt, noMilli, 0 /* +Inf, checked below */, "a four-digit exponent is the largest accepted"},
 	}

@@ -61,8 +61,11 @@ func (v SecretValue) Format(f fmt.State, verb rune) { fmt.Fprint(f, v.String()) 
 func (v SecretValue) MarshalJSON() ([]byte, error) { return []byte(`"` + v.String() + `"`), nil }
 
 // SecretStatus holds a Secret's type and decoded data. Its printed forms
-// show the keys, never the values.
-type SecretStatus struct{ w secretWire }
+// show the keys, never the values. The data is held by a closure, which
+// fmt prints as an address whatever the verb, so even a struct holding a
+// SecretStatus in an unexported field (where fmt cannot call String) does
+// not print the values.
+type SecretStatus struct{ w func() *secretWire }
 
 type secretWire struct {
 	Type *string           `json:"type"`
@@ -71,20 +74,33 @@ type secretWire struct {
 
 // UnmarshalJSONFrom decodes the type and data in one pass.
 func (s *SecretStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return json.UnmarshalDecode(dec, &s.w)
+	w := new(secretWire)
+	if err := json.UnmarshalDecode(dec, w); err != nil {
+		return err
+	}
+	s.w = func() *secretWire { return w }
+	return nil
+}
+
+func (s SecretStatus) wire() *secretWire {
+	if s.w == nil {
+		return &secretWire{}
+	}
+	return s.w()
 }
 
 // Type returns the Secret's type.
 func (s SecretStatus) Type() (SecretType, error) {
-	t, err := str(s.w.Type, "Secret", "type")
+	t, err := str(s.wire().Type, "Secret", "type")
 	return SecretType(t), err
 }
 
 // Data returns a copy of the Secret's data, decoded from base64: keys are
 // the names, values the secret bytes.
 func (s SecretStatus) Data() map[string]SecretValue {
-	out := make(map[string]SecretValue, len(s.w.Data))
-	for k, v := range s.w.Data {
+	w := s.wire()
+	out := make(map[string]SecretValue, len(w.Data))
+	for k, v := range w.Data {
 		out[k] = SecretValue{b: slices.Clone(v)}
 	}
 	return out
@@ -92,18 +108,18 @@ func (s SecretStatus) Data() map[string]SecretValue {
 
 // Get returns the decoded value of one key.
 func (s SecretStatus) Get(key string) ([]byte, bool) {
-	v, ok := s.w.Data[key]
+	v, ok := s.wire().Data[key]
 	return slices.Clone(v), ok
 }
 
 // Keys returns the data keys, sorted.
-func (s SecretStatus) Keys() []string { return slices.Sorted(maps.Keys(s.w.Data)) }
+func (s SecretStatus) Keys() []string { return slices.Sorted(maps.Keys(s.wire().Data)) }
 
 // String shows the type and the keys, never the values.
 func (s SecretStatus) String() string {
 	t := ""
-	if s.w.Type != nil {
-		t = *s.w.Type
+	if w := s.wire(); w.Type != nil {
+		t = *w.Type
 	}
 	return fmt.Sprintf("Secret(type=%s, keys=%v)", t, s.Keys())
 }

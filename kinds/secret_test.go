@@ -50,11 +50,16 @@ func TestSecretRedaction(t *testing.T) {
 		Value  kinds.SecretValue
 		Values []kinds.SecretValue
 	}
-	// Printing an sdk.Item by value (*sec) is not covered: its String and
-	// Format have pointer receivers, so fmt prints the raw JSON and the
-	// decoded data of a dereferenced item (see the report of this change).
+	// fmt cannot call methods on unexported fields: a SecretStatus there
+	// must still not print its values. (An sdk.Item in an unexported field
+	// prints its raw bytes as numbers: Raw is the raw object by design.)
+	type hidden struct {
+		status kinds.SecretStatus
+	}
 	subjects := map[string]any{
 		"item":            sec,
+		"*item":           *sec,
+		"hidden":          hidden{status: st},
 		"status":          st,
 		"&status":         &st,
 		"data":            data,

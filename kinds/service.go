@@ -32,11 +32,11 @@ const (
 
 // ServicePort is one port of a Service.
 type ServicePort struct {
-	Name       string `json:"name,omitempty"`
-	Protocol   string `json:"protocol,omitempty"`
-	Port       int32  `json:"port"`
-	TargetPort any    `json:"targetPort,omitempty"` // a number or a named port
-	NodePort   int32  `json:"nodePort,omitempty"`
+	Name       string      `json:"name,omitempty"`
+	Protocol   string      `json:"protocol,omitempty"`
+	Port       int32       `json:"port"`
+	TargetPort IntOrString `json:"targetPort"` // a number or a named port
+	NodePort   int32       `json:"nodePort,omitempty"`
 }
 
 // Ingress is one load-balancer ingress point: an IP address or a host name.

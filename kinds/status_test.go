@@ -747,8 +747,8 @@ func TestServiceStatus(t *testing.T) {
 			file: "service_lb.json", typ: kinds.ServiceLoadBalancer,
 			clusterIP: "10.96.12.34", clusterIPs: []string{"10.96.12.34", "fd00:10:96::c22"},
 			ports: []kinds.ServicePort{
-				{Name: "http", Protocol: "TCP", Port: 80, TargetPort: "http", NodePort: 31080},
-				{Name: "https", Protocol: "TCP", Port: 443, TargetPort: float64(8443), NodePort: 31443},
+				{Name: "http", Protocol: "TCP", Port: 80, TargetPort: kinds.IntOrString{StrVal: "http", IsStr: true}, NodePort: 31080},
+				{Name: "https", Protocol: "TCP", Port: 443, TargetPort: kinds.IntOrString{IntVal: 8443}, NodePort: 31443},
 			},
 			ingress: []kinds.Ingress{
 				{IP: netip.MustParseAddr("203.0.113.10")},
@@ -759,7 +759,7 @@ func TestServiceStatus(t *testing.T) {
 		},
 		{
 			file: "service_headless.json", typ: kinds.ServiceClusterIP,
-			ports:  []kinds.ServicePort{{Name: "postgres", Protocol: "TCP", Port: 5432, TargetPort: float64(5432)}},
+			ports:  []kinds.ServicePort{{Name: "postgres", Protocol: "TCP", Port: 5432, TargetPort: kinds.IntOrString{IntVal: 5432}}},
 			reason: `headless: clusterIP "None" is no address, so ClusterIP is unavailable and ClusterIPs empty`,
 		},
 		{

@@ -161,7 +161,10 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string {
-	return fmt.Sprintf("kube: %s %q: status %s is not available", e.Kind, e.Name, e.Field)
+	if e.Name == "" {
+		return fmt.Sprintf("kube: %s: %s is not available", e.Kind, e.Field)
+	}
+	return fmt.Sprintf("kube: %s %q: %s is not available", e.Kind, e.Name, e.Field)
 }
 
 // Is matches ErrStatusUnavailable and ErrKube.

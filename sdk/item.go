@@ -177,10 +177,10 @@ func (it *Item[S]) Equal(o *Item[S]) bool {
 
 // String identifies the snapshot: kind, namespace/name and version. It
 // never includes data (a Secret's values stay hidden).
-func (it *Item[S]) String() string {
-	if it == nil {
-		return "<nil>"
-	}
+//
+// String, GoString and Format have value receivers so that a dereferenced
+// item prints the same way as a pointer.
+func (it Item[S]) String() string {
 	n := it.meta.Name
 	if it.meta.Namespace != "" {
 		n = it.meta.Namespace + "/" + n
@@ -189,10 +189,10 @@ func (it *Item[S]) String() string {
 }
 
 // GoString is String, so %#v cannot print the raw object either.
-func (it *Item[S]) GoString() string { return it.String() }
+func (it Item[S]) GoString() string { return it.String() }
 
 // Format prints String for every verb, so no verb can print the raw object.
-func (it *Item[S]) Format(f fmt.State, verb rune) { fmt.Fprint(f, it.String()) }
+func (it Item[S]) Format(f fmt.State, verb rune) { fmt.Fprint(f, it.String()) }
 
 // view returns the namespace-bound (or cluster) view this item lives in.
 func (it *Item[S]) view() *View[*Item[S]] {
