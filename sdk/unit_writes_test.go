@@ -232,6 +232,17 @@ func TestWriteRequests(t *testing.T) {
 				Body: `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":2}}`},
 		},
 		{
+			name:    "apply patch from yaml",
+			reason:  "Patch with ApplyPatch takes YAML too and sends it as JSON",
+			replies: map[string][]wReply{"PATCH " + wDepPath: {{200, dep}}},
+			call: func(ctx context.Context, c *kube.Cluster) error {
+				_, err := c.Deployments.In("ns").Patch(ctx, "web", sdk.ApplyPatch, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n", sdk.PatchOptions{WriteOptions: sdk.WriteOptions{FieldManager: "ci"}, Force: true})
+				return err
+			},
+			want: wExchange{Method: "PATCH", Path: wDepPath, Query: url.Values{"fieldManager": {"ci"}, "force": {"true"}}, ContentType: "application/apply-patch+yaml",
+				Body: `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"}}`},
+		},
+		{
 			name:    "client apply",
 			reason:  "Client.Apply finds the kind with Lookup and the namespace from the options",
 			replies: map[string][]wReply{"PATCH " + wPodPath: {{200, wPod("3")}}},

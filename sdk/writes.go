@@ -322,6 +322,12 @@ func patchBody(typ PatchType, patch any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if typ == ApplyPatch {
+		// An apply patch may be YAML; it is sent as JSON, which is YAML too.
+		if body, err = textToJSON(body); err != nil {
+			return nil, err
+		}
+	}
 	var shape any
 	if err := json.Unmarshal(body, &shape); err != nil {
 		return nil, fmt.Errorf("the patch is not JSON: %w", err)
