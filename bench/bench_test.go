@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -111,9 +112,9 @@ func watchReaders(tb testing.TB) []reader {
 		tb.Fatal(err)
 	}
 	return []reader{
-		{"sdk", fixture.JSON, func(ctx context.Context, v reads.Visitor) error { return reads.SDKWatch(ctx, sdk, nEvents, v) }},
-		{"client-go-json", fixture.JSON, func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoWatch(ctx, cgJSON, nEvents, v) }},
-		{"client-go-protobuf", fixture.Protobuf, func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoWatch(ctx, cgProto, nEvents, v) }},
+		{"sdk", fixture.JSON, func(ctx context.Context, v reads.Visitor) error { return reads.SDKWatch(ctx, sdk, fixture.ListRV, nEvents, v) }},
+		{"client-go-json", fixture.JSON, func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoWatch(ctx, cgJSON, fixture.ListRV, nEvents, v) }},
+		{"client-go-protobuf", fixture.Protobuf, func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoWatch(ctx, cgProto, fixture.ListRV, nEvents, v) }},
 	}
 }
 
@@ -165,6 +166,27 @@ func mustGuardWatch(b *testing.B) {
 	}
 }
 
+// perObject reports bytes and allocations per object, measured around the
+// benchmark loop (like -benchmem, the in-process server's share included).
+type perObject struct {
+	ms runtime.MemStats
+}
+
+func startPerObject() *perObject {
+	p := &perObject{}
+	runtime.ReadMemStats(&p.ms)
+	return p
+}
+
+func (p *perObject) report(b *testing.B, objects int, unit string) {
+	var now runtime.MemStats
+	runtime.ReadMemStats(&now)
+	n := float64(b.N) * float64(objects)
+	b.ReportMetric(float64(now.TotalAlloc-p.ms.TotalAlloc)/n, "B/"+unit)
+	b.ReportMetric(float64(now.Mallocs-p.ms.Mallocs)/n, "allocs/"+unit)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/"+unit)
+}
+
 // BenchmarkList lists and reads every pod once per op.
 func BenchmarkList(b *testing.B) {
 	mustGuardList(b)
@@ -178,7 +200,10 @@ func BenchmarkList(b *testing.B) {
 			return reads.FloorTransfer(ctx, hc, baseURL, PageSize, fixture.MediaJSON)
 		}},
 		{"floor-jsontext-scan", func(ctx context.Context) (int64, error) {
-			return reads.FloorScan(ctx, hc, baseURL, PageSize)
+			return reads.FloorScan(ctx, hc, baseURL, PageSize, false)
+		}},
+		{"floor-jsontext-scan-dupcheck", func(ctx context.Context) (int64, error) {
+			return reads.FloorScan(ctx, hc, baseURL, PageSize, true)
 		}},
 		{"floor-json-valid", func(ctx context.Context) (int64, error) {
 			return reads.FloorValid(ctx, hc, baseURL, PageSize)
@@ -191,19 +216,21 @@ func BenchmarkList(b *testing.B) {
 		b.Run(f.name, func(b *testing.B) {
 			b.ReportAllocs()
 			var n int64
+			m := startPerObject()
 			for b.Loop() {
 				var err error
 				if n, err = f.run(context.Background()); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(nPods), "ns/pod")
+			m.report(b, nPods, "pod")
 			b.ReportMetric(float64(n)/float64(nPods), "wire-B/pod")
 		})
 	}
 	for _, r := range listReaders(b) {
 		b.Run(r.name, func(b *testing.B) {
 			b.ReportAllocs()
+			m := startPerObject()
 			for b.Loop() {
 				var d reads.Digest
 				if err := r.run(context.Background(), d.Visit); err != nil {
@@ -213,7 +240,7 @@ func BenchmarkList(b *testing.B) {
 					b.Fatalf("read wrong data: digest %+v, want %+v", d, want)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(nPods), "ns/pod")
+			m.report(b, nPods, "pod")
 		})
 	}
 }
@@ -224,24 +251,31 @@ func BenchmarkWatch(b *testing.B) {
 	want := reads.DigestOf(expectedWatch())
 	hc := &http.Client{}
 	b.Run("floor-transfer", func(b *testing.B) {
+		b.ReportAllocs()
+		m := startPerObject()
 		for b.Loop() {
 			if _, err := reads.FloorWatchTransfer(context.Background(), hc, baseURL, fixture.MediaJSON); err != nil {
 				b.Fatal(err)
 			}
 		}
+		m.report(b, nEvents, "event")
 		b.ReportMetric(float64(nEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	})
 	b.Run("floor-jsontext-scan", func(b *testing.B) {
+		b.ReportAllocs()
+		m := startPerObject()
 		for b.Loop() {
 			if _, err := reads.FloorWatchScan(context.Background(), hc, baseURL, nEvents); err != nil {
 				b.Fatal(err)
 			}
 		}
+		m.report(b, nEvents, "event")
 		b.ReportMetric(float64(nEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	})
 	for _, r := range watchReaders(b) {
 		b.Run(r.name, func(b *testing.B) {
 			b.ReportAllocs()
+			m := startPerObject()
 			for b.Loop() {
 				var d reads.Digest
 				if err := r.run(context.Background(), d.Visit); err != nil {
@@ -251,6 +285,7 @@ func BenchmarkWatch(b *testing.B) {
 					b.Fatalf("read wrong data: digest %+v, want %+v", d, want)
 				}
 			}
+			m.report(b, nEvents, "event")
 			b.ReportMetric(float64(nEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}

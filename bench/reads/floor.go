@@ -112,9 +112,13 @@ func FloorValid(ctx context.Context, hc *http.Client, base string, pageSize int)
 // the syntax and skips every value, reading only the list metadata: the
 // same streaming structure as the SDK's list decoder, minus the decoding
 // of items.
-func FloorScan(ctx context.Context, hc *http.Client, base string, pageSize int) (int64, error) {
+//
+// With strict, the decoder also rejects duplicate object member names
+// (jsontext's default, which the SDK's decoders use); without, it checks
+// the syntax only.
+func FloorScan(ctx context.Context, hc *http.Client, base string, pageSize int, strict bool) (int64, error) {
 	return pages(ctx, hc, base, pageSize, "application/json", func(body io.Reader) (string, int64, error) {
-		dec := jsontext.NewDecoder(body)
+		dec := jsontext.NewDecoder(body, jsontext.AllowDuplicateNames(!strict))
 		cont := ""
 		if _, err := dec.ReadToken(); err != nil {
 			return "", 0, err
@@ -143,15 +147,15 @@ func FloorScan(ctx context.Context, hc *http.Client, base string, pageSize int) 
 	})
 }
 
-// FloorWatchScan opens a JSON watch and validates n events with a
-// jsontext.Decoder, skipping each.
+// FloorWatchScan opens a JSON watch and validates the syntax of n events
+// with a jsontext.Decoder, skipping each.
 func FloorWatchScan(ctx context.Context, hc *http.Client, base string, n int) (int64, error) {
 	resp, err := get(ctx, hc, base, url.Values{"watch": {"true"}}, "application/json")
 	if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
-	dec := jsontext.NewDecoder(resp.Body)
+	dec := jsontext.NewDecoder(resp.Body, jsontext.AllowDuplicateNames(true))
 	for i := 0; i < n; i++ {
 		if err := dec.SkipValue(); err != nil {
 			return dec.InputOffset(), fmt.Errorf("floor: event %d: %w", i, err)

@@ -171,8 +171,9 @@ func ClientGoListAll(ctx context.Context, cs kubernetes.Interface, pageSize int,
 	return nil
 }
 
-// SDKWatch reads n events of a watch of all pods through the SDK.
-func SDKWatch(ctx context.Context, c *kube.Cluster, n int, visit Visitor) error {
+// SDKWatch reads n events of a watch of all pods through the SDK, from
+// resourceVersion rv (so that it opens the watch at once, like client-go).
+func SDKWatch(ctx context.Context, c *kube.Cluster, rv string, n int, visit Visitor) error {
 	if n == 0 {
 		return nil
 	}
@@ -180,7 +181,7 @@ func SDKWatch(ctx context.Context, c *kube.Cluster, n int, visit Visitor) error 
 	defer cancel()
 	var p Pod
 	seen := 0
-	for ev, err := range c.Pods.Watch(ctx, watch.Options{}) {
+	for ev, err := range c.Pods.Watch(ctx, watch.Options{ResourceVersion: rv}) {
 		if err != nil {
 			return err
 		}
@@ -213,13 +214,13 @@ func SDKWatch(ctx context.Context, c *kube.Cluster, n int, visit Visitor) error 
 	return fmt.Errorf("sdk: watch ended after %d of %d events", seen, n)
 }
 
-// ClientGoWatch reads n events of a watch of all pods through the typed
-// clientset's watch.Interface.
-func ClientGoWatch(ctx context.Context, cs kubernetes.Interface, n int, visit Visitor) error {
+// ClientGoWatch reads n events of a watch of all pods from resourceVersion
+// rv through the typed clientset's watch.Interface.
+func ClientGoWatch(ctx context.Context, cs kubernetes.Interface, rv string, n int, visit Visitor) error {
 	if n == 0 {
 		return nil
 	}
-	w, err := cs.CoreV1().Pods("").Watch(ctx, metav1.ListOptions{})
+	w, err := cs.CoreV1().Pods("").Watch(ctx, metav1.ListOptions{ResourceVersion: rv})
 	if err != nil {
 		return err
 	}

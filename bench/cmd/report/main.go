@@ -1,0 +1,402 @@
+// Command report runs every benchmark workload of the bench module and
+// writes the results, with ratios, targets, the machine and the commands,
+// to a Markdown file (../BENCHMARKS.md from make -C bench).
+//
+// It must run with the bench module as its working directory. Workloads:
+//
+//	list, watch  go test -bench (bench_test.go): list and read 10,000 pods,
+//	             read 10,000 watch events, and the floors
+//	mem          cmd/memprobe subprocesses against a fixture server here
+//	size         builds of size/sdk and size/clientgo
+//	e2e          cmd/e2e on a private kwok cluster
+//
+// Progress goes to standard error.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kube-for-go/kube/bench/fixture"
+)
+
+var (
+	out       = flag.String("out", "../BENCHMARKS.md", "Markdown file to write")
+	benchtime = flag.String("benchtime", "5x", "go test -benchtime for list and watch")
+	count     = flag.Int("count", 3, "go test -count for list and watch (the table shows medians)")
+	e2ePods   = flag.Int("e2e-pods", 2000, "pods of the end-to-end workload")
+	e2eRuns   = flag.Int("e2e-runs", 5, "timed runs per reader of the end-to-end workload")
+	only      = flag.String("only", "", "comma-separated workloads to run (list,watch,mem,size,e2e); default all")
+)
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "report: "+format+"\n", args...)
+}
+
+func want(w string) bool {
+	return *only == "" || slices.Contains(strings.Split(*only, ","), w)
+}
+
+func main() {
+	flag.Parse()
+	if _, err := os.Stat("bench_test.go"); err != nil {
+		logf("run me from the bench module directory (make -C bench)")
+		os.Exit(2)
+	}
+	tmp, err := os.MkdirTemp("", "kube-bench-")
+	check(err)
+	defer os.RemoveAll(tmp)
+
+	r := &Report{Started: time.Now()}
+	r.Machine = machine()
+	if want("list") || want("watch") {
+		r.Bench = goBench(tmp)
+	}
+	if want("mem") {
+		r.Mem = memory(tmp)
+	}
+	if want("size") {
+		r.Size = size(tmp)
+	}
+	if want("e2e") {
+		r.E2E = e2e(tmp)
+	}
+	r.Finished = time.Now()
+	r.LoadEnd = loadavg()
+	md := r.Markdown()
+	check(os.WriteFile(*out, []byte(md), 0o644))
+	logf("wrote %s in %s", *out, r.Finished.Sub(r.Started).Round(time.Second))
+	if r.Failed() {
+		os.Exit(1)
+	}
+}
+
+func check(err error) {
+	if err != nil {
+		logf("%v", err)
+		os.Exit(1)
+	}
+}
+
+// run runs a command, echoing its standard error, and returns its output.
+func run(env []string, name string, args ...string) ([]byte, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = os.Stderr
+	err := cmd.Run()
+	return stdout.Bytes(), err
+}
+
+// ---- machine ----
+
+// Machine describes where the benchmarks ran.
+type Machine struct {
+	Nproc, CPU, Go, Kernel, Mem, LoadStart, Commit, ClientGo string
+}
+
+func machine() Machine {
+	m := Machine{LoadStart: loadavg()}
+	if b, err := exec.Command("nproc").Output(); err == nil {
+		m.Nproc = strings.TrimSpace(string(b))
+	} else {
+		m.Nproc = strconv.Itoa(runtime.NumCPU())
+	}
+	m.CPU = procField("/proc/cpuinfo", "model name")
+	m.Mem = procField("/proc/meminfo", "MemTotal")
+	if b, err := exec.Command("go", "version").Output(); err == nil {
+		m.Go = strings.TrimSpace(string(b))
+	}
+	if b, err := exec.Command("uname", "-srm").Output(); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	if b, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		m.Commit = strings.TrimSpace(string(b))
+		if st, err := exec.Command("git", "status", "--porcelain", "--", "..").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+			m.Commit += " (with uncommitted changes in the working tree)"
+		}
+	}
+	if b, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "k8s.io/client-go").Output(); err == nil {
+		m.ClientGo = strings.TrimSpace(string(b))
+	}
+	return m
+}
+
+func procField(file, key string) string {
+	f, err := os.Open(file)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// ---- list and watch: go test -bench ----
+
+// BenchResult holds the medians of each benchmark's metrics.
+type BenchResult struct {
+	Command string
+	Raw     string
+	Median  map[string]map[string]float64 // benchmark -> unit -> median
+	Err     error
+}
+
+func goBench(tmp string) *BenchResult {
+	var pat []string
+	if want("list") {
+		pat = append(pat, "List")
+	}
+	if want("watch") {
+		pat = append(pat, "Watch")
+	}
+	args := []string{"test", "-run", "^$", "-bench", "^Benchmark(" + strings.Join(pat, "|") + ")$",
+		"-benchtime", *benchtime, "-count", strconv.Itoa(*count), "-benchmem", "-timeout", "30m", "."}
+	res := &BenchResult{Command: "go " + strings.Join(args, " ")}
+	logf("%s", res.Command)
+	outb, err := run(nil, "go", args...)
+	res.Raw = string(outb)
+	os.Stderr.Write(outb)
+	if err != nil {
+		res.Err = fmt.Errorf("go test -bench failed (a correctness guard failure stops it): %w", err)
+		return res
+	}
+	samples := map[string]map[string][]float64{}
+	for _, line := range strings.Split(res.Raw, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		name := f[0]
+		if i := strings.LastIndex(name, "-"); i > 0 {
+			name = name[:i] // the GOMAXPROCS suffix
+		}
+		if samples[name] == nil {
+			samples[name] = map[string][]float64{}
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err == nil {
+				samples[name][f[i+1]] = append(samples[name][f[i+1]], v)
+			}
+		}
+	}
+	res.Median = map[string]map[string]float64{}
+	for name, units := range samples {
+		res.Median[name] = map[string]float64{}
+		for u, vs := range units {
+			res.Median[name][u] = median(vs)
+		}
+	}
+	return res
+}
+
+func median(vs []float64) float64 {
+	s := slices.Sorted(slices.Values(vs))
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// ---- memory ----
+
+// MemResult is one memprobe run.
+type MemResult struct {
+	Impl     string  `json:"impl"`
+	Pods     int     `json:"pods"`
+	PeakHeap float64 `json:"peakHeapBytes"`
+	PeakGoal float64 `json:"peakHeapGoalBytes"`
+	VmHWM    float64 `json:"vmHWMBytes"`
+	Seconds  float64 `json:"seconds"`
+	GuardOK  bool    `json:"guardOK"`
+	Err      string  `json:"-"`
+}
+
+// MemReport holds every memprobe run.
+type MemReport struct {
+	Command string
+	Runs    []MemResult
+}
+
+var memImpls = []string{"sdk", "client-go-protobuf-pages", "client-go-protobuf-list", "client-go-json-list"}
+var memSizes = []int{10000, 100000}
+
+func memory(tmp string) *MemReport {
+	bin := filepath.Join(tmp, "memprobe")
+	logf("go build -o %s ./cmd/memprobe", bin)
+	if _, err := run(nil, "go", "build", "-o", bin, "./cmd/memprobe"); err != nil {
+		return &MemReport{Command: "go build ./cmd/memprobe", Runs: []MemResult{{Impl: "build", Err: err.Error()}}}
+	}
+	rep := &MemReport{Command: "memprobe -url <fixture server> -impl <impl> -pods <n> -page 500   (one fresh process per row; built from ./cmd/memprobe)"}
+	for _, n := range memSizes {
+		// Generated page by page on request, so the server's memory (in
+		// this process) does not grow with n either.
+		srv := httptest.NewServer(&fixture.Server{N: n})
+		for _, impl := range memImpls {
+			logf("memprobe -impl %s -pods %d", impl, n)
+			outb, err := run([]string{"GOGC=", "GOMEMLIMIT="}, bin, "-url", srv.URL, "-impl", impl, "-pods", strconv.Itoa(n), "-page", "500")
+			var m MemResult
+			if jerr := json.Unmarshal(outb, &m); jerr != nil && err == nil {
+				err = jerr
+			}
+			m.Impl, m.Pods = impl, n
+			if err != nil {
+				m.Err = err.Error()
+			}
+			rep.Runs = append(rep.Runs, m)
+		}
+		srv.Close()
+	}
+	return rep
+}
+
+func (m *MemReport) get(impl string, n int) *MemResult {
+	for i := range m.Runs {
+		if m.Runs[i].Impl == impl && m.Runs[i].Pods == n {
+			return &m.Runs[i]
+		}
+	}
+	return nil
+}
+
+// ---- size ----
+
+// SizeResult is one program's build.
+type SizeResult struct {
+	Name              string
+	Bytes, Stripped   int64
+	Modules           []string
+	ColdSecs, WarmSec float64
+	Err               string
+}
+
+func size(tmp string) []SizeResult {
+	var out []SizeResult
+	for _, prog := range []string{"sdk", "clientgo"} {
+		r := SizeResult{Name: prog}
+		cache := filepath.Join(tmp, "gocache-"+prog)
+		env := []string{"GOCACHE=" + cache}
+		pkg := "./size/" + prog
+		exe := filepath.Join(tmp, prog)
+		logf("cold build: GOCACHE=<empty temp dir> go build -o %s %s", exe, pkg)
+		start := time.Now()
+		if _, err := run(env, "go", "build", "-o", exe, pkg); err != nil {
+			r.Err = err.Error()
+			out = append(out, r)
+			continue
+		}
+		r.ColdSecs = time.Since(start).Seconds()
+		logf("warm build: go build -o %s2 %s", exe, pkg)
+		start = time.Now()
+		if _, err := run(env, "go", "build", "-o", exe+"2", pkg); err != nil {
+			r.Err = err.Error()
+		}
+		r.WarmSec = time.Since(start).Seconds()
+		if _, err := run(env, "go", "build", "-ldflags=-s -w", "-o", exe+"-stripped", pkg); err != nil {
+			r.Err = err.Error()
+		}
+		if fi, err := os.Stat(exe); err == nil {
+			r.Bytes = fi.Size()
+		}
+		if fi, err := os.Stat(exe + "-stripped"); err == nil {
+			r.Stripped = fi.Size()
+		}
+		if b, err := exec.Command("go", "version", "-m", exe).Output(); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				f := strings.Fields(line)
+				if len(f) >= 2 && f[0] == "dep" {
+					r.Modules = append(r.Modules, f[1])
+				}
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// ---- end to end ----
+
+// E2EResult is cmd/e2e's output.
+type E2EResult struct {
+	Pods          int     `json:"pods"`
+	Nodes         int     `json:"nodes"`
+	PageSize      int     `json:"pageSize"`
+	Runs          int     `json:"runs"`
+	StartupSecs   float64 `json:"clusterStartupSeconds"`
+	CreateSecs    float64 `json:"createSeconds"`
+	ReadySecs     float64 `json:"readySeconds"`
+	ListBytesJSON int     `json:"listBytesJSON"`
+	Timings       []struct {
+		Name    string    `json:"name"`
+		Seconds []float64 `json:"seconds"`
+		Median  float64   `json:"median"`
+		Min     float64   `json:"min"`
+	} `json:"timings"`
+	KubectlCmd string `json:"kubectlCommand"`
+	Command    string `json:"-"`
+	Err        string `json:"-"`
+}
+
+func e2e(tmp string) *E2EResult {
+	bin := filepath.Join(tmp, "e2e")
+	res := &E2EResult{Command: fmt.Sprintf("go build -o e2e ./cmd/e2e && ./e2e -pods %d -runs %d", *e2ePods, *e2eRuns)}
+	logf("%s", res.Command)
+	if _, err := run(nil, "go", "build", "-o", bin, "./cmd/e2e"); err != nil {
+		res.Err = err.Error()
+		return res
+	}
+	outb, err := run(nil, bin, "-pods", strconv.Itoa(*e2ePods), "-runs", strconv.Itoa(*e2eRuns))
+	if err != nil {
+		res.Err = err.Error()
+		return res
+	}
+	if err := json.NewDecoder(bytes.NewReader(outb)).Decode(res); err != nil && err != io.EOF {
+		res.Err = err.Error()
+	}
+	return res
+}
+
+func (e *E2EResult) timing(name string) float64 {
+	for _, t := range e.Timings {
+		if t.Name == name {
+			return t.Median
+		}
+	}
+	return 0
+}
