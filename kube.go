@@ -31,6 +31,9 @@
 //	item.phase, item.ip, ...           item.Status().Phase(), .IP(), ...
 //	cluster.create(data, namespace)    cluster.Create(ctx, manifest, sdk.CreateOptions{Namespace: ns})
 //	cluster.proxy                      cluster.Proxy()
+//	(beyond the seed) writes           view.Update/Patch/Apply/Delete/DeleteCollection, item.Modify, sdk.RetryOnConflict
+//	(beyond the seed) subresources     item.Scale/GetScale, PatchStatus, Logs, Evict, kinds.EventsFor
+//	(beyond the seed) cache and waits  watch.Store, watch.WaitFor
 //	Cluster.kindimpl(kind)             sdk.Lookup(apiVersion, kind)
 //	KubeError / APIError               sdk.ErrKube / *sdk.APIError (errors.Is, errors.As)
 //	StatusError                        *sdk.StatusError, errors.Is(err, sdk.ErrStatusUnavailable)
@@ -65,6 +68,7 @@ type Cluster struct {
 	Deployments            *sdk.View[*kinds.Deployment]
 	Services               *sdk.View[*kinds.Service]
 	Secrets                *sdk.View[*kinds.Secret]
+	Events                 *sdk.View[*kinds.Event]
 }
 
 // New returns a Cluster for opts. It makes no request.
@@ -115,5 +119,6 @@ func Wrap(c *sdk.Client) *Cluster {
 		Deployments:            sdk.NewView[kinds.DeploymentStatus](c, kinds.DeploymentKind),
 		Services:               sdk.NewView[kinds.ServiceStatus](c, kinds.ServiceKind),
 		Secrets:                sdk.NewView[kinds.SecretStatus](c, kinds.SecretKind),
+		Events:                 sdk.NewView[kinds.EventStatus](c, kinds.EventKind),
 	}
 }

@@ -3,8 +3,9 @@
 // of sdk.Item with the kind's status type) and the typed status
 // attributes of the seed library.
 //
-// The nine kinds are Node, Namespace, Pod, ReplicaSet,
-// ReplicationController, DaemonSet, Deployment, Service and Secret. Each is
+// The nine kinds of the seed are Node, Namespace, Pod, ReplicaSet,
+// ReplicationController, DaemonSet, Deployment, Service and Secret; Event
+// is the tenth, for the events about an object (EventsFor). Each is
 // registered with sdk.Register when the package loads, so sdk.Client.Create
 // returns the right typed item for a manifest of any of them.
 //

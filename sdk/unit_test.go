@@ -526,3 +526,16 @@ func TestTransportErrorIsAPIError(t *testing.T) {
 	assert.Contains(t, err.Error(), "connection refused")
 	assert.Contains(t, err.Error(), "GET /api/v1/nodes")
 }
+
+func TestNamespaceDeleteHidesOnlyTheTerminatingConflict(t *testing.T) {
+	c, mt := newMock(t)
+	mt.RegisterResponder("DELETE", base+"/api/v1/namespaces/gone",
+		httpmock.NewStringResponder(409, statusBody(409, "Conflict", "The system is ensuring all content is removed from this namespace.")))
+	ctx := context.Background()
+	assert.NoError(t, c.Namespaces.Delete(ctx, "gone", sdk.DeleteOptions{}), "a repeated delete of a terminating namespace succeeds, as in the seed")
+	err := c.Namespaces.Delete(ctx, "gone", sdk.DeleteOptions{Preconditions: sdk.Preconditions{UID: "other"}})
+	assert.ErrorIs(t, err, sdk.ErrConflict, "a failed precondition is not hidden")
+	mt.RegisterResponder("DELETE", base+"/api/v1/namespaces/ns/secrets/s",
+		httpmock.NewStringResponder(409, statusBody(409, "Conflict", "conflict")))
+	assert.ErrorIs(t, c.Secrets.In("ns").Delete(ctx, "s", sdk.DeleteOptions{}), sdk.ErrConflict, "other kinds keep the 409")
+}

@@ -175,7 +175,9 @@ func (v *View[T]) deleteObject(ctx context.Context, name string, opts DeleteOpti
 	r := request{method: http.MethodDelete, path: p, body: body}
 	data, err := v.client.readBody(ctx, r)
 	if err != nil {
-		if v.kind.DeleteConflictMeansGone {
+		// A failed precondition is also a 409: only hide the conflict when
+		// none was asked for.
+		if v.kind.DeleteConflictMeansGone && opts.Preconditions.empty() {
 			if ae, ok := err.(*APIError); ok && ae.Is(ErrConflict) {
 				return obj, false, nil
 			}
