@@ -370,10 +370,11 @@ func TestE2ECustomResource(t *testing.T) {
 	require.NoError(t, sdk.RegisterItem[widgetStatus](widgetKind))
 	widgets := sdk.NewView[widgetStatus](c.Client, widgetKind).In(ns)
 
-	// Watch from now while creating; the watch must see our object.
+	// Watch with the initial state first, so the new widget arrives as
+	// Added whether it is created before or after the watch starts.
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	events := widgets.Watcher(wctx, watch.Options{})
+	events := widgets.Watcher(wctx, watch.Options{InitialList: true})
 	defer events.Close()
 
 	var w *sdk.Item[widgetStatus]
@@ -387,6 +388,10 @@ func TestE2ECustomResource(t *testing.T) {
 	})
 	assert.EqualValues(t, 3, w.Spec()["size"])
 	assert.False(t, w.Status().Ready)
+	ev, err := events.Next(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, watch.Added, ev.Type)
+	assert.Equal(t, "w1", ev.Object.Name())
 
 	// Set the status through the status subresource, read it typed.
 	_, err = c.Proxy().Patch(ctx, w.Meta().Link+"/status", sdk.MergePatch, map[string]any{"status": map[string]any{"ready": true, "observedSize": 3}})
@@ -400,13 +405,10 @@ func TestE2ECustomResource(t *testing.T) {
 	require.Len(t, blue, 1)
 	assert.Equal(t, got.Meta().UID, blue[0].Meta().UID)
 
-	seen := map[watch.EventType]bool{}
-	for !seen[watch.Added] || !seen[watch.Modified] {
-		ev, err := events.Next(ctx)
-		require.NoError(t, err)
-		assert.Equal(t, "w1", ev.Object.Name())
-		seen[ev.Type] = true
-	}
+	ev, err = events.Next(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, watch.Modified, ev.Type)
+	assert.True(t, ev.Object.Status().Ready, "the watch delivers the typed status")
 	require.NoError(t, got.Delete(ctx))
 }
 
