@@ -29,14 +29,18 @@ type fakeAPI struct {
 	steps []step
 	reqs  []url.Values
 	gone  []chan struct{} // closed when the i-th request's client went away
+	quit  chan struct{}   // closed at cleanup: ends held requests
 }
 
 type step func(w http.ResponseWriter, r *http.Request)
 
 func newFakeAPI(t *testing.T, steps ...step) *fakeAPI {
-	f := &fakeAPI{t: t, steps: steps}
+	f := &fakeAPI{t: t, steps: steps, quit: make(chan struct{})}
 	f.srv = httptest.NewServer(f)
-	t.Cleanup(f.srv.Close)
+	t.Cleanup(func() {
+		close(f.quit)
+		f.srv.Close()
+	})
 	return f
 }
 
@@ -45,6 +49,16 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unexpected path "+r.URL.Path, http.StatusTeapot)
 		return
 	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	go func() {
+		select {
+		case <-f.quit:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	r = r.WithContext(ctx)
 	f.mu.Lock()
 	i := len(f.reqs)
 	f.reqs = append(f.reqs, r.URL.Query())
