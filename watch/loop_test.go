@@ -337,4 +337,3 @@ func TestBackoffDelay(t *testing.T) {
 	assert.Equal(t, 500*time.Millisecond, watch.Backoff{}.Delay(1, 1), "zero value: defaults")
 	assert.Equal(t, 30*time.Second, watch.Backoff{}.Delay(100, 1), "zero value: default cap")
 }
-
