@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"syscall"
 	"time"
@@ -42,7 +44,23 @@ func (c *Cluster) StopAPIServer() error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return nil
+	// The thread group leader may be a zombie while other threads still
+	// hold the listening socket: wait until the port can be bound.
+	u, err := url.Parse(c.ServerURL)
+	if err != nil {
+		return err
+	}
+	for {
+		l, err := net.Listen("tcp", u.Host)
+		if err == nil {
+			l.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("testutil: the port of the killed kube-apiserver is still in use: %w", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // StartAPIServer starts a stopped kube-apiserver with its original
