@@ -303,15 +303,20 @@ func pidAlive(pid int) bool {
 // group, then SIGKILL after five seconds) and waits for them to exit. It
 // keeps the run directory and its logs.
 func (c *Cluster) Stop() {
-	for i := len(c.Procs) - 1; i >= 0; i-- {
-		p := c.Procs[i]
-		if pidAlive(p.PID) {
-			syscall.Kill(-p.PID, syscall.SIGTERM)
-			syscall.Kill(p.PID, syscall.SIGTERM)
+	// Only signal processes that are still ours: after a reboot or a long
+	// pause a recorded pid may belong to another program.
+	var ours []Proc
+	for _, p := range c.Procs {
+		if c.owns(p) {
+			ours = append(ours, p)
 		}
 	}
+	for i := len(ours) - 1; i >= 0; i-- {
+		syscall.Kill(-ours[i].PID, syscall.SIGTERM)
+		syscall.Kill(ours[i].PID, syscall.SIGTERM)
+	}
 	deadline := time.Now().Add(5 * time.Second)
-	for _, p := range c.Procs {
+	for _, p := range ours {
 		for pidAlive(p.PID) && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -320,12 +325,26 @@ func (c *Cluster) Stop() {
 			syscall.Kill(p.PID, syscall.SIGKILL)
 		}
 	}
-	for _, p := range c.Procs {
+	for _, p := range ours {
 		for i := 0; i < 100 && pidAlive(p.PID); i++ {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	os.Remove(filepath.Join(c.Dir, "state.json"))
+}
+
+// owns reports whether pid p is alive and still runs one of the cluster's
+// binaries (checked through /proc/<pid>/cmdline).
+func (c *Cluster) owns(p Proc) bool {
+	if !pidAlive(p.PID) {
+		return false
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.PID))
+	if err != nil {
+		return false
+	}
+	exe, _, _ := bytes.Cut(cmdline, []byte{0})
+	return c.Binaries != nil && bytes.HasPrefix(exe, []byte(c.Binaries.Dir+"/"))
 }
 
 // LogTails returns the last n lines of every component's log, each under a

@@ -123,3 +123,40 @@ func TestE2EClusterBehaviour(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, strings.Count(tok, "."), "a JWT")
 }
+
+// TestE2EPrivateClusterStartStop starts a second cluster, checks it serves,
+// and checks that Stop ends every process it started, and that a state
+// whose pids now belong to other programs signals none of them.
+func TestE2EPrivateClusterStartStop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := Start(ctx, StartOptions{Dir: t.TempDir(), Nodes: 1})
+	require.NoError(t, err)
+	stopped := false
+	defer func() {
+		if !stopped {
+			c.Stop()
+		}
+	}()
+	require.NoError(t, c.Healthy(ctx))
+	assert.Len(t, c.Nodes, 1)
+	require.Len(t, c.Procs, 6)
+	for _, p := range c.Procs {
+		assert.True(t, c.owns(p), p.Name)
+	}
+	loaded, err := Load(c.StateFile())
+	require.NoError(t, err)
+	assert.Equal(t, c.ServerURL, loaded.ServerURL)
+
+	c.Stop()
+	stopped = true
+	for _, p := range c.Procs {
+		assert.False(t, pidAlive(p.PID), "%s (pid %d) still runs", p.Name, p.PID)
+	}
+	_, err = os.Stat(c.StateFile())
+	assert.True(t, os.IsNotExist(err), "the state file is removed")
+
+	// A recorded pid that now belongs to another program is left alone.
+	me := Proc{Name: "not-ours", PID: os.Getpid()}
+	assert.False(t, c.owns(me))
+}
