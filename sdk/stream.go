@@ -62,8 +62,11 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 		return zero, io.EOF
 	}
 	if err != nil {
-		if s.rd.err != nil {
-			return zero, &APIError{Method: "WATCH", Path: s.path, Err: fmt.Errorf("watch stream broken: %w (%w)", io.ErrUnexpectedEOF, s.rd.err)}
+		if rerr := s.rd.err; rerr != nil {
+			if errors.Is(rerr, io.ErrUnexpectedEOF) {
+				return zero, &APIError{Method: "WATCH", Path: s.path, Err: fmt.Errorf("watch stream broken: %w", rerr)}
+			}
+			return zero, &APIError{Method: "WATCH", Path: s.path, Err: fmt.Errorf("watch stream broken: %w (%w)", io.ErrUnexpectedEOF, rerr)}
 		}
 		reason := "malformed watch frame"
 		if errors.Is(err, io.ErrUnexpectedEOF) {

@@ -168,7 +168,9 @@ func (s *spySource) Labels(p *kinds.Pod) map[string]string {
 func (s *spySource) Annotations(p *kinds.Pod) map[string]string {
 	return s.Source.(watch.Labeler[*kinds.Pod]).Annotations(p)
 }
-func (s *spySource) Trim(p *kinds.Pod) *kinds.Pod { return s.Source.(watch.Trimmer[*kinds.Pod]).Trim(p) }
+func (s *spySource) Trim(p *kinds.Pod) *kinds.Pod {
+	return s.Source.(watch.Trimmer[*kinds.Pod]).Trim(p)
+}
 func (s *spySource) Tombstone(k, u, r string) *kinds.Pod {
 	return s.Source.(watch.Tombstoner[*kinds.Pod]).Tombstone(k, u, r)
 }
