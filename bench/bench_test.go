@@ -112,9 +112,15 @@ func watchReaders(tb testing.TB) []reader {
 		tb.Fatal(err)
 	}
 	return []reader{
-		{"sdk", fixture.JSON, func(ctx context.Context, v reads.Visitor) error { return reads.SDKWatch(ctx, sdk, fixture.ListRV, nEvents, v) }},
-		{"client-go-json", fixture.JSON, func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoWatch(ctx, cgJSON, fixture.ListRV, nEvents, v) }},
-		{"client-go-protobuf", fixture.Protobuf, func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoWatch(ctx, cgProto, fixture.ListRV, nEvents, v) }},
+		{"sdk", fixture.JSON, func(ctx context.Context, v reads.Visitor) error {
+			return reads.SDKWatch(ctx, sdk, fixture.ListRV, nEvents, v)
+		}},
+		{"client-go-json", fixture.JSON, func(ctx context.Context, v reads.Visitor) error {
+			return reads.ClientGoWatch(ctx, cgJSON, fixture.ListRV, nEvents, v)
+		}},
+		{"client-go-protobuf", fixture.Protobuf, func(ctx context.Context, v reads.Visitor) error {
+			return reads.ClientGoWatch(ctx, cgProto, fixture.ListRV, nEvents, v)
+		}},
 	}
 }
 

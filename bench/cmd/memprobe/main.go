@@ -1,7 +1,8 @@
 // Command memprobe measures the peak memory of one way of iterating over a
 // list of pods, in a process of its own so that peaks do not mix: the peak
 // heap (runtime/metrics /memory/classes/heap/objects:bytes, sampled every
-// millisecond, and the highest GC heap goal) and the peak RSS (VmHWM of
+// millisecond; the highest GC heap goal; the highest heap marked live by a
+// GC, /gc/heap/live:bytes, i.e. what the iteration retains) and the peak RSS (VmHWM of
 // /proc/self/status). The list is served by another process (cmd/report)
 // at -url. It prints one JSON object.
 //
@@ -32,6 +33,7 @@ type Result struct {
 	Pods      int     `json:"pods"`
 	PeakHeap  uint64  `json:"peakHeapBytes"`
 	PeakGoal  uint64  `json:"peakHeapGoalBytes"`
+	PeakLive  uint64  `json:"peakLiveHeapBytes"`
 	VmHWM     uint64  `json:"vmHWMBytes"`
 	Seconds   float64 `json:"seconds"`
 	GuardedOK bool    `json:"guardOK"`
@@ -55,8 +57,8 @@ func main() {
 		os.Exit(2)
 	}
 
-	var peak, goal atomic.Uint64
-	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/goal:bytes"}}
+	var peak, goal, live atomic.Uint64
+	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/goal:bytes"}, {Name: "/gc/heap/live:bytes"}}
 	sample := func() {
 		metrics.Read(samples)
 		if v := samples[0].Value.Uint64(); v > peak.Load() {
@@ -64,6 +66,9 @@ func main() {
 		}
 		if v := samples[1].Value.Uint64(); v > goal.Load() {
 			goal.Store(v)
+		}
+		if v := samples[2].Value.Uint64(); v > live.Load() {
+			live.Store(v)
 		}
 	}
 	stop := make(chan struct{})
@@ -119,7 +124,7 @@ func main() {
 	for i := 0; i < *n; i++ {
 		want.VisitRecord(reads.Expect("", fixture.Pod(i, 0)))
 	}
-	res := Result{Impl: *impl, Pods: d.N, PeakHeap: peak.Load(), PeakGoal: goal.Load(), VmHWM: hwm, Seconds: elapsed.Seconds(), GuardedOK: d == want}
+	res := Result{Impl: *impl, Pods: d.N, PeakHeap: peak.Load(), PeakGoal: goal.Load(), PeakLive: live.Load(), VmHWM: hwm, Seconds: elapsed.Seconds(), GuardedOK: d == want}
 	json.NewEncoder(os.Stdout).Encode(res)
 	if d != want {
 		fmt.Fprintf(os.Stderr, "memprobe: CORRECTNESS GUARD FAILED: %s read %d pods with digest %x, want %d with %x\n", *impl, d.N, d.Sum, want.N, want.Sum)

@@ -40,6 +40,7 @@ var (
 	e2ePods   = flag.Int("e2e-pods", 2000, "pods of the end-to-end workload")
 	e2eRuns   = flag.Int("e2e-runs", 5, "timed runs per reader of the end-to-end workload")
 	only      = flag.String("only", "", "comma-separated workloads to run (list,watch,mem,size,e2e); default all")
+	serve     = flag.Int("serve", 0, "only serve a fixture list of this many pods (for running cmd/memprobe by hand): print the URL and wait")
 )
 
 func logf(format string, args ...any) {
@@ -52,6 +53,11 @@ func want(w string) bool {
 
 func main() {
 	flag.Parse()
+	if *serve > 0 {
+		srv := httptest.NewServer(&fixture.Server{N: *serve})
+		fmt.Println(srv.URL)
+		select {}
+	}
 	if _, err := os.Stat("bench_test.go"); err != nil {
 		logf("run me from the bench module directory (make -C bench)")
 		os.Exit(2)
@@ -73,6 +79,9 @@ func main() {
 	}
 	if want("e2e") {
 		r.E2E = e2e(tmp)
+	}
+	if r.Bench != nil && r.Bench.Err == nil {
+		r.Profiles = profiles(tmp)
 	}
 	r.Finished = time.Now()
 	r.LoadEnd = loadavg()
@@ -100,6 +109,59 @@ func run(env []string, name string, args ...string) ([]byte, error) {
 	cmd.Stderr = os.Stderr
 	err := cmd.Run()
 	return stdout.Bytes(), err
+}
+
+// runTee is run with the standard output also echoed to standard error.
+func runTee(name string, args ...string) ([]byte, error) {
+	cmd := exec.Command(name, args...)
+	var stdout bytes.Buffer
+	cmd.Stdout = io.MultiWriter(&stdout, os.Stderr)
+	cmd.Stderr = os.Stderr
+	err := cmd.Run()
+	return stdout.Bytes(), err
+}
+
+// ---- CPU profiles of the SDK's list and watch paths ----
+
+// Profile is an excerpt of a CPU profile of one benchmark.
+type Profile struct {
+	Bench, Command, Top string
+}
+
+func profiles(tmp string) []Profile {
+	var out []Profile
+	for _, x := range []struct{ bench, focus string }{
+		{"^BenchmarkList$/^sdk$", `BenchmarkList\.func`},
+		{"^BenchmarkWatch$/^sdk$", `BenchmarkWatch\.func`},
+	} {
+		prof := filepath.Join(tmp, "cpu.out")
+		exe := filepath.Join(tmp, "bench.test")
+		args := []string{"test", "-run", "^$", "-bench", x.bench, "-benchtime", "3x", "-cpuprofile", prof, "-o", exe, "."}
+		p := Profile{Bench: x.bench, Command: "go " + strings.Join(args, " ") + " && go tool pprof -top -cum -focus='" + x.focus + "' -nodecount=28 bench.test cpu.out"}
+		logf("profile: %s", p.Command)
+		if _, err := run(nil, "go", args...); err != nil {
+			p.Top = "profile failed: " + err.Error()
+			out = append(out, p)
+			continue
+		}
+		top, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-focus="+x.focus, "-nodecount=28", exe, prof).Output()
+		if err != nil {
+			p.Top = "pprof failed: " + err.Error()
+		} else {
+			var keep []string
+			for _, line := range strings.Split(string(top), "\n") {
+				if strings.Contains(line, "testing.") || strings.HasPrefix(line, "File:") || strings.HasPrefix(line, "Build ID:") || strings.HasPrefix(line, "Time:") {
+					continue
+				}
+				line = strings.ReplaceAll(line, "github.com/go-json-experiment/json", "go-json-experiment")
+				line = strings.ReplaceAll(line, "github.com/kube-for-go/kube/", "")
+				keep = append(keep, line)
+			}
+			p.Top = strings.TrimSpace(strings.Join(keep, "\n"))
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // ---- machine ----
@@ -186,9 +248,8 @@ func goBench(tmp string) *BenchResult {
 		"-benchtime", *benchtime, "-count", strconv.Itoa(*count), "-benchmem", "-timeout", "30m", "."}
 	res := &BenchResult{Command: "go " + strings.Join(args, " ")}
 	logf("%s", res.Command)
-	outb, err := run(nil, "go", args...)
+	outb, err := runTee("go", args...)
 	res.Raw = string(outb)
-	os.Stderr.Write(outb)
 	if err != nil {
 		res.Err = fmt.Errorf("go test -bench failed (a correctness guard failure stops it): %w", err)
 		return res
@@ -242,6 +303,7 @@ type MemResult struct {
 	Pods     int     `json:"pods"`
 	PeakHeap float64 `json:"peakHeapBytes"`
 	PeakGoal float64 `json:"peakHeapGoalBytes"`
+	PeakLive float64 `json:"peakLiveHeapBytes"`
 	VmHWM    float64 `json:"vmHWMBytes"`
 	Seconds  float64 `json:"seconds"`
 	GuardOK  bool    `json:"guardOK"`
@@ -263,36 +325,68 @@ func memory(tmp string) *MemReport {
 	if _, err := run(nil, "go", "build", "-o", bin, "./cmd/memprobe"); err != nil {
 		return &MemReport{Command: "go build ./cmd/memprobe", Runs: []MemResult{{Impl: "build", Err: err.Error()}}}
 	}
-	rep := &MemReport{Command: "memprobe -url <fixture server> -impl <impl> -pods <n> -page 500   (one fresh process per row; built from ./cmd/memprobe)"}
+	mr := &MemReport{Command: "memprobe -url <fixture server> -impl <impl> -pods <n> -page 500   (one fresh process per row; built from ./cmd/memprobe)"}
 	for _, n := range memSizes {
 		// Generated page by page on request, so the server's memory (in
 		// this process) does not grow with n either.
 		srv := httptest.NewServer(&fixture.Server{N: n})
 		for _, impl := range memImpls {
-			logf("memprobe -impl %s -pods %d", impl, n)
-			outb, err := run([]string{"GOGC=", "GOMEMLIMIT="}, bin, "-url", srv.URL, "-impl", impl, "-pods", strconv.Itoa(n), "-page", "500")
-			var m MemResult
-			if jerr := json.Unmarshal(outb, &m); jerr != nil && err == nil {
-				err = jerr
+			for rep := 0; rep < memRepeats(impl); rep++ {
+				logf("memprobe -impl %s -pods %d", impl, n)
+				outb, err := run([]string{"GOGC=", "GOMEMLIMIT="}, bin, "-url", srv.URL, "-impl", impl, "-pods", strconv.Itoa(n), "-page", "500")
+				var m MemResult
+				if jerr := json.Unmarshal(outb, &m); jerr != nil && err == nil {
+					err = jerr
+				}
+				m.Impl, m.Pods = impl, n
+				if err != nil {
+					m.Err = err.Error()
+				}
+				mr.Runs = append(mr.Runs, m)
 			}
-			m.Impl, m.Pods = impl, n
-			if err != nil {
-				m.Err = err.Error()
-			}
-			rep.Runs = append(rep.Runs, m)
 		}
 		srv.Close()
 	}
-	return rep
+	return mr
 }
 
+// memRepeats is how many fresh processes measure impl: the SDK's peaks are a
+// few MB and depend on when GCs run, so its rows are repeated and the
+// summary compares medians; client-go's are hundreds of MB to GB.
+func memRepeats(impl string) int {
+	if impl == "sdk" {
+		return 3
+	}
+	return 1
+}
+
+// get returns the run of impl with n pods, with each metric the median over
+// the repeated runs; nil if none succeeded.
 func (m *MemReport) get(impl string, n int) *MemResult {
-	for i := range m.Runs {
-		if m.Runs[i].Impl == impl && m.Runs[i].Pods == n {
-			return &m.Runs[i]
+	var ok []MemResult
+	for _, r := range m.Runs {
+		if r.Impl == impl && r.Pods == n && r.Err == "" && r.GuardOK {
+			ok = append(ok, r)
 		}
 	}
-	return nil
+	if len(ok) == 0 {
+		return nil
+	}
+	med := func(f func(MemResult) float64) float64 {
+		var vs []float64
+		for _, r := range ok {
+			vs = append(vs, f(r))
+		}
+		return median(vs)
+	}
+	return &MemResult{
+		Impl: impl, Pods: n, GuardOK: true,
+		PeakHeap: med(func(r MemResult) float64 { return r.PeakHeap }),
+		PeakGoal: med(func(r MemResult) float64 { return r.PeakGoal }),
+		PeakLive: med(func(r MemResult) float64 { return r.PeakLive }),
+		VmHWM:    med(func(r MemResult) float64 { return r.VmHWM }),
+		Seconds:  med(func(r MemResult) float64 { return r.Seconds }),
+	}
 }
 
 // ---- size ----
