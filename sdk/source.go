@@ -38,6 +38,7 @@ var (
 	_ watch.Tombstoner[*Item[struct{}]] = viewSource[*Item[struct{}]]{}
 )
 
+// Meta implements watch.Source.
 func (s viewSource[T]) Meta(obj T) (key, uid, rv string) {
 	m := obj.Meta()
 	key = m.Name
@@ -156,6 +157,7 @@ func (s viewSource[T]) Tombstone(key, uid, rv string) T {
 	return it
 }
 
+// ListPage implements watch.Source: one page of the view's list.
 func (s viewSource[T]) ListPage(ctx context.Context, opts watch.ListOptions) (watch.ListPage[T], error) {
 	var page watch.ListPage[T]
 	base, err := s.v.collection(ctx)
@@ -194,6 +196,7 @@ func (s viewSource[T]) ListPage(ctx context.Context, opts watch.ListOptions) (wa
 	return page, nil
 }
 
+// OpenWatch implements watch.Source: one watch request of the view.
 func (s viewSource[T]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (watch.Stream[T], error) {
 	base, err := s.v.collection(ctx)
 	if err != nil {

@@ -31,6 +31,7 @@ type readRecorder struct {
 	err error
 }
 
+// Read implements io.Reader.
 func (r *readRecorder) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
 	if err != nil && err != io.EOF {
@@ -119,6 +120,7 @@ type watchError struct {
 	api *APIError
 }
 
+// Error is the APIError's message.
 func (e *watchError) Error() string { return e.api.Error() }
 
 // Unwrap returns the *APIError.

@@ -12,8 +12,8 @@ import (
 // returns true when it holds. A non-nil error is a failure: the wait ends
 // at once with that error (see FailIf).
 //
-// Conditions compose with And, Or and Not; Match, Exists and
-// Absent build the common ones. The kinds package has kind-specific ones (pod
+// Conditions compose with And, Or and Not; Match, Exists and Absent
+// build the common ones. The kinds package has kind-specific ones (pod
 // Running and Ready, deployment Available).
 type Condition[T any] func(obj T, exists bool) (bool, error)
 
@@ -93,6 +93,7 @@ func FailIf[T any](cond Condition[T], err error) Condition[T] {
 // (FailIf) held. It wraps the failure's error.
 type ConditionError struct{ Err error }
 
+// Error says which failure condition was met.
 func (e *ConditionError) Error() string { return "watch: failure condition met: " + e.Err.Error() }
 
 // Unwrap returns the failure's error.

@@ -183,6 +183,7 @@ type StatusError struct {
 	RetryAfter time.Duration // from Retry-After or details.retryAfterSeconds; 0 if none
 }
 
+// Error formats the code, reason and message.
 func (e *StatusError) Error() string {
 	return "watch: server error: " + strconv.Itoa(e.Code) + " " + e.Reason + ": " + e.Message
 }
