@@ -593,3 +593,36 @@ func TestE2EWatchThroughView(t *testing.T) {
 		t.Fatal("watch did not see the changes")
 	}
 }
+
+// TestE2EProxyWatch watches raw objects through the low-level proxy with a
+// server-side field selector (the seed filtered fields on the client).
+func TestE2EProxyWatch(t *testing.T) {
+	_, c, ns, ctx := e2e(t)
+	p := c.Proxy()
+	path, err := sdk.JoinPath("api/v1", "namespaces", ns, "configmaps")
+	require.NoError(t, err)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	got := make(chan map[string]any, 4)
+	go func() {
+		defer close(got)
+		for ev, err := range p.Watch(wctx, path, map[string][]string{"fieldSelector": {"metadata.name=wanted"}}, watch.Options{InitialList: true}) {
+			if err != nil {
+				return
+			}
+			if ev.Type == watch.Added {
+				got <- ev.Object
+			}
+		}
+	}()
+	for _, name := range []string{"other", "wanted"} {
+		_, err := p.Post(ctx, path, nil, map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": name}})
+		require.NoError(t, err)
+	}
+	select {
+	case obj := <-got:
+		assert.Equal(t, "wanted", obj["metadata"].(map[string]any)["name"], "the server filtered out the other object")
+	case <-ctx.Done():
+		t.Fatal("no event")
+	}
+}

@@ -250,8 +250,10 @@ func (v *View[T]) List(ctx context.Context) ([]T, error) {
 }
 
 // Watch returns a single-use iterator over changes to the view's objects
-// (see package watch for the guarantees). It starts from now unless opts
-// says otherwise.
+// (see package watch for the guarantees: resume, relist on 410, backoff).
+// It starts from now unless opts says otherwise, and runs until the loop
+// breaks, a permanent error, or ctx ends, in which case ctx's error is the
+// last value yielded.
 func (v *View[T]) Watch(ctx context.Context, opts watch.Options) iter.Seq2[watch.Event[T], error] {
 	return watch.Watch[T](ctx, v.Source(), opts)
 }
