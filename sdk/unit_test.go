@@ -539,3 +539,27 @@ func TestNamespaceDeleteHidesOnlyTheTerminatingConflict(t *testing.T) {
 		httpmock.NewStringResponder(409, statusBody(409, "Conflict", "conflict")))
 	assert.ErrorIs(t, c.Secrets.In("ns").Delete(ctx, "s", sdk.DeleteOptions{}), sdk.ErrConflict, "other kinds keep the 409")
 }
+
+func TestMisuseGivesErrorsNotPanics(t *testing.T) {
+	ctx := context.Background()
+	v := sdk.NewView[kinds.PodStatus](nil, kinds.PodKind)
+	_, err := v.In("ns").Get(ctx, "p")
+	assert.ErrorIs(t, err, sdk.ErrKube, "a view without a client")
+
+	bad := sdk.NewView[kinds.PodStatus](nil, &sdk.Kind{Kind: "X"})
+	_, err = bad.In("ns").List(ctx)
+	assert.ErrorIs(t, err, sdk.ErrKube, "a malformed kind")
+
+	p, err := sdk.DecodeItem[kinds.PodStatus](nil, kinds.PodKind, []byte(podJSON("ns", "web", "1", "Running")))
+	require.NoError(t, err)
+	_, err = p.Fetch(ctx)
+	assert.ErrorIs(t, err, sdk.ErrKube, "an item decoded offline cannot fetch")
+	_, err = p.SetLabel(ctx, "a", "b")
+	assert.ErrorIs(t, err, sdk.ErrKube)
+
+	c, _ := newMock(t)
+	for _, name := range []string{"", "a/b", "..", strings.Repeat("x", 254)} {
+		_, err := c.Pods.In("ns").Get(ctx, name)
+		assert.ErrorIs(t, err, sdk.ErrKube, "name %q", name)
+	}
+}

@@ -44,6 +44,8 @@ func NewViewFunc[T Object](c *Client, k *Kind, decode func(c *Client, k *Kind, r
 	v := &View[T]{client: c, kind: k, decode: decode}
 	if err := k.Validate(); err != nil {
 		v.err = err
+	} else if c == nil {
+		v.err = &Error{Op: k.Kind, Err: fmt.Errorf("no client (an item decoded offline cannot make requests)")}
 	}
 	return v
 }
@@ -67,6 +69,8 @@ func (v *View[T]) Client() *Client { return v.client }
 func (v *View[T]) In(ns string) *View[T] {
 	n := *v
 	switch {
+	case v.err != nil:
+		return &n
 	case !v.kind.Namespaced:
 		n.err = &NamespaceError{Kind: v.kind.Kind, Namespace: ns, Reason: "the kind is cluster-scoped and takes no namespace"}
 	case ns == "":
