@@ -204,7 +204,7 @@ func errorFromResponse(method, path string, resp *http.Response) *APIError {
 	e := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode}
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	var st statusObject
-	if err := json.Unmarshal(data, &st); err == nil && st.Kind == "Status" {
+	if err := unmarshal(data, &st); err == nil && st.Kind == "Status" {
 		e.Reason, e.Message, e.Details = st.Reason, st.Message, st.Details
 		if st.Details != nil && st.Details.RetryAfterSeconds > 0 {
 			e.RetryAfter = time.Duration(st.Details.RetryAfterSeconds) * time.Second
@@ -242,7 +242,7 @@ func (c *Client) roundTripJSON(ctx context.Context, r request, out any) error {
 		}
 		return nil
 	}
-	if err := json.UnmarshalRead(resp.Body, out); err != nil {
+	if err := json.UnmarshalRead(resp.Body, out, decodeOptions); err != nil {
 		return decodeError(r.path, err)
 	}
 	return nil

@@ -1,15 +1,76 @@
 package sdk
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
+
+// decodeOptions are the syntactic options of every decoder: like the API
+// server's own JSON decoding, a duplicate member name keeps the last value
+// and invalid UTF-8 is tolerated (replaced), so the SDK never rejects an
+// object the server produced. Skipping the duplicate-name bookkeeping is
+// also what makes a streaming scan cheap.
+var decodeOptions = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// unmarshal decodes JSON text with decodeOptions.
+func unmarshal(data []byte, v any) error { return json.Unmarshal(data, v, decodeOptions) }
+
+// capture is the reader under a jsontext.Decoder that keeps the bytes the
+// decoder has read, so the raw JSON of a value can be taken after the value
+// was decoded from the stream: each byte is scanned once, not once to find
+// the value's end and again to decode it. It also remembers the error of
+// the last read, so a broken connection can be told from a malformed body.
+type capture struct {
+	r    io.Reader
+	buf  []byte // input bytes from absolute offset base
+	base int64
+	err  error // last read error other than io.EOF
+}
+
+func newCapture(r io.Reader) *capture { return &capture{r: r} }
+
+// Read implements io.Reader.
+func (c *capture) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.buf = append(c.buf, p[:n]...)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
+}
+
+// take returns a copy of the input between absolute offsets from and to,
+// without the separators (white space, ',' and ':') before the value, and
+// forgets the input before to.
+func (c *capture) take(from, to int64) []byte {
+	b := c.buf[from-c.base : to-c.base]
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\t' || b[0] == '\r' || b[0] == ',' || b[0] == ':') {
+		b = b[1:]
+	}
+	out := slices.Clone(b)
+	c.forget(to)
+	return out
+}
+
+// forget drops the input before absolute offset off, compacting the buffer
+// once the dropped part dominates it.
+func (c *capture) forget(off int64) {
+	drop := int(off - c.base)
+	if drop <= 0 {
+		return
+	}
+	n := copy(c.buf, c.buf[drop:])
+	c.buf = c.buf[:n]
+	c.base = off
+}
+
+// itemReader decodes one object value from dec, whose input is cp, and
+// returns the item; it must consume exactly that value.
+type itemReader[T any] func(dec *jsontext.Decoder, cp *capture) (T, error)
 
 // listMeta is the metadata of a list answer.
 type listMeta struct {
@@ -19,13 +80,15 @@ type listMeta struct {
 }
 
 // decodeList reads a list body item by item as it arrives: each element of
-// "items" is handed to each as its own JSON (a fresh copy the callee may
-// keep) before the next one is read, so memory stays at one item plus the
-// decoder's buffer whatever the length of the list. It returns the list's
-// metadata. each returning false stops decoding (errStopped).
-func decodeList(r io.Reader, path string, each func(raw []byte) bool) (listMeta, error) {
+// "items" is decoded by read straight from the stream and handed to each
+// before the next is read, so memory stays at one item plus the decoder's
+// buffer whatever the length of the list. It returns the list's metadata.
+// each returning false stops decoding (errStopped). An item that does not
+// decode ends the list with read's error, its Path set to path.
+func decodeList[T any](r io.Reader, path string, read itemReader[T], each func(T) bool) (listMeta, error) {
 	var meta listMeta
-	dec := jsontext.NewDecoder(r)
+	cp := newCapture(r)
+	dec := jsontext.NewDecoder(cp, decodeOptions)
 	fail := func(reason string, err error) (listMeta, error) {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			reason = "truncated list body"
@@ -47,11 +110,7 @@ func decodeList(r io.Reader, path string, each func(raw []byte) bool) (listMeta,
 		}
 		switch name.String() {
 		case "metadata":
-			v, err := dec.ReadValue()
-			if err != nil {
-				return fail("invalid list metadata", err)
-			}
-			if err := json.Unmarshal(v, &meta); err != nil {
+			if err := json.UnmarshalDecode(dec, &meta); err != nil {
 				return fail("invalid list metadata", err)
 			}
 		case "items":
@@ -65,15 +124,27 @@ func decodeList(r io.Reader, path string, each func(raw []byte) bool) (listMeta,
 			if _, err := dec.ReadToken(); err != nil {
 				return fail("invalid items", err)
 			}
-			for dec.PeekKind() != ']' {
-				v, err := dec.ReadValue()
-				if err != nil {
-					return fail("invalid list item", err)
-				}
-				if len(v) == 0 || v[0] != '{' {
+			for k := dec.PeekKind(); k != ']'; k = dec.PeekKind() {
+				switch k {
+				case '{':
+				case 0: // a read or syntax error: let ReadToken report it
+					_, err := dec.ReadToken()
+					return fail("invalid items", err)
+				default:
 					return fail("list item is not a JSON object", nil)
 				}
-				if !each(slices.Clone([]byte(v))) {
+				it, err := read(dec, cp)
+				if err != nil {
+					var de *DecodeError
+					if errors.As(err, &de) {
+						de.Path = path
+						if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+							de.Reason = "truncated list body"
+						}
+					}
+					return meta, err
+				}
+				if !each(it) {
 					return meta, errStopped
 				}
 			}
@@ -85,6 +156,7 @@ func decodeList(r io.Reader, path string, each func(raw []byte) bool) (listMeta,
 				return fail("invalid list body", err)
 			}
 		}
+		cp.forget(dec.InputOffset())
 	}
 	if _, err := dec.ReadToken(); err != nil {
 		return fail("invalid list body", err)
@@ -97,23 +169,28 @@ func decodeList(r io.Reader, path string, each func(raw []byte) bool) (listMeta,
 
 var errStopped = errors.New("stopped")
 
+// rawReader adapts a decoder of raw JSON into an itemReader: it reads the
+// value (one scan) and decodes its copy (a second one). Item types with a
+// streaming decoder (*Item[S]) do not need it.
+func rawReader[T any](decode func(raw []byte) (T, error)) itemReader[T] {
+	return func(dec *jsontext.Decoder, cp *capture) (T, error) {
+		start := dec.InputOffset()
+		if err := dec.SkipValue(); err != nil {
+			var zero T
+			return zero, &DecodeError{Offset: dec.InputOffset(), Reason: "invalid JSON value", Err: err}
+		}
+		return decode(cp.take(start, dec.InputOffset()))
+	}
+}
+
 // decodeObjectKind reads apiVersion and kind of a JSON object.
 func decodeObjectKind(raw []byte) (apiVersion, kind string, err error) {
 	var tm struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
 	}
-	if err := json.Unmarshal(raw, &tm); err != nil {
+	if err := unmarshal(raw, &tm); err != nil {
 		return "", "", err
 	}
 	return tm.APIVersion, tm.Kind, nil
-}
-
-// trimJSON is used in messages: the first bytes of a body.
-func trimJSON(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) > 80 {
-		return fmt.Sprintf("%s...", b[:80])
-	}
-	return string(b)
 }

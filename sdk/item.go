@@ -62,25 +62,67 @@ func DecodeItem[S any](c *Client, k *Kind, raw []byte) (*Item[S], error) {
 	var gotKind string
 	if k.StatusInObject {
 		var env metaEnvelope
-		if err := json.Unmarshal(raw, &env); err != nil {
-			return nil, decodeError(k.Kind, err)
-		}
-		if err := json.Unmarshal(raw, &it.status); err != nil {
+		if err := unmarshal(raw, &env); err != nil {
 			return nil, decodeError(k.Kind, err)
 		}
 		it.meta, gotKind = env.Metadata, env.Kind
 	} else {
 		var env envelope[S]
-		if err := json.Unmarshal(raw, &env); err != nil {
+		if err := unmarshal(raw, &env); err != nil {
 			return nil, decodeError(k.Kind, err)
 		}
 		it.meta, it.status, gotKind = env.Metadata, env.Status, env.Kind
 	}
-	// Items of a list may omit kind; a present kind must match.
-	if gotKind != "" && gotKind != k.Kind {
-		return nil, &DecodeError{Path: k.Kind, Offset: -1, Reason: fmt.Sprintf("got an object of kind %q, want %q", gotKind, k.Kind)}
+	return it.finish(gotKind)
+}
+
+// readItem decodes one object straight from a stream in a single pass:
+// metadata and status are decoded as the bytes go by, the spec and the rest
+// are skipped, and the object's raw bytes are taken from the capture.
+func readItem[S any](c *Client, k *Kind) itemReader[*Item[S]] {
+	return func(dec *jsontext.Decoder, cp *capture) (*Item[S], error) {
+		it := &Item[S]{client: c, kind: k}
+		start := dec.InputOffset()
+		var gotKind string
+		if k.StatusInObject {
+			var env metaEnvelope
+			if err := json.UnmarshalDecode(dec, &env); err != nil {
+				return nil, streamDecodeError(dec, k.Kind, err)
+			}
+			it.meta, gotKind = env.Metadata, env.Kind
+			it.raw = cp.take(start, dec.InputOffset())
+		} else {
+			var env envelope[S]
+			if err := json.UnmarshalDecode(dec, &env); err != nil {
+				return nil, streamDecodeError(dec, k.Kind, err)
+			}
+			it.meta, it.status, gotKind = env.Metadata, env.Status, env.Kind
+			it.raw = cp.take(start, dec.InputOffset())
+		}
+		return it.finish(gotKind)
+	}
+}
+
+// finish decodes a status that lives in the whole object and checks the
+// kind. Items of a list may omit kind; a present kind must match.
+func (it *Item[S]) finish(gotKind string) (*Item[S], error) {
+	if it.kind.StatusInObject {
+		if err := unmarshal(it.raw, &it.status); err != nil {
+			return nil, decodeError(it.kind.Kind, err)
+		}
+	}
+	if gotKind != "" && gotKind != it.kind.Kind {
+		return nil, &DecodeError{Path: it.kind.Kind, Offset: -1, Reason: fmt.Sprintf("got an object of kind %q, want %q", gotKind, it.kind.Kind)}
 	}
 	return it, nil
+}
+
+func streamDecodeError(dec *jsontext.Decoder, path string, err error) *DecodeError {
+	de := decodeError(path, err)
+	if de.Offset < 0 {
+		de.Offset = dec.InputOffset()
+	}
+	return de
 }
 
 func decodeError(path string, err error) *DecodeError {
@@ -160,7 +202,7 @@ func (it *Item[S]) Spec() map[string]any {
 	var env struct {
 		Spec map[string]any `json:"spec"`
 	}
-	if err := json.Unmarshal(it.raw, &env); err == nil && env.Spec != nil {
+	if err := unmarshal(it.raw, &env); err == nil && env.Spec != nil {
 		return env.Spec
 	}
 	return out

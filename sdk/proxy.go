@@ -169,13 +169,13 @@ func (s rawSource) OpenWatch(ctx context.Context, opts watch.WatchOptions) (watc
 	if err != nil {
 		return nil, asStatus(err)
 	}
-	return newEventStream(resp.Body, s.path, func(raw []byte) (map[string]any, error) {
+	return newEventStream(resp.Body, s.path, rawReader(func(raw []byte) (map[string]any, error) {
 		m := map[string]any{}
-		if err := jsonUnmarshal(raw, &m); err != nil {
+		if err := unmarshal(raw, &m); err != nil {
 			return nil, decodeError(s.path, err)
 		}
 		return m, nil
-	}), nil
+	})), nil
 }
 
 func cloneValues(v url.Values) url.Values {

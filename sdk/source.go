@@ -176,19 +176,10 @@ func (s viewSource[T]) ListPage(ctx context.Context, opts watch.ListOptions) (wa
 		return page, asStatus(err)
 	}
 	defer resp.Body.Close()
-	var itemErr error
-	meta, err := decodeList(resp.Body, base, func(raw []byte) bool {
-		it, err := s.v.decode(s.v.client, s.v.kind, raw)
-		if err != nil {
-			itemErr = err
-			return false
-		}
+	meta, err := decodeList(resp.Body, base, s.v.reader(), func(it T) bool {
 		page.Items = append(page.Items, it)
 		return true
 	})
-	if itemErr != nil {
-		return page, itemErr
-	}
 	if err != nil {
 		return page, err
 	}
@@ -221,7 +212,7 @@ func (s viewSource[T]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (
 	if err != nil {
 		return nil, asStatus(err)
 	}
-	return newEventStream(resp.Body, base, func(raw []byte) (T, error) { return s.v.decode(s.v.client, s.v.kind, raw) }), nil
+	return newEventStream(resp.Body, base, s.v.reader()), nil
 }
 
 // asStatus makes an error answer of the server also match

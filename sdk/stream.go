@@ -1,53 +1,33 @@
 package sdk
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"sync"
 	"time"
 
-	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/kube-for-go/kube/watch"
 )
 
 // eventStream decodes the frames of one watch response: a sequence of JSON
 // objects {"type": ..., "object": ...}, read one at a time as they arrive.
+// The object of each frame is decoded straight from the stream in a single
+// pass (see readItem).
 type eventStream[T any] struct {
-	body   io.ReadCloser
-	rd     *readRecorder
-	dec    *jsontext.Decoder
-	path   string
-	decode func(raw []byte) (T, error)
-	once   sync.Once
+	body io.ReadCloser
+	cp   *capture
+	dec  *jsontext.Decoder
+	path string
+	read itemReader[T]
+	once sync.Once
 }
 
-// readRecorder remembers the error of the last read, so a broken
-// connection can be told from a malformed frame.
-type readRecorder struct {
-	r   io.Reader
-	err error
-}
-
-// Read implements io.Reader.
-func (r *readRecorder) Read(p []byte) (int, error) {
-	n, err := r.r.Read(p)
-	if err != nil && err != io.EOF {
-		r.err = err
-	}
-	return n, err
-}
-
-func newEventStream[T any](body io.ReadCloser, path string, decode func([]byte) (T, error)) *eventStream[T] {
-	rd := &readRecorder{r: body}
-	return &eventStream[T]{body: body, rd: rd, dec: jsontext.NewDecoder(rd), path: path, decode: decode}
-}
-
-type wireEvent struct {
-	Type   string         `json:"type"`
-	Object jsontext.Value `json:"object"`
+func newEventStream[T any](body io.ReadCloser, path string, read itemReader[T]) *eventStream[T] {
+	cp := newCapture(body)
+	return &eventStream[T]{body: body, cp: cp, dec: jsontext.NewDecoder(cp, decodeOptions), path: path, read: read}
 }
 
 // Next implements watch.Stream. A stream that ends between frames is
@@ -58,33 +38,76 @@ type wireEvent struct {
 // ends the loop.
 func (s *eventStream[T]) Next() (watch.Event[T], error) {
 	var zero watch.Event[T]
-	v, err := s.dec.ReadValue()
+	tok, err := s.dec.ReadToken()
 	if err == io.EOF {
 		return zero, io.EOF
 	}
 	if err != nil {
-		if rerr := s.rd.err; rerr != nil {
-			if errors.Is(rerr, io.ErrUnexpectedEOF) {
-				return zero, &APIError{Method: "WATCH", Path: s.path, Err: fmt.Errorf("watch stream broken: %w", rerr)}
+		return zero, s.frameError(err)
+	}
+	if tok.Kind() != '{' {
+		return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: "malformed watch frame: not a JSON object"}
+	}
+	var (
+		typ       watch.EventType
+		obj       T
+		haveObj   bool
+		rawObject []byte // the object, when it came before the type
+	)
+	for s.dec.PeekKind() != '}' {
+		name, err := s.dec.ReadToken()
+		if err != nil {
+			return zero, s.frameError(err)
+		}
+		switch name.String() {
+		case "type":
+			t, err := s.dec.ReadToken()
+			if err != nil {
+				return zero, s.frameError(err)
 			}
-			return zero, &APIError{Method: "WATCH", Path: s.path, Err: fmt.Errorf("watch stream broken: %w (%w)", io.ErrUnexpectedEOF, rerr)}
+			if t.Kind() != '"' {
+				return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: "malformed watch frame: type is not a string"}
+			}
+			typ = watch.EventType(t.String())
+		case "object":
+			switch {
+			case typ == "" || typ == watch.Error || s.dec.PeekKind() != '{':
+				// Keep the bytes: an ERROR's Status, or an object whose
+				// event type is not known yet.
+				start := s.dec.InputOffset()
+				if err := s.dec.SkipValue(); err != nil {
+					return zero, s.frameError(err)
+				}
+				rawObject = s.cp.take(start, s.dec.InputOffset())
+			default:
+				o, err := s.read(s.dec, s.cp)
+				if err != nil {
+					if de, ok := err.(*DecodeError); ok {
+						de.Path = s.path
+						if rerr := s.brokenRead(); rerr != nil {
+							return zero, rerr
+						}
+					}
+					return zero, err
+				}
+				obj, haveObj = o, true
+			}
+		default:
+			if err := s.dec.SkipValue(); err != nil {
+				return zero, s.frameError(err)
+			}
 		}
-		reason := "malformed watch frame"
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			reason = "watch stream ended inside a frame"
-		}
-		return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: reason, Err: err}
 	}
-	var we wireEvent
-	if err := json.Unmarshal(v, &we); err != nil {
-		return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: "malformed watch frame", Err: err}
+	if _, err := s.dec.ReadToken(); err != nil {
+		return zero, s.frameError(err)
 	}
-	typ := watch.EventType(we.Type)
+	s.cp.forget(s.dec.InputOffset())
+
 	switch typ {
 	case watch.Added, watch.Modified, watch.Deleted, watch.Bookmark:
 	case watch.Error:
 		var st statusObject
-		if err := json.Unmarshal(we.Object, &st); err != nil {
+		if err := unmarshal(rawObject, &st); err != nil {
 			return zero, &DecodeError{Path: s.path, Offset: -1, Reason: "malformed ERROR event", Err: err}
 		}
 		api := &APIError{Method: "WATCH", Path: s.path, StatusCode: st.Code, Reason: st.Reason, Message: st.Message, Details: st.Details}
@@ -92,17 +115,53 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 			api.RetryAfter = time.Duration(st.Details.RetryAfterSeconds) * time.Second
 		}
 		return zero, &watchError{StatusError: watch.StatusError{Code: st.Code, Reason: st.Reason, Message: st.Message, RetryAfter: api.RetryAfter}, api: api}
+	case "":
+		return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: "malformed watch frame: no type"}
 	default:
-		return zero, &DecodeError{Path: s.path, Offset: -1, Reason: fmt.Sprintf("unknown watch event type %q", we.Type)}
+		return zero, &DecodeError{Path: s.path, Offset: -1, Reason: fmt.Sprintf("unknown watch event type %q", typ)}
 	}
-	obj, err := s.decode(slices.Clone([]byte(we.Object)))
-	if err != nil {
-		if de, ok := err.(*DecodeError); ok {
-			de.Path = s.path
+	if !haveObj {
+		if rawObject == nil {
+			return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: "malformed watch frame: no object"}
 		}
-		return zero, err
+		// The object came before the type: decode the kept bytes.
+		o, err := s.read(jsontext.NewDecoder(bytes.NewReader(rawObject), decodeOptions), newCapture(bytes.NewReader(rawObject)))
+		if err != nil {
+			if de, ok := err.(*DecodeError); ok {
+				de.Path = s.path
+			}
+			return zero, err
+		}
+		obj = o
 	}
 	return watch.Event[T]{Type: typ, Object: obj}, nil
+}
+
+// brokenRead returns the *APIError of a failed read of the body, if any.
+func (s *eventStream[T]) brokenRead() error {
+	rerr := s.cp.err
+	if rerr == nil {
+		return nil
+	}
+	if errors.Is(rerr, io.ErrUnexpectedEOF) {
+		return &APIError{Method: "WATCH", Path: s.path, Err: fmt.Errorf("watch stream broken: %w", rerr)}
+	}
+	return &APIError{Method: "WATCH", Path: s.path, Err: fmt.Errorf("watch stream broken: %w (%w)", io.ErrUnexpectedEOF, rerr)}
+}
+
+// frameError classifies a syntactic failure inside a frame.
+func (s *eventStream[T]) frameError(err error) error {
+	if rerr := s.brokenRead(); rerr != nil {
+		return rerr
+	}
+	reason := "malformed watch frame"
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		reason = "watch stream ended inside a frame"
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("%w: %w", io.ErrUnexpectedEOF, err)
+		}
+	}
+	return &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: reason, Err: err}
 }
 
 // Close implements watch.Stream; it interrupts a Next in progress.

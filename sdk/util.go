@@ -2,7 +2,6 @@ package sdk
 
 import (
 	"context"
-	"github.com/go-json-experiment/json"
 	"github.com/kube-for-go/kube/transport"
 	"maps"
 	"slices"
@@ -13,5 +12,3 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 // streamingContext marks a request as a long-lived stream (watch, logs) so
 // the transport exempts it from rate limits and never times it out.
 func streamingContext(ctx context.Context) context.Context { return transport.Streaming(ctx) }
-
-func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }

@@ -28,14 +28,25 @@ type View[T Object] struct {
 	fields    string
 	pageSize  int
 	decode    func(c *Client, k *Kind, raw []byte) (T, error)
-	nothing   bool  // a selector matches nothing: answer empty without a request
-	err       error // sticky error from a narrowing method, returned by every request
+	stream    func(c *Client, k *Kind) itemReader[T] // single-pass stream decoder, if the item type has one
+	nothing   bool                                   // a selector matches nothing: answer empty without a request
+	err       error                                  // sticky error from a narrowing method, returned by every request
 }
 
 // NewView returns the global view of kind k with items of type *Item[S].
 // For a namespaced kind it spans all namespaces; use In to bind it.
 func NewView[S any](c *Client, k *Kind) *View[*Item[S]] {
-	return NewViewFunc(c, k, DecodeItem[S])
+	v := NewViewFunc(c, k, DecodeItem[S])
+	v.stream = readItem[S]
+	return v
+}
+
+// reader returns how the view decodes an item from a stream.
+func (v *View[T]) reader() itemReader[T] {
+	if v.stream != nil {
+		return v.stream(v.client, v.kind)
+	}
+	return rawReader(func(raw []byte) (T, error) { return v.decode(v.client, v.kind, raw) })
 }
 
 // NewViewFunc returns the global view of kind k whose items decode with
@@ -200,14 +211,8 @@ func (v *View[T]) All(ctx context.Context) iter.Seq2[T, error] {
 				yield(zero, err)
 				return
 			}
-			var itemErr error
 			stopped := false
-			meta, err := decodeList(resp.Body, base, func(raw []byte) bool {
-				it, err := v.decode(v.client, v.kind, raw)
-				if err != nil {
-					itemErr = err
-					return false
-				}
+			meta, err := decodeList(resp.Body, base, v.reader(), func(it T) bool {
 				n++
 				if !yield(it, nil) {
 					stopped = true
@@ -217,10 +222,6 @@ func (v *View[T]) All(ctx context.Context) iter.Seq2[T, error] {
 			})
 			resp.Body.Close()
 			if stopped {
-				return
-			}
-			if itemErr != nil {
-				yield(zero, itemErr)
 				return
 			}
 			if err != nil {

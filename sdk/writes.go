@@ -241,18 +241,10 @@ func (v *View[T]) DeleteCollection(ctx context.Context, opts DeleteOptions) ([]T
 	}
 	defer resp.Body.Close()
 	var out []T
-	var itemErr error
-	if _, err := decodeList(resp.Body, p, func(raw []byte) bool {
-		it, err := v.decodeAnswer(p, raw)
-		if err != nil {
-			itemErr = err
-			return false
-		}
+	if _, err := decodeList(resp.Body, p, v.reader(), func(it T) bool {
 		out = append(out, it)
 		return true
-	}); itemErr != nil {
-		return out, itemErr
-	} else if err != nil {
+	}); err != nil {
 		return out, err
 	}
 	return out, nil
