@@ -301,7 +301,7 @@ func pidAlive(pid int) bool {
 
 // Stop stops every process of the cluster by pid (SIGTERM to its process
 // group, then SIGKILL after five seconds) and waits for them to exit. It
-// keeps the run directory and its logs.
+// removes the etcd data and keeps the run directory's logs.
 func (c *Cluster) Stop() {
 	// Only signal processes that are still ours: after a reboot or a long
 	// pause a recorded pid may belong to another program.
@@ -331,6 +331,9 @@ func (c *Cluster) Stop() {
 		}
 	}
 	os.Remove(filepath.Join(c.Dir, "state.json"))
+	// The etcd data is the bulk of a run directory (tens of MB); the logs
+	// stay for post-mortems.
+	os.RemoveAll(filepath.Join(c.Dir, "etcd"))
 }
 
 // owns reports whether pid p is alive and still runs one of the cluster's
