@@ -42,6 +42,7 @@
 package kube
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/kube-for-go/kube/kinds"
@@ -88,7 +89,16 @@ func NewWithTransport(url string, rt http.RoundTripper) (*Cluster, error) {
 
 // NewFromConfig returns a Cluster for a transport configuration, e.g. from
 // transport.LoadKubeconfig or transport.InCluster.
-func NewFromConfig(cfg *transport.Config) (*Cluster, error) { return New(Options{Config: cfg}) }
+func NewFromConfig(cfg *transport.Config) (*Cluster, error) {
+	if cfg == nil {
+		return nil, &sdk.Error{Op: "new cluster", Err: errors.New("nil transport config")}
+	}
+	rt, err := cfg.RoundTripper()
+	if err != nil {
+		return nil, &sdk.Error{Op: "new cluster", Err: err}
+	}
+	return New(Options{URL: cfg.Server, Transport: rt})
+}
 
 // Auto connects the way the environment says: in-cluster when running in a
 // pod, else the kubeconfig ($KUBECONFIG or ~/.kube/config), else kubectl

@@ -30,17 +30,14 @@ type Options struct {
 	URL string
 	// Transport carries the requests; nil means a clone of
 	// http.DefaultTransport. The transport package builds transports for
-	// kubeconfig, in-cluster and other configurations.
+	// kubeconfig, in-cluster and other configurations
+	// (transport.Config.RoundTripper; kube.NewFromConfig wires both).
 	Transport http.RoundTripper
 	// PageSize is the default list page size of views; 0 means DefaultPageSize.
 	PageSize int
 	// UserAgent is sent with every request; empty means the transport
 	// package's DefaultUserAgent.
 	UserAgent string
-	// Config, when set, supplies the URL and the transport (kubeconfig,
-	// in-cluster, tokens, TLS, rate limits, retries); URL and Transport
-	// must then be empty.
-	Config *transport.Config
 }
 
 // Client is a connection to one Kubernetes API server: the kind-agnostic
@@ -59,16 +56,6 @@ type Client struct {
 
 // New returns a Client for opts. It makes no request.
 func New(opts Options) (*Client, error) {
-	if opts.Config != nil {
-		if opts.URL != "" || opts.Transport != nil {
-			return nil, &Error{Op: "new client", Err: fmt.Errorf("set either Config or URL/Transport, not both")}
-		}
-		rt, err := opts.Config.RoundTripper()
-		if err != nil {
-			return nil, &Error{Op: "new client", Err: err}
-		}
-		opts.URL, opts.Transport = opts.Config.Server, rt
-	}
 	raw := opts.URL
 	if raw == "" {
 		raw = DefaultURL
