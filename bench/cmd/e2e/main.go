@@ -124,7 +124,11 @@ func run(ctx context.Context, nPods, nodes, runs int) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	sdk, err := kube.New(kube.Options{Config: tcfg, PageSize: 500})
+	rt, err := tcfg.RoundTripper()
+	if err != nil {
+		return nil, err
+	}
+	sdk, err := kube.New(kube.Options{URL: tcfg.Server, Transport: rt, PageSize: 500})
 	if err != nil {
 		return nil, err
 	}
