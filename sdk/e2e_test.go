@@ -36,22 +36,6 @@ func e2e(t *testing.T) (*testutil.Cluster, *kube.Cluster, string, context.Contex
 	return tc, c, tc.Namespace(t), ctx
 }
 
-// eventually polls cond until it returns nil or ctx's deadline passes.
-func eventually(t *testing.T, ctx context.Context, what string, cond func() error) {
-	t.Helper()
-	var last error
-	for {
-		if last = cond(); last == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("timed out waiting for %s: %v", what, last)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
 func kubectlJSON(t *testing.T, ctx context.Context, tc *testutil.Cluster, args ...string) map[string]any {
 	t.Helper()
 	out, err := tc.Kubectl(ctx, "", append(args, "-o", "json")...)
@@ -120,7 +104,7 @@ func TestE2ESeedQuickstart(t *testing.T) {
 	assert.False(t, back.Labels().Has("mylabel"))
 
 	// Once the controller caught up, spec replicas equal observed replicas.
-	eventually(t, ctx, "observed replicas", func() error {
+	testutil.Eventually(t, ctx, "observed replicas", func() error {
 		rs, err := c.ReplicaSets.In(ns).Get(ctx, "auth-v3")
 		if err != nil {
 			return err
@@ -140,7 +124,7 @@ func TestE2ESeedQuickstart(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, rs.Meta().Version, newest.Meta().Version)
 	require.NoError(t, newest.Delete(ctx))
-	eventually(t, ctx, "the ReplicaSet to be gone", func() error {
+	testutil.Eventually(t, ctx, "the ReplicaSet to be gone", func() error {
 		_, err := c.ReplicaSets.In(ns).Get(ctx, "auth-v3")
 		if errors.Is(err, sdk.ErrNotFound) {
 			return nil
@@ -217,7 +201,7 @@ spec:
 			})
 		}
 	}
-	eventually(t, ctx, "pods of the deployment, daemonset and rc", func() error {
+	testutil.Eventually(t, ctx, "pods of the deployment, daemonset and rc", func() error {
 		pods, err := c.Pods.In(ns).List(ctx)
 		if err != nil {
 			return err
@@ -352,7 +336,7 @@ func TestE2ECustomResource(t *testing.T) {
 	if err != nil && !errors.Is(err, sdk.ErrAlreadyExists) {
 		require.NoError(t, err)
 	}
-	eventually(t, ctx, "the CRD to be Established", func() error {
+	testutil.Eventually(t, ctx, "the CRD to be Established", func() error {
 		crd, err := c.Proxy().Get(ctx, crdPath+"/widgets.example.kube-for-go.dev", nil)
 		if err != nil {
 			return err
@@ -378,7 +362,7 @@ func TestE2ECustomResource(t *testing.T) {
 	defer events.Close()
 
 	var w *sdk.Item[widgetStatus]
-	eventually(t, ctx, "the widget API to accept objects", func() error {
+	testutil.Eventually(t, ctx, "the widget API to accept objects", func() error {
 		obj, err := c.Create(ctx, fmt.Sprintf(`{"apiVersion":"example.kube-for-go.dev/v1","kind":"Widget","metadata":{"name":"w1","namespace":%q,"labels":{"color":"blue"}},"spec":{"size":3}}`, ns), sdk.CreateOptions{})
 		if err != nil {
 			return err
@@ -434,7 +418,7 @@ func TestE2ESelectorsAgreeWithServer(t *testing.T) {
 		require.NoError(t, err)
 	}
 	pods := c.Pods.In(ns)
-	eventually(t, ctx, "all pods Running", func() error {
+	testutil.Eventually(t, ctx, "all pods Running", func() error {
 		n, err := pods.Filter(nil, "status.phase=Running").List(ctx)
 		if err != nil {
 			return err

@@ -32,25 +32,6 @@ func wE2E(t *testing.T) (*testutil.Cluster, *kube.Cluster, string, context.Conte
 	return tc, c, tc.Namespace(t), ctx
 }
 
-// wWait polls cond until it returns nil, failing the test with cond's last
-// error when ctx's deadline passes.
-func wWait(t *testing.T, ctx context.Context, what string, cond func() error) {
-	t.Helper()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("gave up waiting for %s: %v", what, err)
-		case <-tick.C:
-		}
-	}
-}
-
 // wKubectlObj reads an object with kubectl, the independent oracle; ok is
 // false when kubectl says it does not exist.
 func wKubectlObj(t *testing.T, ctx context.Context, tc *testutil.Cluster, ns string, args ...string) (obj map[string]any, ok bool) {
@@ -409,7 +390,7 @@ func TestE2EWritesScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wWait(t, ctx, "one running pod", func() error {
+	testutil.Eventually(t, ctx, "one running pod", func() error {
 		if n, err := wRunningPods(ctx, c, ns, "app=web"); err != nil || n != 1 {
 			return fmt.Errorf("%d running pods (%v)", n, err)
 		}
@@ -429,13 +410,13 @@ func TestE2EWritesScale(t *testing.T) {
 	if s.Replicas != 5 || s.Selector != "app=web" {
 		t.Errorf("GetScale = %+v, want 5 replicas with selector app=web", s)
 	}
-	wWait(t, ctx, "five running pods", func() error {
+	testutil.Eventually(t, ctx, "five running pods", func() error {
 		if n, err := wRunningPods(ctx, c, ns, s.Selector); err != nil || n != 5 {
 			return fmt.Errorf("%d running pods (%v)", n, err)
 		}
 		return nil
 	})
-	wWait(t, ctx, "the deployment to report 5 available replicas", func() error {
+	testutil.Eventually(t, ctx, "the deployment to report 5 available replicas", func() error {
 		cur, err := d5.Fetch(ctx)
 		if err != nil {
 			return err
@@ -477,7 +458,7 @@ func TestE2EWritesDeleteForeground(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wWait(t, ctx, "two running pods", func() error {
+	testutil.Eventually(t, ctx, "two running pods", func() error {
 		if n, err := wRunningPods(ctx, c, ns, "app=web"); err != nil || n != 2 {
 			return fmt.Errorf("%d running pods (%v)", n, err)
 		}
@@ -499,7 +480,7 @@ func TestE2EWritesDeleteForeground(t *testing.T) {
 	if pending == nil || pending.Meta().DeletionTimestamp == nil || !slices.Contains(pending.Meta().Finalizers, "foregroundDeletion") {
 		t.Fatalf("foreground delete returned %v, want the pending deployment with the foregroundDeletion finalizer", pending)
 	}
-	wWait(t, ctx, "the deployment, its replica set and its pods to be gone", func() error {
+	testutil.Eventually(t, ctx, "the deployment, its replica set and its pods to be gone", func() error {
 		if _, err := c.Deployments.In(ns).Get(ctx, "web"); !errors.Is(err, sdk.ErrNotFound) {
 			return fmt.Errorf("deployment still there (%v)", err)
 		}
@@ -519,7 +500,7 @@ func TestE2EWritesDeleteForeground(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wWait(t, ctx, "a replica set", func() error {
+	testutil.Eventually(t, ctx, "a replica set", func() error {
 		rss, err := c.ReplicaSets.In(ns).Filter("app=orphans", nil).List(ctx)
 		if err != nil || len(rss) != 1 {
 			return fmt.Errorf("%d replica sets (%v)", len(rss), err)
@@ -529,7 +510,7 @@ func TestE2EWritesDeleteForeground(t *testing.T) {
 	if err := c.Deployments.In(ns).Delete(ctx, "orphans", sdk.DeleteOptions{Propagation: sdk.PropagateOrphan}); err != nil {
 		t.Fatal(err)
 	}
-	wWait(t, ctx, "the orphaned replica set to lose its owner", func() error {
+	testutil.Eventually(t, ctx, "the orphaned replica set to lose its owner", func() error {
 		if _, err := c.Deployments.In(ns).Get(ctx, "orphans"); !errors.Is(err, sdk.ErrNotFound) {
 			return fmt.Errorf("deployment still there (%v)", err)
 		}
@@ -759,7 +740,7 @@ func TestE2EWritesEviction(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wWait(t, ctx, name+" running and ready", func() error {
+		testutil.Eventually(t, ctx, name+" running and ready", func() error {
 			cur, err := p.Fetch(ctx)
 			if err != nil {
 				return err
@@ -787,7 +768,7 @@ func TestE2EWritesEviction(t *testing.T) {
 	if err := free.Evict(ctx, sdk.DeleteOptions{Preconditions: free.Preconditions()}); err != nil {
 		t.Fatalf("evict: %v", err)
 	}
-	wWait(t, ctx, "the evicted pod to go", func() error {
+	testutil.Eventually(t, ctx, "the evicted pod to go", func() error {
 		cur, err := free.Fetch(ctx)
 		if errors.Is(err, sdk.ErrNotFound) || err == nil && cur.Meta().DeletionTimestamp != nil {
 			return nil
@@ -816,7 +797,7 @@ func TestE2EWritesEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The scheduler reports the binding.
-	wWait(t, ctx, "the Scheduled event", func() error {
+	testutil.Eventually(t, ctx, "the Scheduled event", func() error {
 		evs, err := kinds.EventsFor(ctx, c.Client, p)
 		if err != nil {
 			return err

@@ -315,7 +315,7 @@ func TestE2ERestart(t *testing.T) {
 		}
 	}()
 
-	eventually(t, ctx, "the store to see the churn", func() error {
+	testutil.Eventually(t, ctx, "the store to see the churn", func() error {
 		if store.Len() < 5 {
 			return fmt.Errorf("%d pods in the store", store.Len())
 		}
@@ -325,13 +325,13 @@ func TestE2ERestart(t *testing.T) {
 	before := created.Load()
 	// The churn keeps trying while the apiserver is down (its requests fail).
 	require.NoError(t, tc.StartAPIServer(ctx))
-	eventually(t, ctx, "the churn to create pods after the restart", func() error {
+	testutil.Eventually(t, ctx, "the churn to create pods after the restart", func() error {
 		if created.Load() < before+10 {
 			return fmt.Errorf("%d created after the restart", created.Load()-before)
 		}
 		return nil
 	})
-	eventually(t, ctx, "the store to see pods created after the restart", func() error {
+	testutil.Eventually(t, ctx, "the store to see pods created after the restart", func() error {
 		name := fmt.Sprintf("p-%d", created.Load()-3)
 		if _, ok := store.Get(e.ns + "/" + name); !ok {
 			return fmt.Errorf("%s not in the store", name)
@@ -340,7 +340,7 @@ func TestE2ERestart(t *testing.T) {
 	})
 	stopChurn()
 	wg.Wait()
-	eventually(t, ctx, "the store to equal a fresh list", func() error {
+	testutil.Eventually(t, ctx, "the store to equal a fresh list", func() error {
 		d, err := storeDiff(ctx, e, store)
 		if err != nil {
 			return err
@@ -376,7 +376,7 @@ func TestE2EGone(t *testing.T) {
 	defer stop()
 	go store.Run(sctx)
 	require.NoError(t, store.WaitForSync(ctx))
-	eventually(t, ctx, "the store to hold a, b, c", func() error {
+	testutil.Eventually(t, ctx, "the store to hold a, b, c", func() error {
 		if store.Len() != 3 {
 			return fmt.Errorf("%d pods", store.Len())
 		}
@@ -406,7 +406,7 @@ func TestE2EGone(t *testing.T) {
 	t.Logf("etcd compacted at revision %d", rev)
 	spy.resume()
 
-	eventually(t, ctx, "the store to equal a fresh list", func() error {
+	testutil.Eventually(t, ctx, "the store to equal a fresh list", func() error {
 		d, err := storeDiff(ctx, e, store)
 		if err != nil {
 			return err
@@ -426,7 +426,7 @@ func TestE2EGone(t *testing.T) {
 	web, err := store.List(selector.MustParse("app=web"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"c", "d"}, names(web))
-	eventually(t, ctx, "the change handler to see the relist's difference", func() error {
+	testutil.Eventually(t, ctx, "the change handler to see the relist's difference", func() error {
 		chMu.Lock()
 		defer chMu.Unlock()
 		for _, want := range []string{"DELETED a", "MODIFIED b", "ADDED d"} {
@@ -544,7 +544,7 @@ func TestE2EStoreTrimsManagedFields(t *testing.T) {
 	go store.Run(sctx)
 	require.NoError(t, store.WaitForSync(ctx))
 	var full, cached *kinds.Pod
-	eventually(t, ctx, "the store and a fresh read at the same version", func() error {
+	testutil.Eventually(t, ctx, "the store and a fresh read at the same version", func() error {
 		var err error
 		if full, err = e.c.Pods.In(e.ns).Get(ctx, "m"); err != nil {
 			return err

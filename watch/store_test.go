@@ -5,9 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kube-for-go/kube/internal/testutil"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/kube-for-go/kube/kinds"
 	"github.com/kube-for-go/kube/selector"
@@ -15,22 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// eventually polls cond until it returns nil or ctx ends.
-func eventually(t *testing.T, ctx context.Context, what string, cond func() error) {
-	t.Helper()
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: %v (last: %v)", what, ctx.Err(), err)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
 
 func names(pods []*kinds.Pod) []string {
 	var out []string
@@ -141,7 +125,7 @@ func TestStoreSlowConsumer(t *testing.T) {
 		if len(got) == 1 {
 			close(release)
 			// Do not read on until the store has applied every change.
-			eventually(t, ctx, "the store to apply rv 15", func() error {
+			testutil.Eventually(t, ctx, "the store to apply rv 15", func() error {
 				if a, _ := store.Get("ns/a"); a.Version() != "15" {
 					return errors.New("not yet")
 				}
