@@ -38,19 +38,36 @@
 // API server rejects, so a forgotten check fails loudly instead of listing
 // every object.
 //
-// Selector.String is canonical: requirements sorted by key as the API server
-// sorts them, no spaces, values of "in" and "notin" sorted and de-duplicated.
-// Parse(s.String()) always gives a selector Equal to s. Selector.Matches
-// checks a label map client-side, for caches and watches.
+// Selector.String writes exactly what apimachinery's labels package writes
+// for the same text or the same builder calls: requirements sorted by key as
+// it sorts them, no spaces, "==" kept where it was written, values of "in"
+// and "notin" sorted and de-duplicated. Parse(s.String()) always gives a
+// selector Equal to s; Equal ignores the order of requirements and the
+// spelling of "=". Selector.Matches checks a label map client-side, for
+// caches and watches.
 //
 // # Field selectors
 //
 // ParseFields reads the fieldSelector syntax ("=", "==", "!=", values escaped
 // with \ before \ , and =), Field and Fields build field selectors, and
 // FieldSelector.Matches checks flattened fields (such as "status.phase").
+// FieldSelector.String, too, equals apimachinery's: terms in the order
+// apimachinery gives them, "==" written as "=", values escaped.
 // The API server supports only a few fields per resource: SupportedFields
 // lists them and FieldSelector.ValidateFor rejects any other field before a
 // request is made, with a message that lists the supported ones.
+//
+// # Filters
+//
+// Functions that take a selector take a LabelFilter or a FieldFilter, which
+// every form implements: Expr and FieldExpr (text, parsed when used), Set
+// and Fields (maps), Requirement and FieldRequirement (one condition), and
+// Selector and FieldSelector themselves. SelectLabels and SelectFields
+// return the selector or the error of its first invalid part. An empty Set,
+// Fields, Expr or FieldExpr is an error matching ErrInvalid, because it
+// would match every object, which is rarely meant: pass Everything or
+// EverythingFields for that. On error the selector returned is Nothing, so
+// an ignored error selects no object rather than all of them.
 //
 // # Errors
 //

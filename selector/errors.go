@@ -74,6 +74,9 @@ const (
 	PartFieldName Part = "field name"
 	// PartFieldValue is the value of a field selector requirement.
 	PartFieldValue Part = "field value"
+	// PartSelector is the selector as a whole: an empty Set, Fields, Expr or
+	// FieldExpr passed as a filter, which would match every object.
+	PartSelector Part = "selector"
 	// PartUnsupportedField is a field name the target resource does not
 	// support; such errors also match ErrUnsupportedField.
 	PartUnsupportedField Part = "field"

@@ -96,7 +96,7 @@ func ExampleField() {
 	fmt.Println(sel)
 	fmt.Println(selector.Fields{"metadata.name": "web-0"}.AsSelector())
 	// Output:
-	// spec.nodeName!=,status.phase=Running
+	// status.phase=Running,spec.nodeName!=
 	// metadata.name=web-0
 }
 
@@ -118,4 +118,50 @@ func ExampleSupportedFields() {
 	// Output:
 	// [metadata.name spec.unschedulable]
 	// [metadata.name metadata.namespace]
+}
+
+// A function that lists objects takes a LabelFilter, so its callers can pass
+// text, a label map, one requirement or a built selector, and nothing else.
+func ExampleLabelFilter() {
+	show := func(f selector.LabelFilter) {
+		sel, err := f.SelectLabels()
+		if err != nil {
+			fmt.Println("error:", err)
+			return
+		}
+		fmt.Printf("%q\n", sel)
+	}
+	show(selector.Expr("tier != db, app == web"))
+	show(selector.Set{"app": "web"})
+	show(selector.Label("tier").In("web", "api"))
+	show(selector.Everything())
+	show(selector.Set{})
+	show(selector.Expr("app in (web"))
+	// Output:
+	// "app==web,tier!=db"
+	// "app=web"
+	// "tier in (api,web)"
+	// ""
+	// error: selector: invalid selector "": an empty Set would match every object; use Everything() or EverythingFields() to select every object
+	// error: selector: syntax error at offset 11 in "app in (web": found end of input, expected "," or ")"
+}
+
+func ExampleFieldFilter() {
+	show := func(f selector.FieldFilter) {
+		sel, err := f.SelectFields()
+		if err != nil {
+			fmt.Println("error:", err)
+			return
+		}
+		fmt.Printf("%q\n", sel)
+	}
+	show(selector.FieldExpr("status.phase==Running"))
+	show(selector.Fields{"metadata.name": "web-0"})
+	show(selector.Field("spec.nodeName").NotEquals(""))
+	show(selector.FieldExpr(""))
+	// Output:
+	// "status.phase=Running"
+	// "metadata.name=web-0"
+	// "spec.nodeName!="
+	// error: selector: invalid selector "": an empty FieldExpr would match every object; use Everything() or EverythingFields() to select every object
 }

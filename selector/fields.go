@@ -78,8 +78,27 @@ func (r FieldRequirement) Err() error {
 }
 
 // Equal reports whether r and o have the same field, operator and value.
-func (r FieldRequirement) Equal(o FieldRequirement) bool {
-	return r.field == o.field && r.op == o.op && r.value == o.value
+func (r FieldRequirement) Equal(o FieldRequirement) bool { return r.compare(o) == 0 }
+
+// compare orders field requirements by field, operator and value, a total
+// order for Equal.
+func (r FieldRequirement) compare(o FieldRequirement) int {
+	if c := strings.Compare(r.field, o.field); c != 0 {
+		return c
+	}
+	if c := strings.Compare(string(r.op), string(o.op)); c != 0 {
+		return c
+	}
+	return strings.Compare(r.value, o.value)
+}
+
+// exact returns the value r requires the field to have, if r is an equality
+// on field.
+func (r FieldRequirement) exact(field string) (string, bool) {
+	if r.field == field && r.op == Equals {
+		return r.value, true
+	}
+	return "", false
 }
 
 // Matches reports whether the flattened fields satisfy r. As on the API
@@ -151,16 +170,14 @@ func (f FieldPath) NotEquals(value string) FieldRequirement {
 }
 
 // FieldSelector is a field selector: the conjunction of its requirements. It
-// is immutable and safe for concurrent use.
+// is immutable and safe for concurrent use. It is a FieldFilter.
 //
 // The zero FieldSelector is EverythingFields. NothingFields matches no object
 // and has no query-string form; see IsNothing. A FieldSelector built from an
 // invalid FieldRequirement carries the error: Err reports it and Matches
 // returns false.
 type FieldSelector struct {
-	reqs    []FieldRequirement // sorted by their String
-	nothing bool
-	err     error
+	c conjunction[FieldRequirement] // terms in the order of String
 }
 
 // EverythingFields returns the field selector that matches everything. It is
@@ -170,136 +187,75 @@ func EverythingFields() FieldSelector { return FieldSelector{} }
 // NothingFields returns the field selector that matches nothing. The API
 // cannot express it, so callers must check IsNothing before sending a request
 // and answer with an empty result themselves.
-func NothingFields() FieldSelector { return FieldSelector{nothing: true} }
+func NothingFields() FieldSelector {
+	return FieldSelector{conjunction[FieldRequirement]{nothing: true}}
+}
 
-// AndFields returns the field selector that requires all of reqs.
+// AndFields returns the field selector that requires all of reqs, in the
+// order given, as apimachinery's fields.AndSelectors keeps them.
 func AndFields(reqs ...FieldRequirement) FieldSelector { return FieldSelector{}.Add(reqs...) }
 
 // MustParseFields is like ParseFields but panics if text is not a valid field
 // selector. It is meant for constants in code and tests.
-func MustParseFields(text string) FieldSelector {
-	s, err := ParseFields(text)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
+func MustParseFields(text string) FieldSelector { return must(ParseFields(text)) }
 
-// Add returns a field selector that requires everything s requires and all of
-// reqs. s is not modified. Adding to NothingFields returns NothingFields. If s
-// has no error, the result carries the error of the first invalid requirement
-// in reqs.
+// Add returns a field selector that requires everything s requires and then
+// all of reqs, in that order (apimachinery's fields package does not reorder
+// terms it combines). s is not modified. Adding to NothingFields returns
+// NothingFields. If s has no error, the result carries the error of the first
+// invalid requirement in reqs.
 func (s FieldSelector) Add(reqs ...FieldRequirement) FieldSelector {
-	out := FieldSelector{nothing: s.nothing, err: s.err}
-	for _, r := range reqs {
-		if out.err == nil {
-			out.err = r.Err()
-		}
-	}
-	if len(reqs) == 0 {
-		out.reqs = s.reqs
-		return out
-	}
-	out.reqs = append(slices.Clone(s.reqs), reqs...)
-	sortFieldRequirements(out.reqs)
-	return out
+	return FieldSelector{s.c.with(nil, reqs)}
 }
 
-// sortFieldRequirements sorts by the canonical text of each requirement, the
-// order the API server gives to terms written in canonical form.
-func sortFieldRequirements(reqs []FieldRequirement) {
-	if len(reqs) < 2 {
-		return
-	}
-	type keyed struct {
-		text string
-		r    FieldRequirement
-	}
-	ks := make([]keyed, len(reqs))
-	for i, r := range reqs {
-		ks[i] = keyed{r.String(), r}
-	}
-	slices.SortStableFunc(ks, func(a, b keyed) int { return strings.Compare(a.text, b.text) })
-	for i := range ks {
-		reqs[i] = ks[i].r
-	}
-}
-
-// Requirements returns a copy of the requirements in canonical order.
-func (s FieldSelector) Requirements() []FieldRequirement { return slices.Clone(s.reqs) }
+// Requirements returns a copy of the requirements in the order of String.
+func (s FieldSelector) Requirements() []FieldRequirement { return s.c.requirements() }
 
 // Empty reports whether s places no restriction. NothingFields is not empty.
-func (s FieldSelector) Empty() bool { return !s.nothing && len(s.reqs) == 0 }
+func (s FieldSelector) Empty() bool { return s.c.empty() }
 
 // IsNothing reports whether s is NothingFields. Its String is "<nothing>",
 // which the API server rejects, so a caller must check IsNothing first and
 // produce an empty result without a request.
-func (s FieldSelector) IsNothing() bool { return s.nothing }
+func (s FieldSelector) IsNothing() bool { return s.c.nothing }
 
 // Err returns the *ValidationError of the first invalid requirement s was
 // built from, or nil.
-func (s FieldSelector) Err() error { return s.err }
+func (s FieldSelector) Err() error { return s.c.err }
 
 // Matches reports whether the flattened fields (for example
 // {"metadata.name": "web-0", "status.phase": "Running"}) satisfy every
 // requirement. Missing fields have the value "". NothingFields and invalid
 // selectors match nothing.
-func (s FieldSelector) Matches(fields map[string]string) bool {
-	if s.nothing || s.err != nil {
-		return false
-	}
-	for _, r := range s.reqs {
-		if !r.Matches(fields) {
-			return false
-		}
-	}
-	return true
-}
+func (s FieldSelector) Matches(fields map[string]string) bool { return s.c.matches(fields) }
 
 // RequiresExactMatch reports whether s requires the field to have one specific
 // value, and returns it.
 func (s FieldSelector) RequiresExactMatch(field string) (value string, ok bool) {
-	for _, r := range s.reqs {
-		if r.field == field && r.op == Equals {
-			return r.value, true
-		}
-	}
-	return "", false
+	return s.c.exact(field)
 }
 
 // Equal reports whether s and o are the same: both NothingFields, or both
-// valid with the same requirements. ParseFields(s.String()) is Equal to s.
-func (s FieldSelector) Equal(o FieldSelector) bool {
-	if s.err != nil || o.err != nil {
-		return false
-	}
-	return s.nothing == o.nothing && slices.EqualFunc(s.reqs, o.reqs, FieldRequirement.Equal)
-}
+// valid with the same requirements in any order. ParseFields(s.String()) is
+// Equal to s.
+func (s FieldSelector) Equal(o FieldSelector) bool { return s.c.equal(o.c) }
 
-// String returns the canonical text: requirements sorted, separated by ","
-// without spaces, "==" written as "=", values escaped. EverythingFields is "",
-// and NothingFields is "<nothing>", which no parser accepts.
-func (s FieldSelector) String() string {
-	if s.nothing {
-		return "<nothing>"
-	}
-	var b strings.Builder
-	for i, r := range s.reqs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		r.writeTo(&b)
-	}
-	return b.String()
-}
+// String returns the text of s as apimachinery's fields.Selector String
+// writes it: the requirements in order (see ParseFields and Add), separated
+// by "," without spaces, "==" written as "=", values escaped.
+// EverythingFields is "", and NothingFields is "<nothing>", which no parser
+// accepts.
+func (s FieldSelector) String() string { return s.c.String() }
 
 // Fields is a set of flattened fields. As a selector it means "every field
 // has that value".
 type Fields map[string]string
 
 // AsSelector returns the field selector that requires each field to have its
-// value. An empty or nil Fields gives EverythingFields. The first invalid
-// field name (in name order) is reported by the selector's Err.
+// value, sorted by field name (apimachinery's order is that of map
+// iteration, so it has no fixed String to match). An empty or nil Fields
+// gives EverythingFields. The first invalid field name (in name order) is
+// reported by the selector's Err.
 func (fs Fields) AsSelector() FieldSelector {
 	names := make([]string, 0, len(fs))
 	for name := range fs {
@@ -337,6 +293,10 @@ func (fs Fields) String() string { return fs.AsSelector().String() }
 // supported) and drops a term with an empty field and value ("=" alone): it
 // rejects such FIELDs and text that is not valid UTF-8.
 //
+// The requirements keep the order apimachinery's fields.ParseSelector gives
+// them: the terms sorted by their text as written (so "b==x" comes before
+// "b=w"), which makes FieldSelector.String equal to apimachinery's.
+//
 // ParseFields does not know which fields a resource supports; use
 // FieldSelector.ValidateFor. Errors are a *SyntaxError or a *ValidationError
 // with the byte offset. ParseFields takes time linear in the length of text
@@ -353,7 +313,11 @@ func ParseFields(text string) (FieldSelector, error) {
 		}
 		return FieldSelector{}, &SyntaxError{Input: text, Offset: off, Found: "a byte that is not valid UTF-8", Expected: "UTF-8 text"}
 	}
-	var reqs []FieldRequirement
+	type written struct {
+		text string
+		r    FieldRequirement
+	}
+	var terms []written
 	start := 0
 	for start <= len(text) {
 		end := start
@@ -368,12 +332,18 @@ func ParseFields(text string) (FieldSelector, error) {
 			if err != nil {
 				return FieldSelector{}, err
 			}
-			reqs = append(reqs, r)
+			terms = append(terms, written{text[start:end], r})
 		}
 		start = end + 1
 	}
-	sortFieldRequirements(reqs)
-	return FieldSelector{reqs: reqs}, nil
+	// Errors are reported in input order above; the order of the result is
+	// that of the written terms, as apimachinery sorts them before parsing.
+	slices.SortFunc(terms, func(a, b written) int { return strings.Compare(a.text, b.text) })
+	reqs := make([]FieldRequirement, len(terms))
+	for i, t := range terms {
+		reqs[i] = t.r
+	}
+	return FieldSelector{conjunction[FieldRequirement]{reqs: reqs}}, nil
 }
 
 // parseFieldTerm parses text[start:end], a term without unescaped commas.

@@ -31,6 +31,8 @@ func TestParseFields(t *testing.T) {
 		{"exclamation inside the value", "a=!x", "a=!x", []string{"!x"}},
 		{"sorted as canonical terms", "a=x,a.b=x,a!=y", "a!=y,a.b=x,a=x", []string{"y", "x", "x"}},
 		{"duplicates kept", "a=1,a=1", "a=1,a=1", []string{"1", "1"}},
+		{"sorted by the written terms, as apimachinery sorts them", "b=w,b==x", "b=x,b=w", []string{"x", "w"}},
+		{"escaped terms sorted as written", `a=\,,a=\\`, `a=\,,a=\\`, []string{",", `\`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason, func(t *testing.T) {
@@ -102,6 +104,8 @@ func TestFieldBuilders(t *testing.T) {
 		{"equals", AndFields(Field("status.phase").Equals("Running")), "status.phase=Running", false},
 		{"value needing escapes", AndFields(Field("metadata.name").NotEquals(`a,b=c\d`)), `metadata.name!=a\,b\=c\\d`, false},
 		{"Fields sorted", Fields{"metadata.namespace": "ns", "metadata.name": "x"}.AsSelector(), "metadata.name=x,metadata.namespace=ns", false},
+		{"AndFields keeps the order given", AndFields(Field("b").Equals("1"), Field("a").NotEquals("2")), "b=1,a!=2", false},
+		{"Add appends", AndFields(Field("b").Equals("1")).Add(Field("a").Equals("2"), Field("b").Equals("0")), "b=1,a=2,b=0", false},
 		{"empty Fields", Fields{}.AsSelector(), "", false},
 		{"invalid field name", AndFields(Field("a b").Equals("x")), "", true},
 		{"invalid UTF-8 value", AndFields(Field("a").Equals("\xff")), "", true},

@@ -3,6 +3,7 @@ package selector
 import (
 	"cmp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -15,7 +16,8 @@ type Operator string
 // NotEquals.
 const (
 	// Equals matches when the label is present with the value. The parser
-	// reads both "=" and "==" as Equals; String writes "=".
+	// reads both "=" and "==" as Equals; String writes the spelling that was
+	// parsed, as apimachinery does, and "=" for built requirements.
 	Equals Operator = "="
 	// NotEquals matches when the label is absent or has another value.
 	NotEquals Operator = "!="
@@ -48,6 +50,9 @@ type Requirement struct {
 	op     Operator
 	values []string // sorted and de-duplicated for In and NotIn
 	err    error
+	// doubleEquals records that Equals was parsed from "==", which String
+	// writes back as apimachinery does. It plays no part in Equal.
+	doubleEquals bool
 }
 
 // NewRequirement returns a validated requirement. The key must be a qualified
@@ -129,9 +134,8 @@ func (r Requirement) Err() error {
 }
 
 // Equal reports whether r and o have the same key, operator and values.
-func (r Requirement) Equal(o Requirement) bool {
-	return r.key == o.key && r.op == o.op && slices.Equal(r.values, o.values)
-}
+// "a=1" and "a==1" are Equal.
+func (r Requirement) Equal(o Requirement) bool { return r.compare(o) == 0 }
 
 // Matches reports whether labels satisfy r. A nil map has no labels. An
 // invalid requirement matches nothing. GreaterThan and LessThan match only
@@ -167,8 +171,10 @@ func (r Requirement) Matches(labels map[string]string) bool {
 	return false
 }
 
-// String returns the requirement in the selector syntax: "key=v", "key!=v",
-// "key in (a,b)", "key notin (a,b)", "key", "!key", "key>5" or "key<5".
+// String returns the requirement in the selector syntax as apimachinery's
+// Requirement.String writes it: "key=v" (or "key==v" if parsed so),
+// "key!=v", "key in (a,b)", "key notin (a,b)", "key", "!key", "key>5" or
+// "key<5".
 func (r Requirement) String() string {
 	var b strings.Builder
 	r.writeTo(&b)
@@ -183,6 +189,9 @@ func (r Requirement) writeTo(b *strings.Builder) {
 	switch r.op {
 	case Equals, NotEquals:
 		b.WriteString(string(r.op))
+		if r.doubleEquals {
+			b.WriteByte('=')
+		}
 	case GreaterThan:
 		b.WriteByte('>')
 	case LessThan:
@@ -207,17 +216,25 @@ func (r Requirement) writeTo(b *strings.Builder) {
 	}
 }
 
-// compareRequirements orders requirements by key, as the API server does,
-// then by operator and values so that the order is total and String is
-// canonical.
-func compareRequirements(a, b Requirement) int {
-	if c := strings.Compare(a.key, b.key); c != 0 {
+// compare orders requirements by key, operator and values: a total order
+// for Equal, which ignores the spelling of Equals.
+func (r Requirement) compare(o Requirement) int {
+	if c := strings.Compare(r.key, o.key); c != 0 {
 		return c
 	}
-	if c := strings.Compare(string(a.op), string(b.op)); c != 0 {
+	if c := strings.Compare(string(r.op), string(o.op)); c != 0 {
 		return c
 	}
-	return slices.Compare(a.values, b.values)
+	return slices.Compare(r.values, o.values)
+}
+
+// exact returns the value r requires the label key to have, if r requires
+// one specific value.
+func (r Requirement) exact(key string) (string, bool) {
+	if r.key == key && (r.op == Equals || r.op == In) && len(r.values) == 1 {
+		return r.values[0], true
+	}
+	return "", false
 }
 
 // LabelKey names a label in a requirement under construction; see Label.
@@ -271,7 +288,7 @@ func (k LabelKey) LessThan(n int64) Requirement {
 }
 
 // Selector is a label selector: the conjunction of its requirements. It is
-// immutable and safe for concurrent use.
+// immutable and safe for concurrent use. It is a LabelFilter.
 //
 // The zero Selector is Everything: it has no requirements and matches every
 // label set. Nothing is a distinct value that matches no label set; it has no
@@ -279,10 +296,23 @@ func (k LabelKey) LessThan(n int64) Requirement {
 // Requirement or Set carries the error: Err reports it, Matches returns false,
 // and String renders the invalid text, which the API server would reject.
 type Selector struct {
-	reqs    []Requirement // sorted with compareRequirements
-	nothing bool
-	err     error
+	c conjunction[Requirement] // terms ordered by sortByKey
 }
+
+// byKey orders requirements by key only, as apimachinery's labels.ByKey does.
+type byKey []Requirement
+
+func (a byKey) Len() int           { return len(a) }
+func (a byKey) Swap(i, j int)      { a[i], a[j] = a[j], a[i] }
+func (a byKey) Less(i, j int) bool { return a[i].key < a[j].key }
+
+// sortByKey sorts requirements exactly as apimachinery's labels package does
+// after parsing and in Selector.Add: sort.Sort by key alone. sort.Sort is
+// deterministic, so the same requirements in the same order end in the same
+// order in both packages, including requirements that share a key (which
+// sort.Sort leaves in their order for up to 12 requirements, and permutes
+// deterministically beyond).
+func sortByKey(reqs []Requirement) { sort.Sort(byKey(reqs)) }
 
 // Everything returns the selector that matches every label set. It is the
 // zero Selector; its String is "".
@@ -291,111 +321,59 @@ func Everything() Selector { return Selector{} }
 // Nothing returns the selector that matches no label set. The Kubernetes API
 // cannot express it as a query, so callers must check IsNothing before
 // sending a request and answer with an empty result themselves.
-func Nothing() Selector { return Selector{nothing: true} }
+func Nothing() Selector { return Selector{conjunction[Requirement]{nothing: true}} }
 
 // And returns the selector that requires all of reqs. And() is Everything.
 func And(reqs ...Requirement) Selector { return Selector{}.Add(reqs...) }
 
 // MustParse is like Parse but panics if text is not a valid selector. It is
 // meant for selectors written as constants in code and tests.
-func MustParse(text string) Selector {
-	s, err := Parse(text)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
+func MustParse(text string) Selector { return must(Parse(text)) }
 
-// Add returns a selector that requires everything s requires and all of reqs.
-// s is not modified. Adding to Nothing returns Nothing. If s has no error, the
-// result carries the error of the first invalid requirement in reqs.
-func (s Selector) Add(reqs ...Requirement) Selector {
-	out := Selector{nothing: s.nothing, err: s.err}
-	for _, r := range reqs {
-		if out.err == nil {
-			out.err = r.Err()
-		}
-	}
-	if len(reqs) == 0 {
-		out.reqs = s.reqs
-		return out
-	}
-	out.reqs = make([]Requirement, 0, len(s.reqs)+len(reqs))
-	out.reqs = append(append(out.reqs, s.reqs...), reqs...)
-	slices.SortStableFunc(out.reqs, compareRequirements)
-	return out
-}
+// Add returns a selector that requires everything s requires and all of reqs,
+// sorted by key as apimachinery's Selector.Add sorts them. s is not modified.
+// Adding to Nothing returns Nothing. If s has no error, the result carries
+// the error of the first invalid requirement in reqs.
+func (s Selector) Add(reqs ...Requirement) Selector { return Selector{s.c.with(sortByKey, reqs)} }
 
-// Requirements returns a copy of the requirements in canonical order (by key).
+// Requirements returns a copy of the requirements in the order of String.
 // It returns nil for Everything and Nothing.
-func (s Selector) Requirements() []Requirement { return slices.Clone(s.reqs) }
+func (s Selector) Requirements() []Requirement { return s.c.requirements() }
 
 // Empty reports whether s places no restriction: it is Everything or has no
 // requirements. Nothing is not empty.
-func (s Selector) Empty() bool { return !s.nothing && len(s.reqs) == 0 }
+func (s Selector) Empty() bool { return s.c.empty() }
 
 // IsNothing reports whether s is Nothing, which matches no label set. Such a
 // selector cannot be sent to the API server: its String is "<nothing>", which
 // the server rejects, so a caller must check IsNothing first and produce an
 // empty result without a request.
-func (s Selector) IsNothing() bool { return s.nothing }
+func (s Selector) IsNothing() bool { return s.c.nothing }
 
 // Err returns the *ValidationError of the first invalid requirement s was
 // built from, or nil. Selectors returned by Parse without error are valid.
-func (s Selector) Err() error { return s.err }
+func (s Selector) Err() error { return s.c.err }
 
 // Matches reports whether labels satisfy every requirement of s. A nil map has
 // no labels. Everything matches every map; Nothing and invalid selectors match
 // none.
-func (s Selector) Matches(labels map[string]string) bool {
-	if s.nothing || s.err != nil {
-		return false
-	}
-	for _, r := range s.reqs {
-		if !r.Matches(labels) {
-			return false
-		}
-	}
-	return true
-}
+func (s Selector) Matches(labels map[string]string) bool { return s.c.matches(labels) }
 
 // RequiresExactMatch reports whether s requires the label key to have one
-// specific value (through "=" or "in" with a single value), and returns it.
-func (s Selector) RequiresExactMatch(key string) (value string, ok bool) {
-	for _, r := range s.reqs {
-		if r.key == key && (r.op == Equals || r.op == In) && len(r.values) == 1 {
-			return r.values[0], true
-		}
-	}
-	return "", false
-}
+// specific value (through "=", "==" or "in" with a single value), and returns it.
+func (s Selector) RequiresExactMatch(key string) (value string, ok bool) { return s.c.exact(key) }
 
 // Equal reports whether s and o are the same selector: both Nothing, or both
-// valid with the same requirements. Parse(s.String()) is Equal to s.
-func (s Selector) Equal(o Selector) bool {
-	if s.err != nil || o.err != nil {
-		return false
-	}
-	return s.nothing == o.nothing && slices.EqualFunc(s.reqs, o.reqs, Requirement.Equal)
-}
+// valid with the same requirements in any order ("a=1" and "a==1" are the
+// same requirement). Parse(s.String()) is Equal to s.
+func (s Selector) Equal(o Selector) bool { return s.c.equal(o.c) }
 
-// String returns the canonical text of s: requirements sorted by key (then by
-// operator and values), separated by "," without spaces, values of "in" and
+// String returns the text of s as apimachinery's labels.Selector String
+// writes it for the same input: requirements sorted by key (see Add),
+// separated by "," without spaces, "=" or "==" as written, values of "in" and
 // "notin" sorted. The result parses back to an Equal selector. Everything is
 // "", and Nothing is "<nothing>", which no parser accepts.
-func (s Selector) String() string {
-	if s.nothing {
-		return "<nothing>"
-	}
-	var b strings.Builder
-	for i, r := range s.reqs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		r.writeTo(&b)
-	}
-	return b.String()
-}
+func (s Selector) String() string { return s.c.String() }
 
 // Set is a set of labels, for example an object's labels. As a selector it
 // means "every label of the set is present with that value".

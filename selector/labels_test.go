@@ -277,6 +277,10 @@ func TestEqual(t *testing.T) {
 		{"different values", MustParse("a=1"), MustParse("a=2"), false},
 		{"invalid selectors are never equal", And(Label("-").Exists()), And(Label("-").Exists()), false},
 		{"Everything and empty parse", Everything(), MustParse(""), true},
+		{"same requirements on one key in another order", MustParse("a!=1,a=2,a"), MustParse("a,a=2,a!=1"), true},
+		{"== and = are the same requirement", MustParse("a==1"), MustParse("a=1"), true},
+		{"same key, different multiset", MustParse("a,a"), MustParse("a"), false},
+		{"Nothing is not Everything", Nothing(), Everything(), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason, func(t *testing.T) {

@@ -43,7 +43,9 @@ import (
 // Parse is stricter than the API server in one way: a NUL byte is a syntax
 // error, where apimachinery treats it as the end of the input.
 //
-// The result has its requirements sorted by key; see Selector.String. Errors
+// The result has its requirements sorted by key as apimachinery sorts them,
+// and "==" is kept as a spelling of Equals, so that Selector.String equals
+// what apimachinery's labels.Parse(text).String() returns. Errors
 // are a *SyntaxError for text that breaks the grammar and a *ValidationError
 // for keys, values and operators that break the rules; both give the byte
 // offset. Parse takes time linear in the length of text (plus sorting).
@@ -53,8 +55,8 @@ func Parse(text string) (Selector, error) {
 	if err != nil {
 		return Selector{}, err
 	}
-	slices.SortStableFunc(reqs, compareRequirements)
-	return Selector{reqs: reqs}, nil
+	sortByKey(reqs)
+	return Selector{conjunction[Requirement]{reqs: reqs}}, nil
 }
 
 type tokenKind uint8
@@ -236,7 +238,7 @@ func (p *labelParser) requirement() (Requirement, error) {
 	case p.tok.kind == tEOF || p.tok.kind == tComma:
 		r.op = Exists
 	case p.tok.kind == tEq || p.tok.kind == tDoubleEq || p.tok.kind == tNotEq || p.tok.kind == tGt || p.tok.kind == tLt:
-		r.op = exactOperators[p.tok.kind]
+		r.op, r.doubleEquals = exactOperators[p.tok.kind], p.tok.kind == tDoubleEq
 		if err := p.advance(); err != nil {
 			return Requirement{}, err
 		}

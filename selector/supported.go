@@ -111,11 +111,11 @@ func (s FieldSelector) ValidateFields(supported ...string) error {
 }
 
 func (s FieldSelector) validateFields(resource string, supported []string) error {
-	if s.err != nil {
-		return s.err
+	if s.c.err != nil {
+		return s.c.err
 	}
 	off := 0
-	for _, r := range s.reqs {
+	for _, r := range s.c.reqs {
 		if !slices.Contains(supported, r.field) {
 			quoted := make([]string, len(supported))
 			for i, f := range supported {

@@ -3,6 +3,7 @@ package conformance
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -10,39 +11,30 @@ import (
 
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 
 	"github.com/kube-for-go/kube/selector"
 )
 
 // Deliberate differences from apimachinery, each checked by the comparisons
-// below rather than skipped:
+// below rather than skipped. Whenever both packages accept a text, String
+// must be identical, for the selector and for every requirement in order.
 //
 //  1. NUL bytes (labels and fields). apimachinery's label lexer treats a NUL
 //     byte as the end of the input in some positions ("a\x00" parses as "a"),
 //     which hides garbage; selector.Parse rejects any input with a NUL (with a
-//     *SyntaxError at the NUL, or an earlier error). For field selectors NUL is an ordinary value byte in both.
-//  2. "==" (labels). apimachinery keeps DoubleEquals and prints "==";
-//     selector has one Equals operator and prints "=". The two are the same
-//     requirement, so canonical forms are compared after mapping "==" to "=".
-//  3. Order of requirements with the same key (labels). apimachinery sorts by
-//     key only, so "a=1,a!=2" and "a!=2,a=1" print differently; selector also
-//     orders by operator and values so that String is canonical. With
-//     duplicate keys the requirements are compared as multisets.
-//  4. Field names (fields). apimachinery accepts any text before the
+//     *SyntaxError at the NUL, or an earlier error). For field selectors NUL
+//     is an ordinary value byte in both.
+//  2. Field names (fields). apimachinery accepts any text before the
 //     operator as the field, including "", white space and non-ASCII, and
 //     drops a term whose field and value are both empty ("=" selects
 //     everything); the API server then rejects every such field as
 //     unsupported. selector.ParseFields rejects them up front with a
 //     *ValidationError for selector.PartFieldName. So when only apimachinery
 //     accepts, the test requires that error.
-//  5. Invalid UTF-8 (fields). apimachinery replaces invalid bytes by U+FFFD
+//  3. Invalid UTF-8 (fields). apimachinery replaces invalid bytes by U+FFFD
 //     when a value contains an escape and keeps them otherwise;
 //     selector.ParseFields rejects text that is not UTF-8.
-//  6. Term order (fields). apimachinery sorts the raw terms before parsing,
-//     so "b==x" and "b=x" sort differently although they print the same;
-//     selector sorts the canonical terms. Canonical text is therefore
-//     compared exactly only when the input is already canonical, and as a
-//     multiset otherwise.
 
 // labelSets are the label maps every accepted label selector is matched against.
 var labelSets = []map[string]string{
@@ -65,12 +57,6 @@ var fieldSets = []map[string]string{
 	{"a": "", "x": "a", "y": "b", "z": "c"},
 	{"k": ",", "a": `\`, "b": "=", "x": "a=b"},
 	{"metadata.name": " x ", "spec.nodeName": ""},
-}
-
-func labelReqStrings(reqs []string) []string {
-	out := slices.Clone(reqs)
-	slices.Sort(out)
-	return out
 }
 
 // compareLabels parses text with both packages and reports every
@@ -100,33 +86,28 @@ func compareLabels(t *testing.T, text string) {
 	}
 
 	reqs, _ := theirs.Requirements()
-	theirReqs := make([]string, len(reqs))
-	keys := map[string]bool{}
-	dupKeys := false
-	for i, r := range reqs {
-		theirReqs[i] = strings.ReplaceAll(r.String(), "==", "=") // difference 2
-		dupKeys = dupKeys || keys[r.Key()]
-		keys[r.Key()] = true
+	if got, want := mine.String(), theirs.String(); got != want {
+		t.Errorf("Parse(%q).String() = %q, apimachinery %q", text, got, want)
 	}
-	myReqs := make([]string, 0, len(mine.Requirements()))
-	for _, r := range mine.Requirements() {
-		myReqs = append(myReqs, r.String())
-	}
-	theirString := strings.ReplaceAll(theirs.String(), "==", "=")
-	if dupKeys { // difference 3
-		if !slices.Equal(labelReqStrings(myReqs), labelReqStrings(theirReqs)) {
-			t.Errorf("Parse(%q): requirements %q, apimachinery %q", text, myReqs, theirReqs)
+	myReqs := mine.Requirements()
+	if len(myReqs) != len(reqs) {
+		t.Errorf("Parse(%q): %d requirements, apimachinery %d", text, len(myReqs), len(reqs))
+	} else {
+		for i := range reqs {
+			if got, want := myReqs[i].String(), reqs[i].String(); got != want {
+				t.Errorf("Parse(%q): requirement %d is %q, apimachinery %q", text, i, got, want)
+			}
 		}
-	} else if mine.String() != theirString {
-		t.Errorf("Parse(%q).String() = %q, apimachinery %q", text, mine.String(), theirString)
 	}
 
-	// The canonical form must mean the same to apimachinery.
+	// The text must mean the same to apimachinery and print the same again.
 	again, err := labels.Parse(mine.String())
 	if err != nil {
-		t.Errorf("apimachinery rejects selector's canonical form %q of %q: %v", mine.String(), text, err)
-	} else if !dupKeys && strings.ReplaceAll(again.String(), "==", "=") != mine.String() {
-		t.Errorf("apimachinery reprints canonical %q as %q", mine.String(), again.String())
+		t.Errorf("apimachinery rejects selector's String %q of %q: %v", mine.String(), text, err)
+	} else if mine2, err := selector.Parse(mine.String()); err != nil {
+		t.Errorf("selector rejects its own String %q of %q: %v", mine.String(), text, err)
+	} else if got, want := mine2.String(), again.String(); got != want {
+		t.Errorf("Parse(%q).String() = %q, apimachinery %q", mine.String(), got, want)
 	}
 
 	for _, ls := range labelSets {
@@ -143,7 +124,7 @@ func compareFields(t *testing.T, text string) {
 	mine, myErr := selector.ParseFields(text)
 	theirs, theirErr := fields.ParseSelector(text)
 
-	if !utf8.ValidString(text) { // difference 5
+	if !utf8.ValidString(text) { // difference 3
 		if !errors.Is(myErr, selector.ErrSyntax) {
 			t.Errorf("ParseFields(%q) with invalid UTF-8: got error %v, want a *SyntaxError", text, myErr)
 		}
@@ -153,7 +134,7 @@ func compareFields(t *testing.T, text string) {
 		t.Errorf("ParseFields(%q) accepted, apimachinery error %v", text, theirErr)
 		return
 	}
-	if myErr != nil && theirErr == nil { // difference 4
+	if myErr != nil && theirErr == nil { // difference 2
 		var val *selector.ValidationError
 		if !errors.As(myErr, &val) || val.Part != selector.PartFieldName {
 			t.Errorf("ParseFields(%q): error %v, but apimachinery accepts it as %q", text, myErr, theirs.String())
@@ -169,26 +150,29 @@ func compareFields(t *testing.T, text string) {
 		return
 	}
 
-	var theirReqs []string
-	for _, r := range theirs.Requirements() {
-		theirReqs = append(theirReqs, r.Field+string(r.Operator)+fields.EscapeValue(r.Value))
+	if got, want := mine.String(), theirs.String(); got != want {
+		t.Errorf("ParseFields(%q).String() = %q, apimachinery %q", text, got, want)
 	}
-	var myReqs []string
-	for _, r := range mine.Requirements() {
-		myReqs = append(myReqs, r.String())
-	}
-	slices.Sort(theirReqs)
-	if !slices.Equal(myReqs, theirReqs) { // difference 6: compare as multisets
-		t.Errorf("ParseFields(%q): requirements %q, apimachinery %q", text, myReqs, theirReqs)
-	}
-	if text == mine.String() && theirs.String() != text {
-		t.Errorf("ParseFields(%q): canonical input reprinted by apimachinery as %q", text, theirs.String())
+	theirReqs := theirs.Requirements()
+	myReqs := mine.Requirements()
+	if len(myReqs) != len(theirReqs) {
+		t.Errorf("ParseFields(%q): %d requirements, apimachinery %d", text, len(myReqs), len(theirReqs))
+	} else {
+		for i, r := range theirReqs {
+			m := myReqs[i]
+			if m.Field() != r.Field || string(m.Operator()) != string(r.Operator) || m.Value() != r.Value {
+				t.Errorf("ParseFields(%q): requirement %d is %q %q %q, apimachinery %q %q %q",
+					text, i, m.Field(), m.Operator(), m.Value(), r.Field, r.Operator, r.Value)
+			}
+		}
 	}
 	again, err := fields.ParseSelector(mine.String())
 	if err != nil {
-		t.Errorf("apimachinery rejects selector's canonical form %q of %q: %v", mine.String(), text, err)
-	} else if again.String() != mine.String() {
-		t.Errorf("apimachinery reprints canonical %q as %q", mine.String(), again.String())
+		t.Errorf("apimachinery rejects selector's String %q of %q: %v", mine.String(), text, err)
+	} else if mine2, err := selector.ParseFields(mine.String()); err != nil {
+		t.Errorf("selector rejects its own String %q of %q: %v", mine.String(), text, err)
+	} else if got, want := mine2.String(), again.String(); got != want {
+		t.Errorf("ParseFields(%q).String() = %q, apimachinery %q", mine.String(), got, want)
 	}
 	for _, fs := range fieldSets {
 		if got, want := mine.Matches(fs), theirs.Matches(fields.Set(fs)); got != want {
@@ -279,8 +263,9 @@ func generatedLabelCases() []string {
 			out = append(out, p+","+q, p+" , "+q, p+",,"+q, p+" "+q)
 		}
 	}
-	return append(out, ",a", "a,", "a,,", " , ", "!", "!!a", "a!", "!a!", "a=b=c", "(a)", "a b", "a\x00",
+	out = append(out, ",a", "a,", "a,,", " , ", "!", "!!a", "a!", "!a!", "a=b=c", "(a)", "a b", "a\x00",
 		"a=\x00", "\x00", "a in (\x00)", "a=b,\x00")
+	return append(out, longCases(append(pairs, "a==1", "b=", "a in (3)", "!a"), 1)...)
 }
 
 // generatedFieldCases builds field selectors systematically.
@@ -296,13 +281,33 @@ func generatedFieldCases() []string {
 			}
 		}
 	}
-	terms := []string{"a=1", "a!=1", "a==1", "b=", `c=\,`, "a.b=x", "ab=x"}
+	terms := []string{"a=1", "a!=1", "a==1", "a==2", "b=", `c=\,`, "a.b=x", "ab=x"}
 	for _, p := range terms {
 		for _, q := range terms {
 			out = append(out, p+","+q, p+",,"+q)
 		}
 	}
-	return append(out, ",", ",,", "a=1,", ",a=1", `a=b\`, "a=b,\xff", "\xff=a", `a=\`+"\xff")
+	out = append(out, ",", ",,", "a=1,", ",a=1", `a=b\`, "a=b,\xff", "\xff=a", `a=\`+"\xff")
+	return append(out, longCases(terms, 2)...)
+}
+
+// longCases joins 2 to 40 terms drawn, with a fixed seed, from terms, many
+// of which share a key or field. Beyond 12 requirements sort.Sort, which
+// apimachinery uses, no longer keeps requirements that share a key in their
+// written order, and selector must order them exactly as it does.
+func longCases(terms []string, seed uint64) []string {
+	rng := rand.New(rand.NewPCG(seed, 42))
+	var out []string
+	for n := 2; n <= 40; n++ {
+		for range 4 {
+			picked := make([]string, n)
+			for i := range picked {
+				picked[i] = terms[rng.IntN(len(terms))]
+			}
+			out = append(out, strings.Join(picked, ","))
+		}
+	}
+	return out
 }
 
 func TestDifferentialLabels(t *testing.T) {
@@ -342,29 +347,88 @@ func TestDifferentialFields(t *testing.T) {
 	t.Logf("%d field cases, %d accepted", len(cases), accepted)
 }
 
-// TestDifferentialBuilt compares selectors built in code with apimachinery's
-// parse of their canonical text.
+// TestDifferentialBuilt compares selectors built in code with the same
+// selectors built with apimachinery's constructors, and with apimachinery's
+// parse of their text.
 func TestDifferentialBuilt(t *testing.T) {
+	type req struct {
+		key    string
+		op     selector.Operator
+		values []string
+	}
+	every := []req{
+		{"a", selector.Equals, []string{"1"}}, {"b", selector.NotEquals, []string{""}},
+		{"c", selector.In, []string{"y", "x"}}, {"d", selector.NotIn, []string{""}},
+		{"e", selector.Exists, nil}, {"f", selector.DoesNotExist, nil},
+		{"g", selector.GreaterThan, []string{"3"}}, {"h", selector.LessThan, []string{"0"}},
+	}
+	shared := []req{
+		{"a", selector.NotEquals, []string{"2"}}, {"a", selector.Exists, nil}, {"b", selector.Equals, []string{"x"}},
+		{"a", selector.In, []string{"1"}}, {"a", selector.DoesNotExist, nil}, {"b", selector.NotIn, []string{"y"}},
+		{"a", selector.Equals, []string{"1"}}, {"c", selector.GreaterThan, []string{"1"}},
+	}
 	tests := []struct {
-		reason string
-		sel    selector.Selector
+		reason      string
+		first, then []req // And(first...).Add(then...)
 	}{
-		{"set selector", selector.Set{"app": "web", "tier": "frontend"}.AsSelector()},
-		{"every builder operator", selector.And(
-			selector.Label("a").Equals("1"), selector.Label("b").NotEquals(""), selector.Label("c").In("y", "x", "y"),
-			selector.Label("d").NotIn(""), selector.Label("e").Exists(), selector.Label("f").DoesNotExist(),
-			selector.Label("g").GreaterThan(3), selector.Label("h").LessThan(0))},
-		{"prefixed keys", selector.And(selector.Label("example.com/app").In("in", "notin"))},
+		{"every builder operator", every, nil},
+		{"every builder operator, reversed", reversed(every), nil},
+		{"requirements that share a key keep their order", shared, nil},
+		{"more than 12 requirements sharing keys", append(slices.Clone(shared), shared...), shared},
+		{"added in two steps", shared[:3], shared[3:]},
+		{"prefixed keys", []req{{"example.com/app", selector.In, []string{"in", "notin"}}, {"app", selector.Exists, nil}}, nil},
 	}
 	for _, tt := range tests {
-		if err := tt.sel.Err(); err != nil {
-			t.Errorf("%s: %v", tt.reason, err)
-			continue
+		build := func(reqs []req) ([]selector.Requirement, []labels.Requirement) {
+			var mine []selector.Requirement
+			var theirs []labels.Requirement
+			for _, r := range reqs {
+				m, err := selector.NewRequirement(r.key, r.op, r.values...)
+				if err != nil {
+					t.Fatalf("%s: %v", tt.reason, err)
+				}
+				th, err := labels.NewRequirement(r.key, selection.Operator(r.op), r.values)
+				if err != nil {
+					t.Fatalf("%s: apimachinery: %v", tt.reason, err)
+				}
+				mine, theirs = append(mine, m), append(theirs, *th)
+			}
+			return mine, theirs
 		}
-		compareLabels(t, tt.sel.String())
+		m1, t1 := build(tt.first)
+		m2, t2 := build(tt.then)
+		mine := selector.And(m1...).Add(m2...)
+		theirs := labels.NewSelector().Add(t1...).Add(t2...)
+		if got, want := mine.String(), theirs.String(); got != want {
+			t.Errorf("%s: String() = %q, apimachinery %q", tt.reason, got, want)
+		}
+		compareLabels(t, mine.String())
 	}
-	fs := selector.AndFields(selector.Field("metadata.name").Equals(`a,b=c\d`), selector.Field("status.phase").NotEquals(""))
+
+	set := map[string]string{"app": "web", "tier": "frontend", "example.com/a": "", "z": "1"}
+	if got, want := selector.Set(set).AsSelector().String(), labels.SelectorFromSet(set).String(); got != want {
+		t.Errorf("Set.AsSelector().String() = %q, apimachinery %q", got, want)
+	}
+
+	fs := selector.AndFields(selector.Field("status.phase").NotEquals(""), selector.Field("metadata.name").Equals(`a,b=c\d`))
+	fs = fs.Add(selector.Field("a").Equals("2"), selector.Field("a").Equals("1"))
+	theirFields := fields.AndSelectors(fields.OneTermNotEqualSelector("status.phase", ""),
+		fields.OneTermEqualSelector("metadata.name", `a,b=c\d`))
+	theirFields = fields.AndSelectors(theirFields, fields.OneTermEqualSelector("a", "2"), fields.OneTermEqualSelector("a", "1"))
+	if got, want := fs.String(), theirFields.String(); got != want {
+		t.Errorf("AndFields(...).Add(...).String() = %q, apimachinery %q", got, want)
+	}
 	compareFields(t, fs.String())
+	one := map[string]string{"metadata.name": "x"} // apimachinery orders larger sets as the map iterates
+	if got, want := selector.Fields(one).AsSelector().String(), fields.SelectorFromSet(one).String(); got != want {
+		t.Errorf("Fields.AsSelector().String() = %q, apimachinery %q", got, want)
+	}
+}
+
+func reversed[T any](s []T) []T {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
 }
 
 func FuzzDifferential(f *testing.F) {
@@ -384,5 +448,5 @@ func Example() {
 	sel, _ := selector.Parse("x in (b,a), y == 1")
 	theirs, _ := labels.Parse("x in (b,a), y == 1")
 	fmt.Println(sel, "|", theirs)
-	// Output: x in (a,b),y=1 | x in (a,b),y==1
+	// Output: x in (a,b),y==1 | x in (a,b),y==1
 }
