@@ -60,6 +60,23 @@ func TestErrorMessages(t *testing.T) {
 	}
 }
 
+// assertErrorAt asserts that err is a *SyntaxError at offset (part == "") or
+// a *ValidationError about part at offset, and returns its Input.
+func assertErrorAt(t *testing.T, err error, part Part, offset int) (input string) {
+	t.Helper()
+	if part == "" {
+		var se *SyntaxError
+		require.ErrorAs(t, err, &se)
+		assert.Equal(t, offset, se.Offset)
+		return se.Input
+	}
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, part, ve.Part)
+	assert.Equal(t, offset, ve.Offset)
+	return ve.Input
+}
+
 func TestErrorsWrap(t *testing.T) {
 	_, err := Parse("a in (")
 	wrapped := fmt.Errorf("listing pods: %w", err)

@@ -1,6 +1,7 @@
 package selector
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -83,13 +84,7 @@ func (r FieldRequirement) Equal(o FieldRequirement) bool { return r.compare(o) =
 // compare orders field requirements by field, operator and value, a total
 // order for Equal.
 func (r FieldRequirement) compare(o FieldRequirement) int {
-	if c := strings.Compare(r.field, o.field); c != 0 {
-		return c
-	}
-	if c := strings.Compare(string(r.op), string(o.op)); c != 0 {
-		return c
-	}
-	return strings.Compare(r.value, o.value)
+	return cmp.Or(strings.Compare(r.field, o.field), strings.Compare(string(r.op), string(o.op)), strings.Compare(r.value, o.value))
 }
 
 // exact returns the value r requires the field to have, if r is an equality

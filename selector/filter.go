@@ -66,14 +66,7 @@ func (ls Set) SelectLabels() (Selector, error) {
 // ("" or only white space), because such a selector matches every object;
 // use Everything to select every object.
 func (e Expr) SelectLabels() (Selector, error) {
-	s, err := Parse(string(e))
-	switch {
-	case err != nil:
-		return Nothing(), err
-	case s.Empty():
-		return Nothing(), matchesEverything(string(e), "an empty Expr")
-	}
-	return s, nil
+	return parseFilter(string(e), "an empty Expr", Parse, Nothing())
 }
 
 // SelectFields returns s, or NothingFields and the error s carries (see
@@ -106,12 +99,20 @@ func (fs Fields) SelectFields() (FieldSelector, error) {
 // only commas), because such a selector matches every object; use
 // EverythingFields to select every object.
 func (e FieldExpr) SelectFields() (FieldSelector, error) {
-	s, err := ParseFields(string(e))
+	return parseFilter(string(e), "an empty FieldExpr", ParseFields, NothingFields())
+}
+
+// parseFilter implements Expr.SelectLabels and FieldExpr.SelectFields: it
+// parses text with parse, and returns nothing and an error if text does not
+// parse or has no requirement (what names it in the error, such as "an
+// empty Expr").
+func parseFilter[S interface{ Empty() bool }](text, what string, parse func(string) (S, error), nothing S) (S, error) {
+	s, err := parse(text)
 	switch {
 	case err != nil:
-		return NothingFields(), err
+		return nothing, err
 	case s.Empty():
-		return NothingFields(), matchesEverything(string(e), "an empty FieldExpr")
+		return nothing, matchesEverything(text, what)
 	}
 	return s, nil
 }

@@ -219,13 +219,7 @@ func (r Requirement) writeTo(b *strings.Builder) {
 // compare orders requirements by key, operator and values: a total order
 // for Equal, which ignores the spelling of Equals.
 func (r Requirement) compare(o Requirement) int {
-	if c := strings.Compare(r.key, o.key); c != 0 {
-		return c
-	}
-	if c := strings.Compare(string(r.op), string(o.op)); c != 0 {
-		return c
-	}
-	return slices.Compare(r.values, o.values)
+	return cmp.Or(strings.Compare(r.key, o.key), strings.Compare(string(r.op), string(o.op)), slices.Compare(r.values, o.values))
 }
 
 // exact returns the value r requires the label key to have, if r requires
