@@ -302,10 +302,10 @@ func (a byKey) Less(i, j int) bool { return a[i].key < a[j].key }
 
 // sortByKey sorts requirements exactly as apimachinery's labels package does
 // after parsing and in Selector.Add: sort.Sort by key alone. sort.Sort is
-// deterministic, so the same requirements in the same order end in the same
-// order in both packages, including requirements that share a key (which
-// sort.Sort leaves in their order for up to 12 requirements, and permutes
-// deterministically beyond).
+// deterministic, so, built with the same Go release, the same requirements
+// in the same order end in the same order in both packages, including
+// requirements that share a key (which sort.Sort leaves in their written
+// order up to 12 requirements, and permutes deterministically beyond).
 func sortByKey(reqs []Requirement) { sort.Sort(byKey(reqs)) }
 
 // Everything returns the selector that matches every label set. It is the

@@ -35,6 +35,10 @@ import (
 //  3. Invalid UTF-8 (fields). apimachinery replaces invalid bytes by U+FFFD
 //     when a value contains an escape and keeps them otherwise;
 //     selector.ParseFields rejects text that is not UTF-8.
+//  4. Duplicate values given to a builder (labels). apimachinery's
+//     NewRequirement keeps them ("x in (a,a)"), selector.NewRequirement drops
+//     them ("x in (a)"); both parsers drop them, so only TestDifferentialBuilt
+//     could see this, and it builds without duplicates.
 
 // labelSets are the label maps every accepted label selector is matched against.
 var labelSets = []map[string]string{
