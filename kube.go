@@ -36,7 +36,7 @@
 //	(beyond the seed) cache and waits  watch.Store, watch.WaitFor
 //	Cluster.kindimpl(kind)             sdk.Lookup(apiVersion, kind)
 //	KubeError / APIError               sdk.ErrKube / *sdk.APIError (errors.Is, errors.As)
-//	StatusError                        *sdk.StatusError, errors.Is(err, sdk.ErrStatusUnavailable)
+//	StatusError                        *sdk.UnavailableError, errors.Is(err, sdk.ErrStatusUnavailable)
 //	NamespaceError                     *sdk.NamespaceError
 //	LookupError (fetch)                errors.Is(err, sdk.ErrNotFound)
 package kube
@@ -55,21 +55,23 @@ import (
 type Options = sdk.Options
 
 // Cluster is a Kubernetes cluster (the seed's kube.Cluster): the sdk.Client
-// core plus a global view of each built-in kind. Views of other kinds are
-// made with sdk.NewView(cluster.Client, kind). It is safe for concurrent use.
+// core plus a global view of each built-in kind, typed by what the kind can
+// do: Pods is a PodView (logs, eviction), Deployments a ScaleView (scale),
+// Secrets a plain View. Views of other kinds are made with
+// sdk.NewView(cluster.Client, kind) and its siblings. It is safe for concurrent use.
 type Cluster struct {
 	*sdk.Client
 
-	Nodes                  *sdk.View[*kinds.Node]
-	Namespaces             *sdk.View[*kinds.Namespace]
-	Pods                   *sdk.View[*kinds.Pod]
-	ReplicaSets            *sdk.View[*kinds.ReplicaSet]
-	ReplicationControllers *sdk.View[*kinds.ReplicationController]
-	DaemonSets             *sdk.View[*kinds.DaemonSet]
-	Deployments            *sdk.View[*kinds.Deployment]
-	Services               *sdk.View[*kinds.Service]
-	Secrets                *sdk.View[*kinds.Secret]
-	Events                 *sdk.View[*kinds.Event]
+	Nodes                  *sdk.StatusView[kinds.NodeStatus]
+	Namespaces             *sdk.StatusView[kinds.NamespaceStatus]
+	Pods                   *sdk.PodView[kinds.PodStatus]
+	ReplicaSets            *sdk.ScaleView[kinds.ReplicaSetStatus]
+	ReplicationControllers *sdk.ScaleView[kinds.ReplicationControllerStatus]
+	DaemonSets             *sdk.StatusView[kinds.DaemonSetStatus]
+	Deployments            *sdk.ScaleView[kinds.DeploymentStatus]
+	Services               *sdk.StatusView[kinds.ServiceStatus]
+	Secrets                *sdk.View[kinds.SecretStatus]
+	Events                 *sdk.View[kinds.EventStatus]
 }
 
 // New returns a Cluster for opts. It makes no request.
@@ -120,15 +122,15 @@ func Auto() (*Cluster, string, error) {
 func Wrap(c *sdk.Client) *Cluster {
 	return &Cluster{
 		Client:                 c,
-		Nodes:                  sdk.NewView[kinds.NodeStatus](c, kinds.NodeKind),
-		Namespaces:             sdk.NewView[kinds.NamespaceStatus](c, kinds.NamespaceKind),
-		Pods:                   sdk.NewView[kinds.PodStatus](c, kinds.PodKind),
-		ReplicaSets:            sdk.NewView[kinds.ReplicaSetStatus](c, kinds.ReplicaSetKind),
-		ReplicationControllers: sdk.NewView[kinds.ReplicationControllerStatus](c, kinds.ReplicationControllerKind),
-		DaemonSets:             sdk.NewView[kinds.DaemonSetStatus](c, kinds.DaemonSetKind),
-		Deployments:            sdk.NewView[kinds.DeploymentStatus](c, kinds.DeploymentKind),
-		Services:               sdk.NewView[kinds.ServiceStatus](c, kinds.ServiceKind),
-		Secrets:                sdk.NewView[kinds.SecretStatus](c, kinds.SecretKind),
-		Events:                 sdk.NewView[kinds.EventStatus](c, kinds.EventKind),
+		Nodes:                  sdk.NewStatusView(c, kinds.NodeKind),
+		Namespaces:             sdk.NewStatusView(c, kinds.NamespaceKind),
+		Pods:                   sdk.NewPodView(c, kinds.PodKind),
+		ReplicaSets:            sdk.NewScaleView(c, kinds.ReplicaSetKind),
+		ReplicationControllers: sdk.NewScaleView(c, kinds.ReplicationControllerKind),
+		DaemonSets:             sdk.NewStatusView(c, kinds.DaemonSetKind),
+		Deployments:            sdk.NewScaleView(c, kinds.DeploymentKind),
+		Services:               sdk.NewStatusView(c, kinds.ServiceKind),
+		Secrets:                sdk.NewView(c, kinds.SecretKind),
+		Events:                 sdk.NewView(c, kinds.EventKind),
 	}
 }

@@ -48,7 +48,7 @@ func (cs Conditions) Get(typ string) (Condition, error) {
 			return c, nil
 		}
 	}
-	return Condition{}, &sdk.StatusError{Field: "conditions[type=" + typ + "]"}
+	return Condition{}, &sdk.UnavailableError{Field: "conditions[type=" + typ + "]"}
 }
 
 // IsTrue reports whether the condition of the given type exists and is True.
@@ -57,7 +57,7 @@ func (cs Conditions) IsTrue(typ string) bool {
 	return err == nil && c.IsTrue()
 }
 
-func unavailable(kind, field string) error { return &sdk.StatusError{Kind: kind, Field: field} }
+func unavailable(kind, field string) error { return &sdk.UnavailableError{Kind: kind, Field: field} }
 
 // str returns *p or a StatusError when p is nil or empty.
 func str(p *string, kind, field string) (string, error) {
@@ -79,10 +79,10 @@ func counter(p *int64, observed *int64, kind, field string) (int64, error) {
 	return *p, nil
 }
 
-// register registers a built-in kind; a malformed built-in descriptor is a
+// register registers a built-in kind; a conflicting registration is a
 // programming error, caught by the package's tests.
-func register[S any](k *sdk.Kind) {
-	if err := sdk.RegisterItem[S](k); err != nil {
+func register(k sdk.AnyKind) {
+	if err := sdk.Register(k); err != nil {
 		panic(err)
 	}
 }

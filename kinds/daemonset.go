@@ -7,18 +7,20 @@ import (
 )
 
 // DaemonSetKind describes DaemonSets.
-var DaemonSetKind = &sdk.Kind{
-	Kind: "DaemonSet", Resource: "daemonsets", Namespaced: true,
-	APIPaths:     []string{"apis/apps/v1", "apis/extensions/v1beta1"},
-	Subresources: []string{"status"},
-}
+var DaemonSetKind = sdk.MustKind[DaemonSetStatus](sdk.KindInfo{
+	Kind: "DaemonSet", Resource: "daemonsets", Namespaced: true, APIPaths: []string{"apis/apps/v1", "apis/extensions/v1beta1"},
+})
 
 // DaemonSet is a snapshot of one DaemonSet (the seed's DaemonSetItem).
 type DaemonSet = sdk.Item[DaemonSetStatus]
 
 // DaemonSetStatus holds a DaemonSet's status attributes. Counters are
 // unavailable until the controller reports status.observedGeneration.
-type DaemonSetStatus struct{ w daemonSetWire }
+type DaemonSetStatus struct {
+	sdk.FromStatus
+	sdk.HasStatus
+	w daemonSetWire
+}
 
 type daemonSetWire struct {
 	ObservedGeneration     *int64     `json:"observedGeneration"`
@@ -87,4 +89,4 @@ func (s DaemonSetStatus) NumberUnavailable() (int64, error) {
 // Conditions returns the DaemonSet's conditions.
 func (s DaemonSetStatus) Conditions() Conditions { return s.w.Conditions }
 
-func init() { register[DaemonSetStatus](DaemonSetKind) }
+func init() { register(DaemonSetKind) }

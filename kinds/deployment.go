@@ -6,12 +6,9 @@ import (
 )
 
 // DeploymentKind describes Deployments.
-var DeploymentKind = &sdk.Kind{
-	Kind: "Deployment", Resource: "deployments", Namespaced: true,
-	APIPaths:       []string{"apis/apps/v1", "apis/extensions/v1beta1"},
-	StatusInObject: true,
-	Subresources:   []string{"status", "scale"},
-}
+var DeploymentKind = sdk.MustKind[DeploymentStatus](sdk.KindInfo{
+	Kind: "Deployment", Resource: "deployments", Namespaced: true, APIPaths: []string{"apis/apps/v1", "apis/extensions/v1beta1"},
+})
 
 // Deployment is a snapshot of one Deployment (the seed's DeploymentItem).
 type Deployment = sdk.Item[DeploymentStatus]
@@ -59,4 +56,4 @@ func (s DeploymentStatus) Available(gen int64) bool {
 	return upd == want && avail == want && unavail == 0 && s.w.Status.Conditions.IsTrue("Available")
 }
 
-func init() { register[DeploymentStatus](DeploymentKind) }
+func init() { register(DeploymentKind) }

@@ -12,7 +12,7 @@
 // # Absent status attributes
 //
 // Every scalar status accessor returns (value, error); when the server has
-// not reported the attribute the error is an *sdk.StatusError matching
+// not reported the attribute the error is an *sdk.UnavailableError matching
 // sdk.ErrStatusUnavailable (the seed's StatusError). Replica counters,
 // which the server omits when they are zero, are unavailable only until the
 // controller first reports status (status.observedGeneration), and are

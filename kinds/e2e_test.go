@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kube-for-go/kube/selector"
 	"net/netip"
 	"slices"
 	"strings"
@@ -333,7 +334,7 @@ func TestE2EDeploymentPodsReplicaSet(t *testing.T) {
 	}
 
 	// The ReplicaSet the Deployment made.
-	rss, err := e.k.ReplicaSets.In(e.ns).Filter("app=web", nil).List(e.ctx)
+	rss, err := e.k.ReplicaSets.In(e.ns).Filter(selector.Expr("app=web"), nil).List(e.ctx)
 	require.NoError(t, err)
 	require.Len(t, rss, 1)
 	rs := poll(e, "replicaset counters", func(ctx context.Context) (*kinds.ReplicaSet, error) {
@@ -358,7 +359,7 @@ func TestE2EDeploymentPodsReplicaSet(t *testing.T) {
 	assert.Equal(t, d.Meta().UID, rs.Meta().OwnerReferences[0].UID)
 
 	// The pods, each compared with kubectl's view.
-	pods, err := e.k.Pods.In(e.ns).Filter("app=web", nil).List(e.ctx)
+	pods, err := e.k.Pods.In(e.ns).Filter(selector.Expr("app=web"), nil).List(e.ctx)
 	require.NoError(t, err)
 	require.Len(t, pods, 3)
 	nodes := map[string]bool{}
@@ -611,7 +612,7 @@ spec:
 		assert.Equal(t, atInt(want, "status", c.field), v, "kubectl status.%s", c.field)
 	}
 
-	pods, err := e.k.Pods.In(e.ns).Filter("app=agent", nil).List(e.ctx)
+	pods, err := e.k.Pods.In(e.ns).Filter(selector.Expr("app=agent"), nil).List(e.ctx)
 	require.NoError(t, err)
 	var on []string
 	for _, p := range pods {

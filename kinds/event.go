@@ -9,18 +9,16 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/kube-for-go/kube/sdk"
+	"github.com/kube-for-go/kube/selector"
 )
 
 // EventKind describes core/v1 Events: reports of what happened to an
 // object (scheduled, pulled, killed, failed...), written by controllers,
 // the scheduler and kubelets. Events written through events.k8s.io/v1 are
 // served here too.
-var EventKind = &sdk.Kind{
-	Kind: "Event", Resource: "events", Namespaced: true,
-	APIPaths:       []string{"api/v1"},
-	StatusInObject: true,
-	NoSpec:         true,
-}
+var EventKind = sdk.MustKind[EventStatus](sdk.KindInfo{
+	Kind: "Event", Resource: "events", Namespaced: true, APIPaths: []string{"api/v1"},
+})
 
 // Event is a snapshot of one Event. Its fields are read through Status().
 type Event = sdk.Item[EventStatus]
@@ -55,7 +53,10 @@ type EventSource struct {
 
 // EventStatus holds an Event's fields. Events have no spec or status: the
 // whole object is the report.
-type EventStatus struct{ w eventWire }
+type EventStatus struct {
+	sdk.FromObject
+	w eventWire
+}
 
 type eventWire struct {
 	Metadata struct {
@@ -186,16 +187,16 @@ func timeOf(t *time.Time, field string) (time.Time, error) {
 //		fmt.Println(e.Status().Type(), e.Status().Reason(), e.Status().Message())
 //	}
 func EventsFor(ctx context.Context, c *sdk.Client, obj sdk.Object) ([]*Event, error) {
-	m := obj.Meta()
-	v := sdk.NewView[EventStatus](c, EventKind)
-	if m.Namespace != "" {
-		v = v.In(m.Namespace)
+	v := sdk.NewView(c, EventKind)
+	ns := obj.Namespace()
+	if ns != "" {
+		v = v.In(ns)
 	}
-	fields := map[string]string{"involvedObject.uid": m.UID}
-	if m.UID == "" {
-		fields = map[string]string{"involvedObject.kind": obj.Kind().Kind, "involvedObject.name": m.Name}
-		if m.Namespace != "" {
-			fields["involvedObject.namespace"] = m.Namespace
+	fields := selector.Fields{"involvedObject.uid": obj.UID()}
+	if obj.UID() == "" {
+		fields = selector.Fields{"involvedObject.kind": obj.Descriptor().Info().Kind, "involvedObject.name": obj.Name()}
+		if ns != "" {
+			fields["involvedObject.namespace"] = ns
 		}
 	}
 	events, err := v.Filter(nil, fields).List(ctx)
@@ -208,4 +209,4 @@ func EventsFor(ctx context.Context, c *sdk.Client, obj sdk.Object) ([]*Event, er
 	return events, nil
 }
 
-func init() { register[EventStatus](EventKind) }
+func init() { register(EventKind) }

@@ -18,7 +18,7 @@ import (
 
 func decodeEvent(t *testing.T, raw string) *kinds.Event {
 	t.Helper()
-	e, err := sdk.DecodeItem[kinds.EventStatus](nil, kinds.EventKind, []byte(raw))
+	e, err := sdk.DecodeItem(nil, kinds.EventKind, []byte(raw))
 	if err != nil {
 		t.Fatalf("decode %s: %v", raw, err)
 	}
@@ -110,11 +110,11 @@ func TestEventsForRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pod, err := sdk.DecodeItem[kinds.PodStatus](c.Client, kinds.PodKind, []byte(`{"kind":"Pod","metadata":{"name":"p","namespace":"ns","uid":"u-p"}}`))
+	pod, err := sdk.DecodeItem(c.Client, kinds.PodKind, []byte(`{"kind":"Pod","metadata":{"name":"p","namespace":"ns","uid":"u-p"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	node, err := sdk.DecodeItem[kinds.NodeStatus](c.Client, kinds.NodeKind, []byte(`{"kind":"Node","metadata":{"name":"n"}}`))
+	node, err := sdk.DecodeItem(c.Client, kinds.NodeKind, []byte(`{"kind":"Node","metadata":{"name":"n"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}

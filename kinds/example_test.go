@@ -42,7 +42,7 @@ func ExamplePodStatus() {
 	    }]
 	  }
 	}`)
-	pod, err := sdk.DecodeItem[kinds.PodStatus](nil, kinds.PodKind, raw) // offline: no client
+	pod, err := sdk.DecodeItem(nil, kinds.PodKind, raw) // offline: no client
 	if err != nil {
 		panic(err)
 	}
@@ -71,7 +71,7 @@ func ExampleSecretStatus() {
 	raw := []byte(`{"apiVersion":"v1","kind":"Secret","type":"Opaque",
 	  "metadata":{"name":"db","namespace":"shop","resourceVersion":"7"},
 	  "data":{"password":"czNjcjN0"}}`)
-	sec, err := sdk.DecodeItem[kinds.SecretStatus](nil, kinds.SecretKind, raw)
+	sec, err := sdk.DecodeItem(nil, kinds.SecretKind, raw)
 	if err != nil {
 		panic(err)
 	}

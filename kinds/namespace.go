@@ -5,12 +5,9 @@ import "github.com/kube-for-go/kube/sdk"
 // NamespaceKind describes Namespaces (cluster-scoped). Deleting a namespace
 // that is already terminating succeeds instead of answering 409, as the
 // seed promised.
-var NamespaceKind = &sdk.Kind{
-	Kind: "Namespace", Resource: "namespaces", Namespaced: false,
-	APIPaths:                []string{"api/v1"},
-	DeleteConflictMeansGone: true,
-	Subresources:            []string{"status", "finalize"},
-}
+var NamespaceKind = sdk.MustKind[NamespaceStatus](sdk.KindInfo{
+	Kind: "Namespace", Resource: "namespaces", Namespaced: false, APIPaths: []string{"api/v1"},
+})
 
 // Namespace is a snapshot of one Namespace (the seed's NamespaceItem).
 type Namespace = sdk.Item[NamespaceStatus]
@@ -26,6 +23,8 @@ const (
 
 // NamespaceStatus holds a namespace's status attributes.
 type NamespaceStatus struct {
+	sdk.FromStatus
+	sdk.HasStatus
 	PhaseValue      *string    `json:"phase"`
 	ConditionsValue Conditions `json:"conditions"`
 }
@@ -39,4 +38,4 @@ func (s NamespaceStatus) Phase() (NamespacePhase, error) {
 // Conditions returns the namespace's conditions (set while terminating).
 func (s NamespaceStatus) Conditions() Conditions { return s.ConditionsValue }
 
-func init() { register[NamespaceStatus](NamespaceKind) }
+func init() { register(NamespaceKind) }

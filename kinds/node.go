@@ -9,11 +9,9 @@ import (
 )
 
 // NodeKind describes Nodes: the machines of the cluster (cluster-scoped).
-var NodeKind = &sdk.Kind{
-	Kind: "Node", Resource: "nodes", Namespaced: false,
-	APIPaths:     []string{"api/v1"},
-	Subresources: []string{"status", "proxy"},
-}
+var NodeKind = sdk.MustKind[NodeStatus](sdk.KindInfo{
+	Kind: "Node", Resource: "nodes", Namespaced: false, APIPaths: []string{"api/v1"},
+})
 
 // Node is a snapshot of one Node (the seed's NodeItem).
 type Node = sdk.Item[NodeStatus]
@@ -43,7 +41,11 @@ func (a NodeAddress) IP() (netip.Addr, bool) {
 }
 
 // NodeStatus holds a node's status attributes.
-type NodeStatus struct{ w nodeStatusWire }
+type NodeStatus struct {
+	sdk.FromStatus
+	sdk.HasStatus
+	w nodeStatusWire
+}
 
 type nodeStatusWire struct {
 	Addresses   []NodeAddress     `json:"addresses"`
@@ -101,4 +103,4 @@ func (s NodeStatus) Info(key string) (string, error) {
 	return v, nil
 }
 
-func init() { register[NodeStatus](NodeKind) }
+func init() { register(NodeKind) }

@@ -11,11 +11,9 @@ import (
 
 // PodKind describes Pods: the smallest deployable unit, a group of
 // containers on one node.
-var PodKind = &sdk.Kind{
-	Kind: "Pod", Resource: "pods", Namespaced: true,
-	APIPaths:     []string{"api/v1"},
-	Subresources: []string{"status", "log", "eviction", "binding"},
-}
+var PodKind = sdk.MustKind[PodStatus](sdk.KindInfo{
+	Kind: "Pod", Resource: "pods", Namespaced: true, APIPaths: []string{"api/v1"},
+})
 
 // Pod is a snapshot of one Pod (the seed's PodItem).
 type Pod = sdk.Item[PodStatus]
@@ -44,7 +42,12 @@ const (
 
 // PodStatus holds a pod's status attributes; see the package doc for how
 // absent attributes are reported.
-type PodStatus struct{ w podStatusWire }
+type PodStatus struct {
+	sdk.FromStatus
+	sdk.HasStatus
+	sdk.HasPodSubresources
+	w podStatusWire
+}
 
 type podStatusWire struct {
 	Phase  *string `json:"phase"`
@@ -98,7 +101,7 @@ func addr(p *string, field string) (netip.Addr, error) {
 	}
 	a, err := netip.ParseAddr(v)
 	if err != nil {
-		return netip.Addr{}, &sdk.StatusError{Kind: "Pod", Field: field + " (not an IP address: " + v + ")"}
+		return netip.Addr{}, &sdk.UnavailableError{Kind: "Pod", Field: field + " (not an IP address: " + v + ")"}
 	}
 	return a, nil
 }
@@ -345,4 +348,4 @@ func (s ContainerState) ContainerID() (string, error) {
 	return str(s.w.Terminated.ContainerID, "Pod", "state.terminated.containerID")
 }
 
-func init() { register[PodStatus](PodKind) }
+func init() { register(PodKind) }

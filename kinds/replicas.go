@@ -3,6 +3,8 @@ package kinds
 import (
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/kube-for-go/kube/sdk"
 )
 
 // replicaWire is the shared status of ReplicaSets, ReplicationControllers
@@ -30,6 +32,9 @@ type replicaWire struct {
 // the spec. Counters are unavailable until the controller first reports
 // status.observedGeneration (see the package doc).
 type ReplicaStatus struct {
+	sdk.FromObject
+	sdk.HasStatus
+	sdk.HasScale
 	kind string
 	w    replicaWire
 }

@@ -7,12 +7,9 @@ import (
 
 // ReplicaSetKind describes ReplicaSets. The seed's api_paths become
 // APIPaths: apps/v1 first, the long-gone extensions/v1beta1 as fallback.
-var ReplicaSetKind = &sdk.Kind{
-	Kind: "ReplicaSet", Resource: "replicasets", Namespaced: true,
-	APIPaths:       []string{"apis/apps/v1", "apis/extensions/v1beta1"},
-	StatusInObject: true,
-	Subresources:   []string{"status", "scale"},
-}
+var ReplicaSetKind = sdk.MustKind[ReplicaSetStatus](sdk.KindInfo{
+	Kind: "ReplicaSet", Resource: "replicasets", Namespaced: true, APIPaths: []string{"apis/apps/v1", "apis/extensions/v1beta1"},
+})
 
 // ReplicaSet is a snapshot of one ReplicaSet (the seed's ReplicaSetItem).
 type ReplicaSet = sdk.Item[ReplicaSetStatus]
@@ -31,4 +28,4 @@ func (s ReplicaSetStatus) FullyLabeledReplicas() (int64, error) {
 	return s.count(s.w.Status.FullyLabeledReplicas, "fullyLabeledReplicas")
 }
 
-func init() { register[ReplicaSetStatus](ReplicaSetKind) }
+func init() { register(ReplicaSetKind) }

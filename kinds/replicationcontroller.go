@@ -7,12 +7,9 @@ import (
 
 // ReplicationControllerKind describes ReplicationControllers, the
 // predecessor of ReplicaSets with equality-only selectors.
-var ReplicationControllerKind = &sdk.Kind{
-	Kind: "ReplicationController", Resource: "replicationcontrollers", Namespaced: true,
-	APIPaths:       []string{"api/v1"},
-	StatusInObject: true,
-	Subresources:   []string{"status", "scale"},
-}
+var ReplicationControllerKind = sdk.MustKind[ReplicationControllerStatus](sdk.KindInfo{
+	Kind: "ReplicationController", Resource: "replicationcontrollers", Namespaced: true, APIPaths: []string{"api/v1"},
+})
 
 // ReplicationController is a snapshot of one ReplicationController.
 type ReplicationController = sdk.Item[ReplicationControllerStatus]
@@ -31,4 +28,4 @@ func (s ReplicationControllerStatus) FullyLabeledReplicas() (int64, error) {
 	return s.count(s.w.Status.FullyLabeledReplicas, "fullyLabeledReplicas")
 }
 
-func init() { register[ReplicationControllerStatus](ReplicationControllerKind) }
+func init() { register(ReplicationControllerKind) }

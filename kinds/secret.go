@@ -12,12 +12,9 @@ import (
 
 // SecretKind describes Secrets. A Secret has no spec (Spec returns an empty
 // map); its data and type are its status attributes.
-var SecretKind = &sdk.Kind{
-	Kind: "Secret", Resource: "secrets", Namespaced: true,
-	APIPaths:       []string{"api/v1"},
-	StatusInObject: true,
-	NoSpec:         true,
-}
+var SecretKind = sdk.MustKind[SecretStatus](sdk.KindInfo{
+	Kind: "Secret", Resource: "secrets", Namespaced: true, APIPaths: []string{"api/v1"},
+})
 
 // Secret is a snapshot of one Secret (the seed's SecretItem). Its String,
 // and every fmt verb, print only the kind, name and version.
@@ -65,7 +62,10 @@ func (v SecretValue) MarshalJSON() ([]byte, error) { return []byte(`"` + v.Strin
 // fmt prints as an address whatever the verb, so even a struct holding a
 // SecretStatus in an unexported field (where fmt cannot call String) does
 // not print the values.
-type SecretStatus struct{ w func() *secretWire }
+type SecretStatus struct {
+	sdk.FromObject
+	w func() *secretWire
+}
 
 type secretWire struct {
 	Type *string           `json:"type"`
@@ -130,4 +130,4 @@ func (s SecretStatus) GoString() string { return s.String() }
 // Format prints String for every verb.
 func (s SecretStatus) Format(f fmt.State, verb rune) { fmt.Fprint(f, s.String()) }
 
-func init() { register[SecretStatus](SecretKind) }
+func init() { register(SecretKind) }

@@ -9,12 +9,9 @@ import (
 )
 
 // ServiceKind describes Services.
-var ServiceKind = &sdk.Kind{
-	Kind: "Service", Resource: "services", Namespaced: true,
-	APIPaths:       []string{"api/v1"},
-	StatusInObject: true,
-	Subresources:   []string{"status", "proxy"},
-}
+var ServiceKind = sdk.MustKind[ServiceStatus](sdk.KindInfo{
+	Kind: "Service", Resource: "services", Namespaced: true, APIPaths: []string{"api/v1"},
+})
 
 // Service is a snapshot of one Service (the seed's ServiceItem).
 type Service = sdk.Item[ServiceStatus]
@@ -47,7 +44,11 @@ type Ingress struct {
 
 // ServiceStatus holds a Service's attributes: its type, cluster IPs and
 // ports from the spec, and its load-balancer ingress from the status.
-type ServiceStatus struct{ w serviceWire }
+type ServiceStatus struct {
+	sdk.FromObject
+	sdk.HasStatus
+	w serviceWire
+}
 
 type serviceWire struct {
 	Spec struct {
@@ -120,4 +121,4 @@ func (s ServiceStatus) LoadBalancerIngress() []Ingress {
 	return out
 }
 
-func init() { register[ServiceStatus](ServiceKind) }
+func init() { register(ServiceKind) }

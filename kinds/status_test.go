@@ -16,11 +16,11 @@ import (
 )
 
 // load decodes testdata/<file> offline (nil client) as an item of kind k.
-func load[S any](t *testing.T, k *sdk.Kind, file string) *sdk.Item[S] {
+func load[S sdk.Status](t *testing.T, k *sdk.Kind[S], file string) *sdk.Item[S] {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", file))
 	require.NoError(t, err)
-	it, err := sdk.DecodeItem[S](nil, k, raw)
+	it, err := sdk.DecodeItem(nil, k, raw)
 	require.NoError(t, err, "decode %s", file)
 	assert.Equal(t, raw, it.Raw(), "Raw returns the bytes decoded")
 	return it
@@ -32,8 +32,8 @@ func requireUnavailable(t *testing.T, err error, field string, msg ...any) {
 	require.Error(t, err, msg...)
 	assert.ErrorIs(t, err, sdk.ErrStatusUnavailable, msg...)
 	assert.ErrorIs(t, err, sdk.ErrKube, msg...)
-	var se *sdk.StatusError
-	require.True(t, errors.As(err, &se), "%T is not a *sdk.StatusError", err)
+	var se *sdk.UnavailableError
+	require.True(t, errors.As(err, &se), "%T is not a *sdk.UnavailableError", err)
 	assert.Contains(t, se.Field, field, msg...)
 }
 
@@ -510,7 +510,7 @@ func TestContainerStateAbsent(t *testing.T) {
 	  {"name":"bare","image":"nginx:1.27","imageID":"","restartCount":0},
 	  {"name":"empty-state","image":"nginx:1.27","state":{},"ready":false,"restartCount":0},
 	  {"name":"term-no-id","image":"nginx:1.27","state":{"terminated":{"exitCode":2}},"ready":false,"restartCount":0}]}}`)
-	p, err := sdk.DecodeItem[kinds.PodStatus](nil, kinds.PodKind, raw)
+	p, err := sdk.DecodeItem(nil, kinds.PodKind, raw)
 	require.NoError(t, err)
 	s := p.Status()
 
@@ -839,22 +839,22 @@ func TestDecodeWrongKindAndBadStatus(t *testing.T) {
 		want   string
 		reason string
 	}{
-		{"pod as node", func() error { _, err := sdk.DecodeItem[kinds.NodeStatus](nil, kinds.NodeKind, raw); return err },
+		{"pod as node", func() error { _, err := sdk.DecodeItem(nil, kinds.NodeKind, raw); return err },
 			`got an object of kind "Pod", want "Node"`, "the kind member must match"},
 		{"pod as deployment", func() error {
-			_, err := sdk.DecodeItem[kinds.DeploymentStatus](nil, kinds.DeploymentKind, raw)
+			_, err := sdk.DecodeItem(nil, kinds.DeploymentKind, raw)
 			return err
 		}, `got an object of kind "Pod", want "Deployment"`, "status-in-object kinds check the kind too"},
 		{"phase is a number", func() error {
-			_, err := sdk.DecodeItem[kinds.PodStatus](nil, kinds.PodKind, []byte(`{"kind":"Pod","metadata":{"name":"p"},"status":{"phase":5}}`))
+			_, err := sdk.DecodeItem(nil, kinds.PodKind, []byte(`{"kind":"Pod","metadata":{"name":"p"},"status":{"phase":5}}`))
 			return err
 		}, "unexpected JSON value", "a status member of the wrong JSON type is a decode error"},
 		{"bad quantity", func() error {
-			_, err := sdk.DecodeItem[kinds.NodeStatus](nil, kinds.NodeKind, []byte(`{"kind":"Node","metadata":{"name":"n"},"status":{"capacity":{"cpu":"lots"}}}`))
+			_, err := sdk.DecodeItem(nil, kinds.NodeKind, []byte(`{"kind":"Node","metadata":{"name":"n"},"status":{"capacity":{"cpu":"lots"}}}`))
 			return err
 		}, "invalid quantity", "an invalid quantity in a node status fails the decode"},
 		{"bad base64", func() error {
-			_, err := sdk.DecodeItem[kinds.SecretStatus](nil, kinds.SecretKind, []byte(`{"kind":"Secret","metadata":{"name":"s"},"data":{"k":"%%%"}}`))
+			_, err := sdk.DecodeItem(nil, kinds.SecretKind, []byte(`{"kind":"Secret","metadata":{"name":"s"},"data":{"k":"%%%"}}`))
 			return err
 		}, "", "secret data that is not base64 fails the decode"},
 	}

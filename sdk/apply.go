@@ -47,8 +47,8 @@ func (o ApplyOptions) query() (url.Values, error) {
 // manager owns them. When another manager owns a field the manifest sets
 // to a different value, the error is an *ApplyConflictError (also matching
 // ErrConflict) naming the fields and managers, unless opts.Force is set.
-func (v *View[T]) Apply(ctx context.Context, manifest any, opts ApplyOptions) (T, error) {
-	var zero T
+func (v *View[S]) Apply(ctx context.Context, manifest any, opts ApplyOptions) (*Item[S], error) {
+	var zero *Item[S]
 	if v.err != nil {
 		return zero, v.err
 	}
@@ -63,7 +63,7 @@ func (v *View[T]) Apply(ctx context.Context, manifest any, opts ApplyOptions) (T
 		}
 		asked = v.namespace
 	}
-	req, err := v.client.applyRequest(ctx, v.kind, m, asked, opts)
+	req, err := v.client.applyRequest(ctx, v.info(), m, asked, opts)
 	if err != nil {
 		return zero, err
 	}
@@ -72,7 +72,7 @@ func (v *View[T]) Apply(ctx context.Context, manifest any, opts ApplyOptions) (T
 }
 
 // applyRequest builds the PATCH of a server-side apply.
-func (c *Client) applyRequest(ctx context.Context, k *Kind, m *Manifest, asked string, opts ApplyOptions) (request, error) {
+func (c *Client) applyRequest(ctx context.Context, k *KindInfo, m *Manifest, asked string, opts ApplyOptions) (request, error) {
 	q, err := opts.query()
 	if err != nil {
 		return request{}, &Error{Op: "apply " + k.Kind, Err: err}
@@ -100,23 +100,23 @@ func (c *Client) Apply(ctx context.Context, manifest any, opts ApplyOptions) (Ob
 	if err != nil {
 		return nil, err
 	}
-	k, decode, err := lookupManifest(m, 0)
+	k, err := lookupManifest(m, 0)
 	if err != nil {
 		return nil, err
 	}
-	return c.applyManifest(ctx, k, decode, m, opts)
+	return c.applyManifest(ctx, k, m, opts)
 }
 
-func lookupManifest(m *Manifest, doc int) (*Kind, Decoder, error) {
-	k, decode, ok := Lookup(m.APIVersion, m.Kind)
+func lookupManifest(m *Manifest, doc int) (AnyKind, error) {
+	k, ok := Lookup(m.APIVersion, m.Kind)
 	if !ok {
-		return nil, nil, &ManifestError{Document: doc, Field: "kind", Reason: fmt.Sprintf("unknown kind %s %s (register it with sdk.Register)", m.APIVersion, m.Kind)}
+		return nil, &ManifestError{Document: doc, Field: "kind", Reason: fmt.Sprintf("unknown kind %s %s (register it with sdk.Register)", m.APIVersion, m.Kind)}
 	}
-	return k, decode, nil
+	return k, nil
 }
 
-func (c *Client) applyManifest(ctx context.Context, k *Kind, decode Decoder, m *Manifest, opts ApplyOptions) (Object, error) {
-	req, err := c.applyRequest(ctx, k, m, opts.Namespace, opts)
+func (c *Client) applyManifest(ctx context.Context, k AnyKind, m *Manifest, opts ApplyOptions) (Object, error) {
+	req, err := c.applyRequest(ctx, k.info(), m, opts.Namespace, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (c *Client) applyManifest(ctx context.Context, k *Kind, decode Decoder, m *
 	if err != nil {
 		return nil, asApplyConflict(err)
 	}
-	obj, err := decode(c, k, data)
+	obj, err := k.decodeObject(c, data)
 	if err != nil {
 		if de, ok := err.(*DecodeError); ok {
 			de.Path = req.path
@@ -180,14 +180,13 @@ func (c *Client) ApplyManifests(ctx context.Context, data []byte, opts ApplyOpti
 		return nil, &ManifestError{Reason: "no documents"}
 	}
 	type doc struct {
-		m      *Manifest
-		k      *Kind
-		decode Decoder
-		ns     string
+		m  *Manifest
+		k  AnyKind
+		ns string
 	}
 	docs := make([]doc, len(ms))
 	for i, m := range ms {
-		k, decode, err := lookupManifest(m, i+1)
+		k, err := lookupManifest(m, i+1)
 		if err != nil {
 			return nil, err
 		}
@@ -196,18 +195,18 @@ func (c *Client) ApplyManifests(ctx context.Context, data []byte, opts ApplyOpti
 			derr.Err = &ManifestError{Document: i + 1, Field: "metadata.name", Reason: "missing (server-side apply cannot use generateName)"}
 			return nil, derr
 		}
-		ns, err := resolveNamespace(k, m, opts.Namespace)
+		ns, err := resolveNamespace(k.info(), m, opts.Namespace)
 		if err != nil {
 			derr.Err = err
 			return nil, derr
 		}
-		docs[i] = doc{m: m, k: k, decode: decode, ns: ns}
+		docs[i] = doc{m: m, k: k, ns: ns}
 	}
 	out := make([]Object, 0, len(docs))
 	for i, d := range docs {
 		o := opts
 		o.Namespace = d.ns
-		obj, err := c.applyManifest(ctx, d.k, d.decode, d.m, o)
+		obj, err := c.applyManifest(ctx, d.k, d.m, o)
 		if err != nil {
 			return out, &DocumentError{Document: i + 1, Kind: d.m.Kind, Namespace: d.ns, Name: d.m.Name, Err: err}
 		}

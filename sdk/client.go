@@ -51,7 +51,7 @@ type Client struct {
 	userAgent string
 
 	mu    sync.Mutex
-	paths map[*Kind]string // discovered API base path per kind
+	paths map[*KindInfo]string // discovered API base path per kind
 }
 
 // New returns a Client for opts. It makes no request.
@@ -84,7 +84,7 @@ func New(opts Options) (*Client, error) {
 		own:       own,
 		pageSize:  opts.PageSize,
 		userAgent: opts.UserAgent,
-		paths:     map[*Kind]string{},
+		paths:     map[*KindInfo]string{},
 	}
 	if c.pageSize <= 0 {
 		c.pageSize = DefaultPageSize
@@ -260,7 +260,7 @@ type apiResourceList struct {
 
 // apiPath returns the newest of k's API base paths that the server serves,
 // discovering it on first use and caching it for the client's lifetime.
-func (c *Client) apiPath(ctx context.Context, k *Kind) (string, error) {
+func (c *Client) apiPath(ctx context.Context, k *KindInfo) (string, error) {
 	if err := k.Validate(); err != nil {
 		return "", err
 	}
@@ -306,7 +306,7 @@ func isNotFound(err error) bool {
 
 // collectionPath is the URL path of k's collection in namespace ns ("" for
 // all namespaces or a cluster-scoped kind).
-func (c *Client) collectionPath(ctx context.Context, k *Kind, ns string) (string, error) {
+func (c *Client) collectionPath(ctx context.Context, k *KindInfo, ns string) (string, error) {
 	base, err := c.apiPath(ctx, k)
 	if err != nil {
 		return "", err
@@ -318,7 +318,7 @@ func (c *Client) collectionPath(ctx context.Context, k *Kind, ns string) (string
 }
 
 // objectPath is the URL path of the named object, plus an optional subresource.
-func (c *Client) objectPath(ctx context.Context, k *Kind, ns, name string, sub ...string) (string, error) {
+func (c *Client) objectPath(ctx context.Context, k *KindInfo, ns, name string, sub ...string) (string, error) {
 	if err := validateName(k, name); err != nil {
 		return "", err
 	}
@@ -334,7 +334,7 @@ func (c *Client) objectPath(ctx context.Context, k *Kind, ns, name string, sub .
 }
 
 // validateName rejects names that cannot be a path segment of an object.
-func validateName(k *Kind, name string) error {
+func validateName(k *KindInfo, name string) error {
 	switch {
 	case name == "":
 		return &Error{Op: k.Kind, Err: fmt.Errorf("empty name")}
@@ -349,7 +349,7 @@ func validateName(k *Kind, name string) error {
 }
 
 // cachedPath returns k's API base path if it is known without a request.
-func (c *Client) cachedPath(k *Kind) (string, bool) {
+func (c *Client) cachedPath(k *KindInfo) (string, bool) {
 	if len(k.APIPaths) == 1 {
 		return "/" + strings.Trim(k.APIPaths[0], "/"), true
 	}

@@ -1,7 +1,9 @@
 package sdk
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 
@@ -45,15 +47,19 @@ func (c *capture) Read(p []byte) (int, error) {
 
 // take returns a copy of the input between absolute offsets from and to,
 // without the separators (white space, ',' and ':') before the value, and
-// forgets the input before to.
-func (c *capture) take(from, to int64) []byte {
+// forgets the input before to. Offsets outside the kept input are an error
+// (never a panic): they mean the decoder did not read through c.
+func (c *capture) take(from, to int64) ([]byte, error) {
+	if from < c.base || to < from || to-c.base > int64(len(c.buf)) {
+		return nil, fmt.Errorf("capture: offsets %d..%d outside the kept input %d..%d", from, to, c.base, c.base+int64(len(c.buf)))
+	}
 	b := c.buf[from-c.base : to-c.base]
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\t' || b[0] == '\r' || b[0] == ',' || b[0] == ':') {
 		b = b[1:]
 	}
 	out := slices.Clone(b)
 	c.forget(to)
-	return out
+	return out, nil
 }
 
 // forget drops the input before absolute offset off, compacting the buffer
@@ -170,8 +176,8 @@ func decodeList[T any](r io.Reader, path string, read itemReader[T], each func(T
 var errStopped = errors.New("stopped")
 
 // rawReader adapts a decoder of raw JSON into an itemReader: it reads the
-// value (one scan) and decodes its copy (a second one). Item types with a
-// streaming decoder (*Item[S]) do not need it.
+// value (one scan) and decodes its copy (a second one), for the untyped
+// objects of Proxy.Watch; items decode in one pass (readItem).
 func rawReader[T any](decode func(raw []byte) (T, error)) itemReader[T] {
 	return func(dec *jsontext.Decoder, cp *capture) (T, error) {
 		start := dec.InputOffset()
@@ -179,7 +185,12 @@ func rawReader[T any](decode func(raw []byte) (T, error)) itemReader[T] {
 			var zero T
 			return zero, &DecodeError{Offset: dec.InputOffset(), Reason: "invalid JSON value", Err: err}
 		}
-		return decode(cp.take(start, dec.InputOffset()))
+		raw, err := cp.take(start, dec.InputOffset())
+		if err != nil {
+			var zero T
+			return zero, &DecodeError{Offset: start, Reason: "invalid JSON value", Err: err}
+		}
+		return decode(raw)
 	}
 }
 
@@ -193,4 +204,18 @@ func decodeObjectKind(raw []byte) (apiVersion, kind string, err error) {
 		return "", "", err
 	}
 	return tm.APIVersion, tm.Kind, nil
+}
+
+// checkObjectJSON reports a body that is not a JSON object (null, a
+// number, an array, nothing) as a *DecodeError, before it could decode to
+// an empty item.
+func checkObjectJSON(raw []byte, path string) error {
+	b := bytes.TrimLeft(raw, " \t\r\n")
+	if len(b) == 0 {
+		return &DecodeError{Path: path, Offset: int64(len(raw)), Reason: "empty body: want a JSON object"}
+	}
+	if b[0] != '{' {
+		return &DecodeError{Path: path, Offset: int64(len(raw) - len(b)), Reason: "not a JSON object"}
+	}
+	return nil
 }

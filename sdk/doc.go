@@ -4,7 +4,7 @@
 //
 //	c, _ := sdk.New(sdk.Options{})                // kubectl proxy on localhost:8001
 //	pods := sdk.NewView[kinds.PodStatus](c, kinds.PodKind).In("default")
-//	for pod, err := range pods.Filter("app=web", nil).All(ctx) {
+//	for pod, err := range pods.Filter(selector.Expr("app=web"), nil).All(ctx) {
 //		if err != nil {
 //			return err
 //		}
@@ -44,7 +44,7 @@
 // Every error of this package matches ErrKube. Answers of the server are
 // *APIError values matched by category with errors.Is (ErrNotFound,
 // ErrConflict, ErrGone, ErrForbidden, ...); a misuse of namespaces is a
-// *NamespaceError; a missing status attribute is a *StatusError matching
+// *NamespaceError; a missing status attribute is a *UnavailableError matching
 // ErrStatusUnavailable; a bad manifest is a *ManifestError; a malformed body
 // is a *DecodeError with the byte offset. No error contains a credential.
 package sdk

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 	"strings"
@@ -246,8 +247,13 @@ spec:
 	assert.Equal(t, kc["spec"].(map[string]any)["clusterIP"], ip.String())
 }
 
+// lister is what every view type (View, StatusView, ScaleView, PodView) has.
+type lister[S sdk.Status] interface {
+	All(ctx context.Context) iter.Seq2[*sdk.Item[S], error]
+}
+
 // objects adapts a typed view's iterator to sdk.Object for table-like checks.
-func objects[T sdk.Object](v *sdk.View[T]) func(yield func(sdk.Object, error) bool) {
+func objects[S sdk.Status](v lister[S]) func(yield func(sdk.Object, error) bool) {
 	return func(yield func(sdk.Object, error) bool) {
 		for it, err := range v.All(context.Background()) {
 			if !yield(it, err) {
@@ -261,15 +267,15 @@ func objects[T sdk.Object](v *sdk.View[T]) func(yield func(sdk.Object, error) bo
 // dozen lines and pages through 23 of them 5 at a time.
 func TestE2EPaginationAndCustomKind(t *testing.T) {
 	tc, c, ns, ctx := e2e(t)
-	configMapKind := &sdk.Kind{
-		Kind: "ConfigMap", Resource: "configmaps", Namespaced: true,
-		APIPaths:       []string{"api/v1"},
-		StatusInObject: true, // the "status" type reads the top-level data member
-	}
 	type configMapData struct {
-		Data map[string]string `json:"data"`
+		sdk.FromObject                   // the "status" type reads the top-level data member
+		Data           map[string]string `json:"data"`
 	}
-	cms := sdk.NewView[configMapData](c.Client, configMapKind)
+	configMapKind := sdk.MustKind[configMapData](sdk.KindInfo{
+		Kind: "ConfigMap", Resource: "configmaps", Namespaced: true,
+		APIPaths: []string{"api/v1"},
+	})
+	cms := sdk.NewView(c.Client, configMapKind)
 	var want []string
 	for i := 0; i < 23; i++ {
 		name := fmt.Sprintf("cm-%02d", i)
@@ -283,13 +289,13 @@ func TestE2EPaginationAndCustomKind(t *testing.T) {
 	}
 	var got []string
 	// The controller-manager adds kube-root-ca.crt to every namespace: select ours.
-	for cm, err := range cms.In(ns).Filter("parity", nil).PageSize(5).All(ctx) {
+	for cm, err := range cms.In(ns).Filter(selector.Expr("parity"), nil).PageSize(5).All(ctx) {
 		require.NoError(t, err)
 		got = append(got, cm.Name())
 		assert.Equal(t, strings.TrimLeft(strings.TrimPrefix(cm.Name(), "cm-"), "0"), strings.TrimLeft(cm.Status().Data["i"], "0"))
 	}
 	assert.Equal(t, want, got)
-	odd, err := cms.In(ns).Filter(map[string]string{"parity": "odd"}, nil).List(ctx)
+	odd, err := cms.In(ns).Filter(selector.Set{"parity": "odd"}, nil).List(ctx)
 	require.NoError(t, err)
 	assert.Len(t, odd, 11)
 	out, err := tc.Kubectl(ctx, "", "-n", ns, "get", "configmaps", "-l", "parity=odd", "-o", "name")
@@ -318,12 +324,14 @@ const crdManifest = `{
 
 // Widget is a custom kind declared in a dozen lines: a descriptor and a
 // status struct give it the same View/Item/Watch API as the built-ins.
-var widgetKind = &sdk.Kind{
+var widgetKind = sdk.MustKind[widgetStatus](sdk.KindInfo{
 	Kind: "Widget", Resource: "widgets", Namespaced: true,
-	APIPaths: []string{"apis/example.kube-for-go.dev/v1"}, Subresources: []string{"status"},
-}
+	APIPaths: []string{"apis/example.kube-for-go.dev/v1"},
+})
 
 type widgetStatus struct {
+	sdk.FromStatus
+	sdk.HasStatus
 	Ready        bool `json:"ready"`
 	ObservedSize int  `json:"observedSize"`
 }
@@ -351,8 +359,8 @@ func TestE2ECustomResource(t *testing.T) {
 		}
 		return errors.New("not established")
 	})
-	require.NoError(t, sdk.RegisterItem[widgetStatus](widgetKind))
-	widgets := sdk.NewView[widgetStatus](c.Client, widgetKind).In(ns)
+	require.NoError(t, sdk.Register(widgetKind))
+	widgets := sdk.NewStatusView(c.Client, widgetKind).In(ns)
 
 	// Watch with the initial state first, so the new widget arrives as
 	// Added whether it is created before or after the watch starts.
@@ -384,7 +392,7 @@ func TestE2ECustomResource(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, got.Status().Ready)
 	assert.Equal(t, 3, got.Status().ObservedSize)
-	blue, err := widgets.Filter("color=blue", nil).List(ctx)
+	blue, err := widgets.Filter(selector.Expr("color=blue"), nil).List(ctx)
 	require.NoError(t, err)
 	require.Len(t, blue, 1)
 	assert.Equal(t, got.Meta().UID, blue[0].Meta().UID)
@@ -419,7 +427,7 @@ func TestE2ESelectorsAgreeWithServer(t *testing.T) {
 	}
 	pods := c.Pods.In(ns)
 	testutil.Eventually(t, ctx, "all pods Running", func() error {
-		n, err := pods.Filter(nil, "status.phase=Running").List(ctx)
+		n, err := pods.Filter(nil, selector.FieldExpr("status.phase=Running")).List(ctx)
 		if err != nil {
 			return err
 		}
@@ -462,7 +470,7 @@ func TestE2ESelectorsAgreeWithServer(t *testing.T) {
 			assert.Contains(t, out, "pod/"+p.Name())
 		}
 	}
-	pending, err := pods.Filter(nil, "status.phase=Pending").List(ctx)
+	pending, err := pods.Filter(nil, selector.FieldExpr("status.phase=Pending")).List(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, pending)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kube-for-go/kube/selector"
 	"maps"
 	"slices"
 	"strings"
@@ -83,7 +84,7 @@ spec:
 
 // wRunningPods counts the Running pods matching a label selector.
 func wRunningPods(ctx context.Context, c *kube.Cluster, ns, labels string) (int, error) {
-	pods, err := c.Pods.In(ns).Filter(labels, nil).List(ctx)
+	pods, err := c.Pods.In(ns).Filter(selector.Expr(labels), nil).List(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -353,9 +354,9 @@ func TestE2EWritesDryRun(t *testing.T) {
 			_, err := deps.Apply(ctx, wDeploymentManifest("real", 4), sdk.ApplyOptions{FieldManager: "m", DryRun: true, Force: true})
 			return err
 		}},
-		{"scale", func() error { _, err := real.Scale(ctx, 4, dry); return err }},
+		{"scale", func() error { _, err := deps.Scale(ctx, real.Name(), 4, dry); return err }},
 		{"patch status", func() error {
-			_, err := real.PatchStatus(ctx, sdk.MergePatch, `{"status":{"collisionCount":7}}`, sdk.PatchOptions{WriteOptions: dry})
+			_, err := deps.PatchStatus(ctx, real.Name(), sdk.MergePatch, `{"status":{"collisionCount":7}}`, sdk.PatchOptions{WriteOptions: dry})
 			return err
 		}},
 		{"delete", func() error {
@@ -363,7 +364,7 @@ func TestE2EWritesDryRun(t *testing.T) {
 			return err
 		}},
 		{"delete collection", func() error {
-			_, err := deps.Filter("app=real", nil).DeleteCollection(ctx, sdk.DeleteOptions{DryRun: true})
+			_, err := deps.Filter(selector.Expr("app=real"), nil).DeleteCollection(ctx, sdk.DeleteOptions{DryRun: true})
 			return err
 		}},
 	}
@@ -396,14 +397,14 @@ func TestE2EWritesScale(t *testing.T) {
 		}
 		return nil
 	})
-	d5, err := d.Scale(ctx, 5, sdk.WriteOptions{})
+	d5, err := c.Deployments.In(ns).Scale(ctx, d.Name(), 5, sdk.WriteOptions{})
 	if err != nil {
 		t.Fatalf("Scale: %v", err)
 	}
 	if n, _ := d5.Status().DesiredReplicas(); n != 5 || d5.Meta().Generation <= d.Meta().Generation {
 		t.Errorf("Scale returned %v with %d desired replicas, generation %d", d5, n, d5.Meta().Generation)
 	}
-	s, err := d5.GetScale(ctx)
+	s, err := c.Deployments.In(ns).GetScale(ctx, d5.Name())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,7 +434,7 @@ func TestE2EWritesScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs2, err := rs.Scale(ctx, 2, sdk.WriteOptions{})
+	rs2, err := c.ReplicaSets.In(ns).Scale(ctx, rs.Name(), 2, sdk.WriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +445,7 @@ func TestE2EWritesScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rc.Scale(ctx, 0, sdk.WriteOptions{}); err != nil {
+	if _, err := c.ReplicationControllers.In(ns).Scale(ctx, rc.Name(), 0, sdk.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if s, err := c.ReplicationControllers.In(ns).GetScale(ctx, "rc"); err != nil || s.Replicas != 0 {
@@ -488,7 +489,7 @@ func TestE2EWritesDeleteForeground(t *testing.T) {
 		if err != nil || len(rss) > 0 {
 			return fmt.Errorf("%d replica sets left (%v)", len(rss), err)
 		}
-		pods, err := c.Pods.In(ns).Filter("app=web", nil).List(ctx)
+		pods, err := c.Pods.In(ns).Filter(selector.Expr("app=web"), nil).List(ctx)
 		if err != nil || len(pods) > 0 {
 			return fmt.Errorf("%d pods left (%v)", len(pods), err)
 		}
@@ -501,7 +502,7 @@ func TestE2EWritesDeleteForeground(t *testing.T) {
 		t.Fatal(err)
 	}
 	testutil.Eventually(t, ctx, "a replica set", func() error {
-		rss, err := c.ReplicaSets.In(ns).Filter("app=orphans", nil).List(ctx)
+		rss, err := c.ReplicaSets.In(ns).Filter(selector.Expr("app=orphans"), nil).List(ctx)
 		if err != nil || len(rss) != 1 {
 			return fmt.Errorf("%d replica sets (%v)", len(rss), err)
 		}
@@ -514,7 +515,7 @@ func TestE2EWritesDeleteForeground(t *testing.T) {
 		if _, err := c.Deployments.In(ns).Get(ctx, "orphans"); !errors.Is(err, sdk.ErrNotFound) {
 			return fmt.Errorf("deployment still there (%v)", err)
 		}
-		rss, err := c.ReplicaSets.In(ns).Filter("app=orphans", nil).List(ctx)
+		rss, err := c.ReplicaSets.In(ns).Filter(selector.Expr("app=orphans"), nil).List(ctx)
 		if err != nil || len(rss) != 1 {
 			return fmt.Errorf("%d replica sets (%v)", len(rss), err)
 		}
@@ -534,7 +535,7 @@ func TestE2EWritesDeleteCollection(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	gone, err := secrets.Filter("tier=a", nil).DeleteCollection(ctx, sdk.DeleteOptions{})
+	gone, err := secrets.Filter(selector.Expr("tier=a"), nil).DeleteCollection(ctx, sdk.DeleteOptions{})
 	if err != nil {
 		t.Fatalf("DeleteCollection by label: %v", err)
 	}
@@ -546,7 +547,7 @@ func TestE2EWritesDeleteCollection(t *testing.T) {
 	if !slices.Equal(names, []string{"a1", "a2"}) {
 		t.Errorf("DeleteCollection returned %v, want a1 and a2", names)
 	}
-	gone, err = secrets.Filter(nil, map[string]string{"metadata.name": "b2"}).DeleteCollection(ctx, sdk.DeleteOptions{})
+	gone, err = secrets.Filter(nil, selector.Fields{"metadata.name": "b2"}).DeleteCollection(ctx, sdk.DeleteOptions{})
 	if err != nil || len(gone) != 1 || gone[0].Name() != "b2" {
 		t.Fatalf("DeleteCollection by field: %v %v, want b2", gone, err)
 	}
@@ -566,7 +567,7 @@ func TestE2EWritesStatusSubresource(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Status through the status subresource; the spec part is ignored.
-	s2, err := svc.PatchStatus(ctx, sdk.MergePatch, `{"spec":{"ports":[{"port":81}]},"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"}]}}}`, sdk.PatchOptions{})
+	s2, err := c.Services.In(ns).PatchStatus(ctx, svc.Name(), sdk.MergePatch, `{"spec":{"ports":[{"port":81}]},"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"}]}}}`, sdk.PatchOptions{})
 	if err != nil {
 		t.Fatalf("PatchStatus: %v", err)
 	}
@@ -585,14 +586,22 @@ func TestE2EWritesStatusSubresource(t *testing.T) {
 		t.Errorf("a patch of the main resource changed status: %v", in)
 	}
 	// UpdateStatus from a snapshot, with optimistic concurrency.
-	s4, err := s3.UpdateStatus(ctx, func(obj map[string]any) error {
+	edited, err := s3.Edit(func(obj map[string]any) error {
 		obj["status"] = map[string]any{"loadBalancer": map[string]any{"ingress": []any{map[string]any{"ip": "192.0.2.11", "ipMode": "VIP"}}}}
 		return nil
-	}, sdk.WriteOptions{})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s4, err := c.Services.In(ns).UpdateStatus(ctx, edited, sdk.WriteOptions{})
 	if err != nil {
 		t.Fatalf("UpdateStatus: %v", err)
 	}
-	if _, err := s3.UpdateStatus(ctx, func(map[string]any) error { return nil }, sdk.WriteOptions{}); !errors.Is(err, sdk.ErrConflict) {
+	stale, err := s3.Edit(func(map[string]any) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Services.In(ns).UpdateStatus(ctx, stale, sdk.WriteOptions{}); !errors.Is(err, sdk.ErrConflict) {
 		t.Errorf("UpdateStatus of a stale snapshot: %v, want ErrConflict", err)
 	}
 	got, err := c.Services.In(ns).GetStatus(ctx, "lb")
@@ -759,13 +768,13 @@ func TestE2EWritesEviction(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A dry-run eviction changes nothing.
-	if err := free.Evict(ctx, sdk.DeleteOptions{DryRun: true}); err != nil {
+	if err := c.Pods.In(ns).Evict(ctx, free.Name(), sdk.DeleteOptions{DryRun: true}); err != nil {
 		t.Fatalf("dry-run evict: %v", err)
 	}
 	if cur, err := free.Fetch(ctx); err != nil || cur.Meta().DeletionTimestamp != nil {
 		t.Fatalf("dry-run eviction deleted the pod: %v %v", cur, err)
 	}
-	if err := free.Evict(ctx, sdk.DeleteOptions{Preconditions: free.Preconditions()}); err != nil {
+	if err := c.Pods.In(ns).Evict(ctx, free.Name(), sdk.DeleteOptions{Preconditions: free.Preconditions()}); err != nil {
 		t.Fatalf("evict: %v", err)
 	}
 	testutil.Eventually(t, ctx, "the evicted pod to go", func() error {
@@ -776,7 +785,7 @@ func TestE2EWritesEviction(t *testing.T) {
 		return fmt.Errorf("still there (%v)", err)
 	})
 	// The budget refuses (once computed, and before: both are 429).
-	err = guarded.Evict(ctx, sdk.DeleteOptions{})
+	err = c.Pods.In(ns).Evict(ctx, guarded.Name(), sdk.DeleteOptions{})
 	var ee *sdk.EvictionError
 	if !errors.Is(err, sdk.ErrEvictionBlocked) || !errors.As(err, &ee) || !errors.Is(err, sdk.ErrTooManyRequests) {
 		t.Fatalf("evicting a guarded pod: %v (%T), want an *EvictionError matching ErrEvictionBlocked", err, err)
@@ -892,7 +901,7 @@ func TestE2EWritesLogs(t *testing.T) {
 			return nil
 		}, sdk.ErrNotFound},
 		{"unknown container", "the server validates the container name", func() error {
-			for _, err := range p.Logs(ctx, sdk.LogOptions{Container: "nope"}) {
+			for _, err := range pods.Logs(ctx, p.Name(), sdk.LogOptions{Container: "nope"}) {
 				return err
 			}
 			return nil

@@ -152,15 +152,17 @@ func (e *NamespaceError) Error() string {
 // Is matches ErrKube.
 func (e *NamespaceError) Is(target error) bool { return target == ErrKube }
 
-// StatusError says that a status attribute is not available in an item's
-// snapshot. It matches ErrStatusUnavailable and ErrKube.
-type StatusError struct {
+// UnavailableError says that a status attribute is not available in an
+// item's snapshot (the seed's StatusError; renamed because in Kubernetes a
+// "status error" is the server's Status answer, an *APIError here). It
+// matches ErrStatusUnavailable and ErrKube.
+type UnavailableError struct {
 	Kind  string // kind of the item
 	Name  string // name of the item
 	Field string // JSON path of the missing attribute, e.g. "status.podIP"
 }
 
-func (e *StatusError) Error() string {
+func (e *UnavailableError) Error() string {
 	if e.Name == "" {
 		return fmt.Sprintf("kube: %s: %s is not available", e.Kind, e.Field)
 	}
@@ -168,7 +170,7 @@ func (e *StatusError) Error() string {
 }
 
 // Is matches ErrStatusUnavailable and ErrKube.
-func (e *StatusError) Is(target error) bool {
+func (e *UnavailableError) Is(target error) bool {
 	return target == ErrStatusUnavailable || target == ErrKube
 }
 

@@ -54,12 +54,8 @@ const disruptionBudgetCause = "DisruptionBudget"
 // it. opts carry the grace period, preconditions and dry run of the
 // deletion (Propagation does not apply). A refusal because of a budget is
 // an *EvictionError matching ErrEvictionBlocked; other refusals are
-// *APIError (ErrNotFound for a pod that does not exist). The kind must list
-// "eviction" in Kind.Subresources (Pods do).
-func (v *View[T]) Evict(ctx context.Context, name string, opts DeleteOptions) error {
-	if err := checkSubresource(v.kind, "eviction"); err != nil {
-		return err
-	}
+// *APIError (ErrNotFound for a pod that does not exist).
+func (v *PodView[S]) Evict(ctx context.Context, name string, opts DeleteOptions) error {
 	if opts.Propagation != "" {
 		return &Error{Op: "evict", Err: fmt.Errorf("an eviction takes no propagation policy")}
 	}
@@ -94,9 +90,4 @@ func (v *View[T]) Evict(ctx context.Context, name string, opts DeleteOptions) er
 		return ee
 	}
 	return err
-}
-
-// Evict asks the server to evict this pod (see View.Evict).
-func (it *Item[S]) Evict(ctx context.Context, opts DeleteOptions) error {
-	return it.view().Evict(ctx, it.meta.Name, opts)
 }

@@ -29,7 +29,7 @@ func ExampleView_All() {
 	srv := fakeAPIServer()
 	defer srv.Close()
 	c, _ := sdk.New(sdk.Options{URL: srv.URL})
-	pods := sdk.NewView[kinds.PodStatus](c, kinds.PodKind).In("default")
+	pods := sdk.NewView(c, kinds.PodKind).In("default")
 	for pod, err := range pods.All(context.Background()) {
 		if err != nil {
 			fmt.Println(err)
@@ -48,7 +48,7 @@ func ExampleView_Get_notFound() {
 	srv := fakeAPIServer()
 	defer srv.Close()
 	c, _ := sdk.New(sdk.Options{URL: srv.URL})
-	_, err := sdk.NewView[kinds.PodStatus](c, kinds.PodKind).In("default").Get(context.Background(), "nope")
+	_, err := sdk.NewView(c, kinds.PodKind).In("default").Get(context.Background(), "nope")
 	fmt.Println(errors.Is(err, sdk.ErrNotFound))
 	var ae *sdk.APIError
 	if errors.As(err, &ae) {
@@ -63,7 +63,7 @@ func ExampleView_Get_namespaceError() {
 	c, _ := sdk.New(sdk.Options{})
 	// Pods are namespaced: the global view cannot fetch one by name. The
 	// error comes before any request.
-	_, err := sdk.NewView[kinds.PodStatus](c, kinds.PodKind).Get(context.Background(), "web")
+	_, err := sdk.NewView(c, kinds.PodKind).Get(context.Background(), "web")
 	var ne *sdk.NamespaceError
 	fmt.Println(errors.As(err, &ne))
 	// Output: true

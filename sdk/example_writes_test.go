@@ -53,7 +53,7 @@ func ExampleItem_Modify() {
 		"GET " + wDepPath: fixed(200, wDeployment("6", 3)),
 	})
 	ctx := context.Background()
-	stale, _ := sdk.DecodeItem[struct{}](c.Client, c.Deployments.Kind(), []byte(wDeployment("5", 1)))
+	stale, _ := sdk.DecodeItem(c.Client, c.Deployments.Kind(), []byte(wDeployment("5", 1)))
 
 	d, err := stale.Modify(ctx, func(obj map[string]any) error {
 		spec := obj["spec"].(map[string]any)
@@ -86,7 +86,7 @@ spec: {replicas: 3}
 	// Output: .spec.replicas is owned by alice
 }
 
-func ExampleView_Logs() {
+func ExamplePodView_Logs() {
 	c := exampleCluster(map[string]func(*http.Request) (int, string){
 		"GET " + wPodPath + "/log": func(req *http.Request) (int, string) {
 			lines := []string{"starting", "listening on :8080", "ready"}

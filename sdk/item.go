@@ -11,15 +11,34 @@ import (
 	"github.com/kube-for-go/kube/watch"
 )
 
-// Object is what every item satisfies, whatever its status type: the
-// methods a view, a watch or Create need. *Item[S] implements it.
+// Object is what every item satisfies, whatever its status type: what
+// Create, Apply and ApplyManifests return for manifests of any registered
+// kind. *Item[S] implements it; ItemOf turns an Object back into a typed
+// item without a type switch.
 type Object interface {
-	// Kind returns the descriptor of the object's kind.
-	Kind() *Kind
+	// Descriptor returns the descriptor of the object's kind.
+	Descriptor() AnyKind
+	// Name returns metadata.name.
+	Name() string
+	// Namespace returns metadata.namespace ("" for cluster-scoped kinds).
+	Namespace() string
+	// Version returns metadata.resourceVersion.
+	Version() string
+	// UID returns metadata.uid.
+	UID() string
 	// Meta returns the object's metadata.
 	Meta() ObjectMeta
-	// Raw returns a copy of the object's JSON as received.
+	// Raw returns a copy of the object's JSON.
 	Raw() []byte
+}
+
+// ItemOf returns obj as an item of status type S, and whether it is one:
+//
+//	obj, err := client.Create(ctx, manifest, sdk.CreateOptions{})
+//	if pod, ok := sdk.ItemOf[kinds.PodStatus](obj); ok { ... }
+func ItemOf[S Status](obj Object) (*Item[S], bool) {
+	it, ok := obj.(*Item[S])
+	return it, ok && it != nil
 }
 
 // Item is an immutable snapshot of one Kubernetes object at one
@@ -27,12 +46,11 @@ type Object interface {
 // change the object on the server return a new Item; the receiver never
 // changes. An *Item is safe for concurrent use.
 //
-// S is the status type of the kind: a struct decoded from the object's
-// "status" member (or from the whole object when the kind says
-// StatusInObject), whose methods are the kind's status attributes.
-type Item[S any] struct {
+// S is the status type of the kind (see Status): its methods are the
+// kind's status attributes, read with Status().
+type Item[S Status] struct {
 	client *Client
-	kind   *Kind
+	kind   *Kind[S]
 	raw    []byte
 	meta   wireMeta
 	link   string
@@ -54,13 +72,21 @@ type metaEnvelope struct {
 	Metadata   wireMeta `json:"metadata"`
 }
 
-// DecodeItem decodes the JSON of one object of kind k into an item. raw is
-// kept (not copied): the caller must not change it afterwards. An object
-// of another kind is a *DecodeError.
-func DecodeItem[S any](c *Client, k *Kind, raw []byte) (*Item[S], error) {
+// DecodeItem decodes the JSON of one object of kind k into an item, e.g. an
+// object read with Proxy or from a file. raw is kept (not copied): the
+// caller must not change it afterwards. c may be nil for an offline item,
+// whose methods that make requests then fail. An object of another kind,
+// malformed JSON and a body that is not a JSON object are *DecodeErrors.
+func DecodeItem[S Status](c *Client, k *Kind[S], raw []byte) (*Item[S], error) {
+	if k == nil {
+		return nil, &Error{Op: "decode", Err: fmt.Errorf("nil kind")}
+	}
+	if err := checkObjectJSON(raw, k.Kind); err != nil {
+		return nil, err
+	}
 	it := &Item[S]{client: c, kind: k, raw: raw}
 	var gotKind string
-	if k.StatusInObject {
+	if sourceOf[S]() == fromWholeObject {
 		var env metaEnvelope
 		if err := unmarshal(raw, &env); err != nil {
 			return nil, decodeError(k.Kind, err)
@@ -79,26 +105,35 @@ func DecodeItem[S any](c *Client, k *Kind, raw []byte) (*Item[S], error) {
 // readItem decodes one object straight from a stream in a single pass:
 // metadata and status are decoded as the bytes go by, the spec and the rest
 // are skipped, and the object's raw bytes are taken from the capture.
-func readItem[S any](c *Client, k *Kind) itemReader[*Item[S]] {
+func readItem[S Status](c *Client, k *Kind[S]) itemReader[*Item[S]] {
+	whole := sourceOf[S]() == fromWholeObject
 	return func(dec *jsontext.Decoder, cp *capture) (*Item[S], error) {
 		it := &Item[S]{client: c, kind: k}
+		if dec.PeekKind() != '{' {
+			off := dec.InputOffset()
+			_ = dec.SkipValue()
+			return nil, &DecodeError{Path: k.Kind, Offset: off, Reason: "not a JSON object"}
+		}
 		start := dec.InputOffset()
 		var gotKind string
-		if k.StatusInObject {
+		if whole {
 			var env metaEnvelope
 			if err := json.UnmarshalDecode(dec, &env); err != nil {
 				return nil, streamDecodeError(dec, k.Kind, err)
 			}
 			it.meta, gotKind = env.Metadata, env.Kind
-			it.raw = cp.take(start, dec.InputOffset())
 		} else {
 			var env envelope[S]
 			if err := json.UnmarshalDecode(dec, &env); err != nil {
 				return nil, streamDecodeError(dec, k.Kind, err)
 			}
 			it.meta, it.status, gotKind = env.Metadata, env.Status, env.Kind
-			it.raw = cp.take(start, dec.InputOffset())
 		}
+		raw, err := cp.take(start, dec.InputOffset())
+		if err != nil {
+			return nil, &DecodeError{Path: k.Kind, Offset: start, Reason: "internal capture error", Err: err}
+		}
+		it.raw = raw
 		return it.finish(gotKind)
 	}
 }
@@ -106,7 +141,7 @@ func readItem[S any](c *Client, k *Kind) itemReader[*Item[S]] {
 // finish decodes a status that lives in the whole object and checks the
 // kind. Items of a list may omit kind; a present kind must match.
 func (it *Item[S]) finish(gotKind string) (*Item[S], error) {
-	if it.kind.StatusInObject {
+	if sourceOf[S]() == fromWholeObject {
 		if err := unmarshal(it.raw, &it.status); err != nil {
 			return nil, decodeError(it.kind.Kind, err)
 		}
@@ -137,13 +172,28 @@ func decodeError(path string, err error) *DecodeError {
 }
 
 // Kind returns the descriptor of the item's kind.
-func (it *Item[S]) Kind() *Kind { return it.kind }
+func (it *Item[S]) Kind() *Kind[S] { return it.kind }
+
+// Descriptor returns the descriptor of the item's kind as an AnyKind
+// (Object).
+func (it *Item[S]) Descriptor() AnyKind { return it.kind }
+
+// UID returns metadata.uid.
+func (it *Item[S]) UID() string { return it.meta.UID }
 
 // Resource returns the plural resource name, e.g. "pods".
 func (it *Item[S]) Resource() string { return it.kind.Resource }
 
 // Client returns the client the item was read through.
 func (it *Item[S]) Client() *Client { return it.client }
+
+// key is "namespace/name", or "name" for a cluster-scoped object.
+func (it *Item[S]) key() string {
+	if it.meta.Namespace == "" {
+		return it.meta.Name
+	}
+	return it.meta.Namespace + "/" + it.meta.Name
+}
 
 // Meta returns the item's metadata. Its maps and slices are copies or
 // read-only, so the item stays unchanged.
@@ -180,7 +230,7 @@ func (it *Item[S]) Raw() []byte { return slices.Clone(it.raw) }
 // It is empty for an item decoded without a client.
 func (it *Item[S]) Link() string {
 	if it.link == "" && it.client != nil {
-		if p, ok := it.client.cachedPath(it.kind); ok {
+		if p, ok := it.client.cachedPath(&it.kind.KindInfo); ok {
 			if it.kind.Namespaced {
 				return p + "/namespaces/" + it.meta.Namespace + "/" + it.kind.Resource + "/" + it.meta.Name
 			}
@@ -191,14 +241,10 @@ func (it *Item[S]) Link() string {
 }
 
 // Spec returns a deep copy of the object's spec as decoded JSON (the seed's
-// spec()): changing it cannot change the item. Kinds without a spec
-// (Secret) return an empty map; an object without a spec member returns an
-// empty map too.
+// spec()): changing it cannot change the item. An object without a spec
+// (a Secret, say) returns an empty map.
 func (it *Item[S]) Spec() map[string]any {
 	out := map[string]any{}
-	if it.kind.NoSpec {
-		return out
-	}
 	var env struct {
 		Spec map[string]any `json:"spec"`
 	}
@@ -237,8 +283,8 @@ func (it Item[S]) GoString() string { return it.String() }
 func (it Item[S]) Format(f fmt.State, verb rune) { fmt.Fprint(f, it.String()) }
 
 // view returns the namespace-bound (or cluster) view this item lives in.
-func (it *Item[S]) view() *View[*Item[S]] {
-	v := NewView[S](it.client, it.kind)
+func (it *Item[S]) view() *View[S] {
+	v := NewView(it.client, it.kind)
 	if it.kind.Namespaced {
 		v = v.In(it.meta.Namespace)
 	}
@@ -291,12 +337,11 @@ func (it *Item[S]) patchMeta(ctx context.Context, field, key string, value *stri
 	return it.view().Patch(ctx, it.meta.Name, MergePatch, patch, PatchOptions{})
 }
 
-var _ Object = (*Item[struct{}])(nil)
+var _ Object = (*Item[FromStatus])(nil)
 
 // Watch returns a single-use iterator over changes to this object after
 // this snapshot's version (the seed's item.watch()). If the version is too
 // old for the server to replay, the watch relists (see package watch).
 func (it *Item[S]) Watch(ctx context.Context) iter.Seq2[watch.Event[*Item[S]], error] {
-	v := it.view().Filter(nil, map[string]string{"metadata.name": it.meta.Name})
-	return v.Watch(ctx, watch.Options{ResourceVersion: it.meta.ResourceVersion})
+	return watch.Watch(ctx, it.view().ObjectSource(it.meta.Name), watch.Options{ResourceVersion: it.meta.ResourceVersion})
 }

@@ -2,17 +2,17 @@ package sdk
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 )
 
-// Kind describes one kind of Kubernetes object as data: its names, its
-// scope and the API base paths that serve it. A kind is declared once (the
-// package kinds holds the built-in ones; a custom resource is declared the
-// same way) and shared by every view and item of that kind.
-type Kind struct {
+// KindInfo is the data that describes one kind of Kubernetes object: its
+// names, its scope and the API base paths that serve it. It says nothing
+// about the kind's Go types; a Kind binds it to its status type.
+type KindInfo struct {
 	// Kind is the object kind, e.g. "Pod".
 	Kind string
 	// ListKind is the kind of its collection, e.g. "PodList"; empty means
@@ -24,23 +24,12 @@ type Kind struct {
 	Namespaced bool
 	// APIPaths are the API base paths that may serve the kind, newest
 	// first, e.g. {"apis/apps/v1", "apis/extensions/v1beta1"}. The newest
-	// one the server offers is discovered once per cluster and cached.
+	// one the server offers is discovered once per client and cached.
 	APIPaths []string
-	// StatusInObject says that the status type decodes from the whole
-	// object rather than from its "status" member (Secrets keep their data
-	// and type at the top level).
-	StatusInObject bool
-	// NoSpec says the kind has no spec: Spec returns an empty map (Secret).
-	NoSpec bool
-	// DeleteConflictMeansGone says a 409 Conflict answer to a delete means
-	// the object is already being deleted (Namespace), so Delete succeeds.
-	DeleteConflictMeansGone bool
-	// Subresources lists the subresources the kind serves, e.g. "status", "scale".
-	Subresources []string
 }
 
 // ListKindName returns ListKind, or Kind+"List" if it is empty.
-func (k *Kind) ListKindName() string {
+func (k *KindInfo) ListKindName() string {
 	if k.ListKind != "" {
 		return k.ListKind
 	}
@@ -61,7 +50,7 @@ func APIVersion(apiPath string) string {
 }
 
 // Group returns the API group of the kind ("" for the core group).
-func (k *Kind) Group() string {
+func (k *KindInfo) Group() string {
 	if len(k.APIPaths) == 0 {
 		return ""
 	}
@@ -72,7 +61,7 @@ func (k *Kind) Group() string {
 }
 
 // String returns the kind's name qualified by its group, e.g. "Deployment.apps".
-func (k *Kind) String() string {
+func (k *KindInfo) String() string {
 	if g := k.Group(); g != "" {
 		return k.Kind + "." + g
 	}
@@ -80,90 +69,151 @@ func (k *Kind) String() string {
 }
 
 // Validate reports a descriptor that cannot work.
-func (k *Kind) Validate() error {
+func (k *KindInfo) Validate() error {
 	switch {
 	case k == nil:
-		return &Error{Op: "kind", Err: fmt.Errorf("nil kind")}
+		return &Error{Op: "kind", Err: errors.New("nil kind")}
 	case k.Kind == "":
-		return &Error{Op: "kind", Err: fmt.Errorf("kind descriptor has no Kind")}
+		return &Error{Op: "kind", Err: errors.New("kind descriptor has no Kind")}
 	case k.Resource == "":
-		return &Error{Op: "kind " + k.Kind, Err: fmt.Errorf("no Resource")}
+		return &Error{Op: "kind " + k.Kind, Err: errors.New("no Resource")}
 	case len(k.APIPaths) == 0:
-		return &Error{Op: "kind " + k.Kind, Err: fmt.Errorf("no APIPaths")}
+		return &Error{Op: "kind " + k.Kind, Err: errors.New("no APIPaths")}
+	}
+	for _, p := range k.APIPaths {
+		p = strings.Trim(p, "/")
+		if !strings.HasPrefix(p, "api/") && !strings.HasPrefix(p, "apis/") {
+			return &Error{Op: "kind " + k.Kind, Err: fmt.Errorf("API path %q: want api/<version> or apis/<group>/<version>", p)}
+		}
 	}
 	return nil
 }
 
-func (k *Kind) hasSubresource(name string) bool {
-	for _, s := range k.Subresources {
-		if s == name {
-			return true
-		}
-	}
-	return false
+// Kind is a kind descriptor bound to its status type S: the KindInfo data
+// plus, in its type, where the status decodes from and which subresources
+// the kind serves (see Status). Views and items are built from a Kind, so
+// a descriptor and a status type cannot disagree:
+//
+//	pods := sdk.NewPodView(client, kinds.PodKind) // *PodView[kinds.PodStatus]
+//
+// Declare a kind once, as a package-level variable, with MustKind (or
+// NewKind), and share it. A Kind must not be changed after use.
+type Kind[S Status] struct {
+	KindInfo
 }
 
-// Decoder turns the JSON of one object into the typed item of its kind.
-type Decoder func(c *Client, k *Kind, raw []byte) (Object, error)
+// NewKind returns the descriptor of a kind with status type S, after
+// checking info (see KindInfo.Validate). The descriptor keeps a copy of
+// info's API paths.
+func NewKind[S Status](info KindInfo) (*Kind[S], error) {
+	if err := info.Validate(); err != nil {
+		return nil, err
+	}
+	info.APIPaths = slices.Clone(info.APIPaths)
+	return &Kind[S]{KindInfo: info}, nil
+}
 
-type registration struct {
-	kind   *Kind
-	decode Decoder
+// MustKind is NewKind for package-level descriptors: it panics if info is
+// invalid, a programming error caught by the first test that loads the
+// package (like regexp.MustCompile).
+func MustKind[S Status](info KindInfo) *Kind[S] {
+	k, err := NewKind[S](info)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// Info returns a copy of the kind's data.
+func (k *Kind[S]) Info() KindInfo {
+	i := k.KindInfo
+	i.APIPaths = slices.Clone(i.APIPaths)
+	return i
+}
+
+func (k *Kind[S]) info() *KindInfo { return &k.KindInfo }
+
+func (k *Kind[S]) decodeObject(c *Client, raw []byte) (Object, error) {
+	return DecodeItem(c, k, raw)
+}
+
+// AnyKind is a kind descriptor whatever its status type: what the registry,
+// manifests and Create handle. Every *Kind[S] is an AnyKind, and nothing
+// else is.
+type AnyKind interface {
+	// Info returns a copy of the kind's data.
+	Info() KindInfo
+	// String returns the kind's name qualified by its group.
+	String() string
+
+	info() *KindInfo
+	decodeObject(c *Client, raw []byte) (Object, error)
 }
 
 var (
 	registryMu sync.RWMutex
-	registry   = map[string]registration{} // key: group + "/" + Kind
+	registry   = map[string]AnyKind{} // key: group + "/" + Kind
 )
 
 func registryKey(group, kind string) string { return group + "/" + kind }
 
-// Register makes a kind known to Create, Apply and Lookup (the seed's
-// Cluster.kindimpl), with the function that decodes its objects. The
-// package kinds registers the built-in kinds; call Register (or
-// RegisterItem) for your own. Registering the same group and kind again
-// replaces the earlier entry.
-func Register(k *Kind, decode Decoder) error {
-	if err := k.Validate(); err != nil {
+// ErrKindRegistered is matched by the error of Register when another
+// descriptor is already registered for the same group and kind.
+var ErrKindRegistered = errors.New("kube: kind already registered")
+
+// Register makes a kind known to Create, Apply, ApplyManifests and Lookup
+// (the seed's Cluster.kindimpl), so their answers decode as the kind's
+// typed items. The package kinds registers the built-in kinds when it is
+// imported. Registering the same descriptor again does nothing; registering
+// a different descriptor for a group and kind already registered is an
+// error matching ErrKindRegistered, so two libraries cannot silently
+// override each other.
+func Register(k AnyKind) error {
+	if k == nil {
+		return &Error{Op: "register", Err: errors.New("nil kind")}
+	}
+	info := k.info()
+	if err := info.Validate(); err != nil {
 		return err
 	}
+	key := registryKey(info.Group(), info.Kind)
 	registryMu.Lock()
 	defer registryMu.Unlock()
-	registry[registryKey(k.Group(), k.Kind)] = registration{kind: k, decode: decode}
+	if old, ok := registry[key]; ok {
+		if old == k {
+			return nil
+		}
+		return &Error{Op: "register " + info.String(), Err: fmt.Errorf("%w: another descriptor is registered for %s", ErrKindRegistered, info.String())}
+	}
+	registry[key] = k
 	return nil
-}
-
-// RegisterItem registers k with the standard decoder for *Item[S].
-func RegisterItem[S any](k *Kind) error {
-	return Register(k, func(c *Client, k *Kind, raw []byte) (Object, error) {
-		return DecodeItem[S](c, k, raw)
-	})
 }
 
 // Lookup finds a registered kind by apiVersion ("apps/v1", "v1") and kind
 // name. The version is not part of the key: any served version of a
 // registered group and kind resolves to it.
-func Lookup(apiVersion, kind string) (*Kind, Decoder, bool) {
+func Lookup(apiVersion, kind string) (AnyKind, bool) {
 	group := ""
 	if g, _, ok := strings.Cut(apiVersion, "/"); ok {
 		group = g
 	}
 	registryMu.RLock()
 	defer registryMu.RUnlock()
-	r, ok := registry[registryKey(group, kind)]
-	return r.kind, r.decode, ok
+	k, ok := registry[registryKey(group, kind)]
+	return k, ok
 }
 
 // Kinds returns the registered kinds sorted by group and name.
-func Kinds() []*Kind {
+func Kinds() []AnyKind {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
-	out := make([]*Kind, 0, len(registry))
-	for _, r := range registry {
-		out = append(out, r.kind)
+	out := make([]AnyKind, 0, len(registry))
+	for _, k := range registry {
+		out = append(out, k)
 	}
-	slices.SortFunc(out, func(a, b *Kind) int {
-		return cmp.Or(cmp.Compare(a.Group(), b.Group()), cmp.Compare(a.Kind, b.Kind))
+	slices.SortFunc(out, func(a, b AnyKind) int {
+		ai, bi := a.info(), b.info()
+		return cmp.Or(cmp.Compare(ai.Group(), bi.Group()), cmp.Compare(ai.Kind, bi.Kind))
 	})
 	return out
 }

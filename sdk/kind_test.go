@@ -15,7 +15,7 @@ func TestLookupBuiltInKinds(t *testing.T) {
 		reason     string
 		apiVersion string
 		kind       string
-		want       *sdk.Kind
+		want       sdk.AnyKind
 		listKind   string
 		group      string
 	}{
@@ -31,37 +31,67 @@ func TestLookupBuiltInKinds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason, func(t *testing.T) {
-			k, dec, ok := sdk.Lookup(tt.apiVersion, tt.kind)
+			k, ok := sdk.Lookup(tt.apiVersion, tt.kind)
 			require.True(t, ok)
 			assert.Same(t, tt.want, k)
-			assert.NotNil(t, dec)
-			assert.Equal(t, tt.listKind, k.ListKindName())
-			assert.Equal(t, tt.group, k.Group())
-			require.NoError(t, k.Validate())
+			info := k.Info()
+			assert.Equal(t, tt.listKind, info.ListKindName())
+			assert.Equal(t, tt.group, info.Group())
+			require.NoError(t, info.Validate())
 		})
 	}
-	_, _, ok := sdk.Lookup("v1", "Gadget")
+	_, ok := sdk.Lookup("v1", "Gadget")
 	assert.False(t, ok, "unknown kinds are not found")
-	_, _, ok = sdk.Lookup("apps/v1", "Pod")
+	_, ok = sdk.Lookup("apps/v1", "Pod")
 	assert.False(t, ok, "the group is part of the key")
 	assert.GreaterOrEqual(t, len(sdk.Kinds()), 9)
 }
 
+type gadgetStatus struct{ sdk.FromStatus }
+
 func TestKindValidate(t *testing.T) {
 	tests := []struct {
 		reason string
-		kind   *sdk.Kind
+		info   sdk.KindInfo
 	}{
-		{"nil", nil},
-		{"no kind", &sdk.Kind{Resource: "x", APIPaths: []string{"api/v1"}}},
-		{"no resource", &sdk.Kind{Kind: "X", APIPaths: []string{"api/v1"}}},
-		{"no API paths", &sdk.Kind{Kind: "X", Resource: "xs"}},
+		{"no kind", sdk.KindInfo{Resource: "x", APIPaths: []string{"api/v1"}}},
+		{"no resource", sdk.KindInfo{Kind: "X", APIPaths: []string{"api/v1"}}},
+		{"no API paths", sdk.KindInfo{Kind: "X", Resource: "xs"}},
+		{"an API path that is not api/ or apis/", sdk.KindInfo{Kind: "X", Resource: "xs", APIPaths: []string{"v1"}}},
 	}
 	for _, tt := range tests {
-		err := tt.kind.Validate()
+		assert.ErrorIs(t, tt.info.Validate(), sdk.ErrKube, tt.reason)
+		k, err := sdk.NewKind[gadgetStatus](tt.info)
 		assert.ErrorIs(t, err, sdk.ErrKube, tt.reason)
-		assert.Error(t, sdk.Register(tt.kind, nil), tt.reason)
+		assert.Nil(t, k, tt.reason)
+		assert.Panics(t, func() { sdk.MustKind[gadgetStatus](tt.info) }, tt.reason)
 	}
+	assert.Error(t, sdk.Register(nil), "a nil kind")
+	assert.Error(t, sdk.Register(&sdk.Kind[gadgetStatus]{}), "an unchecked empty descriptor")
+}
+
+func TestRegisterConflicts(t *testing.T) {
+	info := sdk.KindInfo{Kind: "Gadget", Resource: "gadgets", Namespaced: true, APIPaths: []string{"apis/conflict.example.com/v1"}}
+	first := sdk.MustKind[gadgetStatus](info)
+	require.NoError(t, sdk.Register(first))
+	require.NoError(t, sdk.Register(first), "registering the same descriptor again is harmless")
+	other := sdk.MustKind[gadgetStatus](info)
+	err := sdk.Register(other)
+	assert.ErrorIs(t, err, sdk.ErrKindRegistered, "a second descriptor for the same group and kind is refused")
+	assert.ErrorIs(t, err, sdk.ErrKube)
+	got, ok := sdk.Lookup("conflict.example.com/v1", "Gadget")
+	require.True(t, ok)
+	assert.Same(t, first, got, "the first registration stays in force")
+	assert.ErrorIs(t, sdk.Register(kinds.PodKind), nil, "built-ins re-register idempotently")
+	podAgain := sdk.MustKind[kinds.PodStatus](kinds.PodKind.Info())
+	assert.ErrorIs(t, sdk.Register(podAgain), sdk.ErrKindRegistered, "a library cannot replace the built-in Pod kind")
+}
+
+func TestKindInfoIsACopy(t *testing.T) {
+	info := kinds.DeploymentKind.Info()
+	info.APIPaths[0] = "apis/changed/v1"
+	assert.Equal(t, "apis/apps/v1", kinds.DeploymentKind.APIPaths[0], "Info returns a copy")
+	assert.Equal(t, "Deployment.apps", kinds.DeploymentKind.String())
 }
 
 func TestAPIVersionOfPath(t *testing.T) {

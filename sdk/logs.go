@@ -86,17 +86,13 @@ func (o LogOptions) query() (url.Values, error) {
 // container: ErrBadRequest), or one wrapping ctx.Err() when ctx ended. A
 // stream that simply ends (the log was read, or the followed container
 // stopped) yields no error.
-func (v *View[T]) Logs(ctx context.Context, name string, opts LogOptions) iter.Seq2[string, error] {
+func (v *PodView[S]) Logs(ctx context.Context, name string, opts LogOptions) iter.Seq2[string, error] {
 	return v.logLines(ctx, name, opts)
 }
 
 // logLines is the line reader under Logs and LogRecords.
-func (v *View[T]) logLines(ctx context.Context, name string, opts LogOptions) iter.Seq2[string, error] {
+func (v *PodView[S]) logLines(ctx context.Context, name string, opts LogOptions) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		if err := checkSubresource(v.kind, "log"); err != nil {
-			yield("", err)
-			return
-		}
 		q, err := opts.query()
 		if err != nil {
 			yield("", &Error{Op: "logs", Err: err})
@@ -147,7 +143,7 @@ type LogRecord struct {
 
 // LogRecords is Logs with opts.Timestamps forced on, yielding each line
 // with its timestamp parsed.
-func (v *View[T]) LogRecords(ctx context.Context, name string, opts LogOptions) iter.Seq2[LogRecord, error] {
+func (v *PodView[S]) LogRecords(ctx context.Context, name string, opts LogOptions) iter.Seq2[LogRecord, error] {
 	opts.Timestamps = true
 	return func(yield func(LogRecord, error) bool) {
 		for line, err := range v.logLines(ctx, name, opts) {
@@ -173,15 +169,4 @@ func parseLogRecord(line string) LogRecord {
 		return LogRecord{Text: line}
 	}
 	return LogRecord{Time: t, Text: text}
-}
-
-// Logs streams the log of a container of this pod (see View.Logs).
-func (it *Item[S]) Logs(ctx context.Context, opts LogOptions) iter.Seq2[string, error] {
-	return it.view().Logs(ctx, it.meta.Name, opts)
-}
-
-// LogRecords streams the log of a container of this pod with timestamps
-// (see View.LogRecords).
-func (it *Item[S]) LogRecords(ctx context.Context, opts LogOptions) iter.Seq2[LogRecord, error] {
-	return it.view().LogRecords(ctx, it.meta.Name, opts)
 }

@@ -193,7 +193,7 @@ func checkManifest(data []byte, doc int) (*Manifest, error) {
 
 // resolveNamespace decides where a manifest goes: the namespace asked for
 // and the manifest's own must agree; a cluster-scoped kind takes none.
-func resolveNamespace(k *Kind, m *Manifest, asked string) (string, error) {
+func resolveNamespace(k *KindInfo, m *Manifest, asked string) (string, error) {
 	if !k.Namespaced {
 		if asked != "" {
 			return "", &NamespaceError{Kind: k.Kind, Namespace: asked, Reason: "the kind is cluster-scoped and takes no namespace"}
@@ -223,7 +223,7 @@ type CreateOptions struct {
 
 // Create creates an object from a manifest of any registered kind (see
 // ParseManifest for the forms) and returns the typed item the kind's
-// registration decodes, e.g. a *Item[kinds.PodStatus]. Errors in the
+// descriptor decodes, e.g. a *Item[kinds.PodStatus] (see ItemOf). Errors in the
 // manifest, an unknown kind, or a namespace that contradicts the manifest
 // are reported before any request.
 func (c *Client) Create(ctx context.Context, manifest any, opts CreateOptions) (Object, error) {
@@ -231,15 +231,15 @@ func (c *Client) Create(ctx context.Context, manifest any, opts CreateOptions) (
 	if err != nil {
 		return nil, err
 	}
-	k, decode, ok := Lookup(m.APIVersion, m.Kind)
-	if !ok {
-		return nil, &ManifestError{Field: "kind", Reason: fmt.Sprintf("unknown kind %s %s (register it with sdk.Register)", m.APIVersion, m.Kind)}
-	}
-	ns, err := resolveNamespace(k, m, opts.Namespace)
+	k, err := lookupManifest(m, 0)
 	if err != nil {
 		return nil, err
 	}
-	path, err := c.collectionPath(ctx, k, ns)
+	ns, err := resolveNamespace(k.info(), m, opts.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	path, err := c.collectionPath(ctx, k.info(), ns)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func (c *Client) Create(ctx context.Context, manifest any, opts CreateOptions) (
 	if err != nil {
 		return nil, err
 	}
-	obj, err := decode(c, k, data)
+	obj, err := k.decodeObject(c, data)
 	if err != nil {
 		if de, ok := err.(*DecodeError); ok {
 			de.Path = path

@@ -34,13 +34,8 @@ type wireScale struct {
 	} `json:"status"`
 }
 
-// GetScale reads the scale subresource of the named object. The kind must
-// list "scale" in Kind.Subresources (Deployments, ReplicaSets,
-// ReplicationControllers, StatefulSets, custom kinds that enable it).
-func (v *View[T]) GetScale(ctx context.Context, name string) (Scale, error) {
-	if err := checkSubresource(v.kind, "scale"); err != nil {
-		return Scale{}, err
-	}
+// GetScale reads the scale subresource of the named object.
+func (v *ScaleView[S]) GetScale(ctx context.Context, name string) (Scale, error) {
 	p, err := v.object(ctx, name, "scale")
 	if err != nil {
 		return Scale{}, err
@@ -58,11 +53,8 @@ func (v *View[T]) GetScale(ctx context.Context, name string) (Scale, error) {
 // replicas; wait for them with the item's Watch or watch.WaitFor. With
 // opts.DryRun the server validates the change and the returned snapshot is
 // the current, unchanged object.
-func (v *View[T]) Scale(ctx context.Context, name string, replicas int32, opts WriteOptions) (T, error) {
-	var zero T
-	if err := checkSubresource(v.kind, "scale"); err != nil {
-		return zero, err
-	}
+func (v *ScaleView[S]) Scale(ctx context.Context, name string, replicas int32, opts WriteOptions) (*Item[S], error) {
+	var zero *Item[S]
 	if replicas < 0 {
 		return zero, &Error{Op: "scale " + v.kind.Kind, Err: fmt.Errorf("negative replica count %d", replicas)}
 	}
@@ -76,15 +68,4 @@ func (v *View[T]) Scale(ctx context.Context, name string, replicas int32, opts W
 		return zero, err
 	}
 	return v.Get(ctx, name)
-}
-
-// GetScale reads this object's scale subresource (see View.GetScale).
-func (it *Item[S]) GetScale(ctx context.Context) (Scale, error) {
-	return it.view().GetScale(ctx, it.meta.Name)
-}
-
-// Scale sets this object's desired replica count through its scale
-// subresource (see View.Scale) and returns the new snapshot.
-func (it *Item[S]) Scale(ctx context.Context, replicas int32, opts WriteOptions) (*Item[S], error) {
-	return it.view().Scale(ctx, it.meta.Name, replicas, opts)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kube-for-go/kube/selector"
 	"github.com/kube-for-go/kube/watch"
 )
 
@@ -19,46 +20,41 @@ import (
 // also implements watch.Labeler (labels for Store.List; streaming initial
 // lists), watch.Trimmer (drops metadata.managedFields from cached items)
 // and watch.Tombstoner.
-func (v *View[T]) Source() watch.Source[T] { return viewSource[T]{v} }
+func (v *View[S]) Source() watch.Source[*Item[S]] { return viewSource[S]{v} }
 
 // ObjectSource returns a watch.Source of the single object name of the
 // view (a server-side field selector on metadata.name, which replaces the
 // view's selectors), for waiting on one object:
 //
-//	pod, err := watch.WaitFor(ctx, cluster.Pods.In(ns).ObjectSource("web"), kinds.PodReady())
-func (v *View[T]) ObjectSource(name string) watch.Source[T] {
-	return v.Filter(nil, map[string]string{"metadata.name": name}).Source()
+//	pod, err := watch.WaitFor(ctx, cluster.Pods.In(ns).ObjectSource("web"), kinds.PodRunning)
+func (v *View[S]) ObjectSource(name string) watch.Source[*Item[S]] {
+	return v.Filter(nil, selector.Fields{"metadata.name": name}).Source()
 }
 
-type viewSource[T Object] struct{ v *View[T] }
+type viewSource[S Status] struct{ v *View[S] }
 
 var (
-	_ watch.Labeler[*Item[struct{}]]    = viewSource[*Item[struct{}]]{}
-	_ watch.Trimmer[*Item[struct{}]]    = viewSource[*Item[struct{}]]{}
-	_ watch.Tombstoner[*Item[struct{}]] = viewSource[*Item[struct{}]]{}
+	_ watch.Labeler[*Item[FromStatus]]    = viewSource[FromStatus]{}
+	_ watch.Trimmer[*Item[FromStatus]]    = viewSource[FromStatus]{}
+	_ watch.Tombstoner[*Item[FromStatus]] = viewSource[FromStatus]{}
 )
 
 // Meta implements watch.Source.
-func (s viewSource[T]) Meta(obj T) (key, uid, rv string) {
-	m := obj.Meta()
-	key = m.Name
-	if m.Namespace != "" {
-		key = m.Namespace + "/" + m.Name
-	}
-	return key, m.UID, m.Version
+func (s viewSource[S]) Meta(obj *Item[S]) (key, uid, rv string) {
+	return obj.key(), obj.meta.UID, obj.meta.ResourceVersion
 }
 
 // Labels implements watch.Labeler.
-func (s viewSource[T]) Labels(obj T) map[string]string { return obj.Meta().Labels.m }
+func (s viewSource[S]) Labels(obj *Item[S]) map[string]string { return obj.meta.Labels }
 
 // Annotations implements watch.Labeler.
-func (s viewSource[T]) Annotations(obj T) map[string]string { return obj.Meta().Annotations.m }
+func (s viewSource[S]) Annotations(obj *Item[S]) map[string]string { return obj.meta.Annotations }
 
 // Trim implements watch.Trimmer: the item decoded again from its JSON
 // without metadata.managedFields (the item itself if it has none, or if
 // the trimmed JSON does not decode).
-func (s viewSource[T]) Trim(obj T) T {
-	raw := obj.Raw()
+func (s viewSource[S]) Trim(obj *Item[S]) *Item[S] {
+	raw := obj.raw
 	if !bytes.Contains(raw, []byte(`"managedFields"`)) {
 		return obj
 	}
@@ -66,7 +62,7 @@ func (s viewSource[T]) Trim(obj T) T {
 	if err != nil {
 		return obj
 	}
-	it, err := s.v.decode(s.v.client, s.v.kind, trimmed)
+	it, err := s.v.decode(trimmed)
 	if err != nil {
 		return obj
 	}
@@ -135,8 +131,8 @@ func dropManagedFields(raw []byte) ([]byte, error) {
 }
 
 // Tombstone implements watch.Tombstoner: an item with only kind, name,
-// namespace, UID and resourceVersion (the zero T if that cannot decode).
-func (s viewSource[T]) Tombstone(key, uid, rv string) T {
+// namespace, UID and resourceVersion (nil if that cannot decode).
+func (s viewSource[S]) Tombstone(key, uid, rv string) *Item[S] {
 	ns, name, ok := strings.Cut(key, "/")
 	if !ok {
 		ns, name = "", key
@@ -146,11 +142,11 @@ func (s viewSource[T]) Tombstone(key, uid, rv string) T {
 		md["namespace"] = ns
 	}
 	raw, err := json.Marshal(map[string]any{"apiVersion": APIVersion(s.v.kind.APIPaths[0]), "kind": s.v.kind.Kind, "metadata": md})
-	var zero T
+	var zero *Item[S]
 	if err != nil {
 		return zero
 	}
-	it, err := s.v.decode(s.v.client, s.v.kind, raw)
+	it, err := s.v.decode(raw)
 	if err != nil {
 		return zero
 	}
@@ -158,8 +154,8 @@ func (s viewSource[T]) Tombstone(key, uid, rv string) T {
 }
 
 // ListPage implements watch.Source: one page of the view's list.
-func (s viewSource[T]) ListPage(ctx context.Context, opts watch.ListOptions) (watch.ListPage[T], error) {
-	var page watch.ListPage[T]
+func (s viewSource[S]) ListPage(ctx context.Context, opts watch.ListOptions) (watch.ListPage[*Item[S]], error) {
+	var page watch.ListPage[*Item[S]]
 	base, err := s.v.collection(ctx)
 	if err != nil {
 		return page, err
@@ -176,7 +172,7 @@ func (s viewSource[T]) ListPage(ctx context.Context, opts watch.ListOptions) (wa
 		return page, asStatus(err)
 	}
 	defer resp.Body.Close()
-	meta, err := decodeList(resp.Body, base, s.v.reader(), func(it T) bool {
+	meta, err := decodeList(resp.Body, base, s.v.reader(), func(it *Item[S]) bool {
 		page.Items = append(page.Items, it)
 		return true
 	})
@@ -188,7 +184,7 @@ func (s viewSource[T]) ListPage(ctx context.Context, opts watch.ListOptions) (wa
 }
 
 // OpenWatch implements watch.Source: one watch request of the view.
-func (s viewSource[T]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (watch.Stream[T], error) {
+func (s viewSource[S]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (watch.Stream[*Item[S]], error) {
 	base, err := s.v.collection(ctx)
 	if err != nil {
 		return nil, err

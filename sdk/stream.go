@@ -78,7 +78,11 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 				if err := s.dec.SkipValue(); err != nil {
 					return zero, s.frameError(err)
 				}
-				rawObject = s.cp.take(start, s.dec.InputOffset())
+				raw, err := s.cp.take(start, s.dec.InputOffset())
+				if err != nil {
+					return zero, &DecodeError{Path: s.path, Offset: start, Reason: "malformed watch frame", Err: err}
+				}
+				rawObject = raw
 			default:
 				o, err := s.read(s.dec, s.cp)
 				if err != nil {
@@ -125,7 +129,8 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 			return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: "malformed watch frame: no object"}
 		}
 		// The object came before the type: decode the kept bytes.
-		o, err := s.read(jsontext.NewDecoder(bytes.NewReader(rawObject), decodeOptions), newCapture(bytes.NewReader(rawObject)))
+		cp := newCapture(bytes.NewReader(rawObject))
+		o, err := s.read(jsontext.NewDecoder(cp, decodeOptions), cp)
 		if err != nil {
 			if de, ok := err.(*DecodeError); ok {
 				de.Path = s.path

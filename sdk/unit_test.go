@@ -289,18 +289,19 @@ func TestDiscoveryNoPathServes(t *testing.T) {
 
 func TestFilterQueries(t *testing.T) {
 	tests := []struct {
-		reason         string
-		labels, fields any
-		wantLabels     string
-		wantFields     string
+		reason     string
+		labels     selector.LabelFilter
+		fields     selector.FieldFilter
+		wantLabels string
+		wantFields string
 	}{
-		{"a label string is canonicalised", "tier in (web, api),app=x", nil, "app=x,tier in (api,web)", ""},
-		{"a label map is exact matches", map[string]string{"b": "2", "a": "1"}, nil, "a=1,b=2", ""},
-		{"a selector.Set works", selector.Set{"app": "web"}, nil, "app=web", ""},
+		{"a label expression is canonicalised", selector.Expr("tier in (web, api),app=x"), nil, "app=x,tier in (api,web)", ""},
+		{"a label set is exact matches", selector.Set{"b": "2", "a": "1"}, nil, "a=1,b=2", ""},
 		{"a built selector works", selector.And(selector.Label("app").NotIn("a", "b")), nil, "app notin (a,b)", ""},
-		{"a field string", nil, "status.phase=Running", "", "status.phase=Running"},
-		{"a field map", nil, map[string]string{"spec.nodeName": "n1"}, "", "spec.nodeName=n1"},
-		{"both at once", "app", selector.Field("metadata.name").NotEquals("x"), "app", "metadata.name!=x"},
+		{"a single requirement works", selector.Label("app").Exists(), nil, "app", ""},
+		{"a field expression", nil, selector.FieldExpr("status.phase=Running"), "", "status.phase=Running"},
+		{"a field map", nil, selector.Fields{"spec.nodeName": "n1"}, "", "spec.nodeName=n1"},
+		{"both at once", selector.Expr("app"), selector.Field("metadata.name").NotEquals("x"), "app", "metadata.name!=x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason, func(t *testing.T) {
@@ -323,28 +324,29 @@ func TestFilterQueries(t *testing.T) {
 
 func TestFilterErrors(t *testing.T) {
 	tests := []struct {
-		reason         string
-		labels, fields any
-		check          func(t *testing.T, err error)
+		reason string
+		labels selector.LabelFilter
+		fields selector.FieldFilter
+		check  func(t *testing.T, err error)
 	}{
-		{"an empty label map is an error, as in the seed", map[string]string{}, nil, nil},
-		{"an empty label string is an error", "", nil, nil},
-		{"an empty field map is an error", nil, map[string]string{}, nil},
+		{"an empty label set is an error, as in the seed", selector.Set{}, nil, nil},
+		{"an empty label expression is an error", selector.Expr(""), nil, nil},
+		{"an empty field map is an error", nil, selector.Fields{}, nil},
+		{"an empty field expression is an error", nil, selector.FieldExpr(""), nil},
 		{"no selector at all is an error", nil, nil, nil},
-		{"a syntax error carries its offset", "app in (a", nil, func(t *testing.T, err error) {
+		{"a syntax error carries its offset", selector.Expr("app in (a"), nil, func(t *testing.T, err error) {
 			var se *selector.SyntaxError
 			require.ErrorAs(t, err, &se)
 			assert.Equal(t, 9, se.Offset)
 		}},
-		{"an invalid key is a validation error", "-bad=1", nil, func(t *testing.T, err error) {
+		{"an invalid key is a validation error", selector.Expr("-bad=1"), nil, func(t *testing.T, err error) {
 			var ve *selector.ValidationError
 			require.ErrorAs(t, err, &ve)
 		}},
-		{"an unsupported field fails before any request", nil, "spec.replicas=3", func(t *testing.T, err error) {
+		{"an unsupported field fails before any request", nil, selector.FieldExpr("spec.replicas=3"), func(t *testing.T, err error) {
 			assert.ErrorIs(t, err, selector.ErrUnsupportedField)
 			assert.Contains(t, err.Error(), "status.phase", "the message lists the supported fields")
 		}},
-		{"an unsupported selector type", 42, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason, func(t *testing.T) {
@@ -527,30 +529,41 @@ func TestTransportErrorIsAPIError(t *testing.T) {
 	assert.Contains(t, err.Error(), "GET /api/v1/nodes")
 }
 
-func TestNamespaceDeleteHidesOnlyTheTerminatingConflict(t *testing.T) {
+func TestDeleteHidesOnlyTheTerminatingConflict(t *testing.T) {
 	c, mt := newMock(t)
+	ctx := context.Background()
 	mt.RegisterResponder("DELETE", base+"/api/v1/namespaces/gone",
 		httpmock.NewStringResponder(409, statusBody(409, "Conflict", "The system is ensuring all content is removed from this namespace.")))
-	ctx := context.Background()
+	mt.RegisterResponder("GET", base+"/api/v1/namespaces/gone",
+		httpmock.NewStringResponder(200, `{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"gone","uid":"u1","resourceVersion":"7","deletionTimestamp":"2026-01-01T00:00:00Z"},"status":{"phase":"Terminating"}}`))
 	assert.NoError(t, c.Namespaces.Delete(ctx, "gone", sdk.DeleteOptions{}), "a repeated delete of a terminating namespace succeeds, as in the seed")
 	err := c.Namespaces.Delete(ctx, "gone", sdk.DeleteOptions{Preconditions: sdk.Preconditions{UID: "other"}})
 	assert.ErrorIs(t, err, sdk.ErrConflict, "a failed precondition is not hidden")
+
 	mt.RegisterResponder("DELETE", base+"/api/v1/namespaces/ns/secrets/s",
 		httpmock.NewStringResponder(409, statusBody(409, "Conflict", "conflict")))
-	assert.ErrorIs(t, c.Secrets.In("ns").Delete(ctx, "s", sdk.DeleteOptions{}), sdk.ErrConflict, "other kinds keep the 409")
+	mt.RegisterResponder("GET", base+"/api/v1/namespaces/ns/secrets/s",
+		httpmock.NewStringResponder(200, `{"kind":"Secret","apiVersion":"v1","metadata":{"name":"s","namespace":"ns","uid":"u2","resourceVersion":"3"}}`))
+	assert.ErrorIs(t, c.Secrets.In("ns").Delete(ctx, "s", sdk.DeleteOptions{}), sdk.ErrConflict, "a conflict on an object that is not terminating is kept")
+
+	mt.RegisterResponder("DELETE", base+"/api/v1/namespaces/ns/secrets/t",
+		httpmock.NewStringResponder(409, statusBody(409, "Conflict", "conflict")))
+	mt.RegisterResponder("GET", base+"/api/v1/namespaces/ns/secrets/t",
+		httpmock.NewStringResponder(404, statusBody(404, "NotFound", "gone")))
+	assert.NoError(t, c.Secrets.In("ns").Delete(ctx, "t", sdk.DeleteOptions{}), "a conflicting delete of an object that is gone by the check succeeded")
 }
 
 func TestMisuseGivesErrorsNotPanics(t *testing.T) {
 	ctx := context.Background()
-	v := sdk.NewView[kinds.PodStatus](nil, kinds.PodKind)
+	v := sdk.NewView(nil, kinds.PodKind)
 	_, err := v.In("ns").Get(ctx, "p")
 	assert.ErrorIs(t, err, sdk.ErrKube, "a view without a client")
 
-	bad := sdk.NewView[kinds.PodStatus](nil, &sdk.Kind{Kind: "X"})
+	bad := sdk.NewView(nil, &sdk.Kind[kinds.PodStatus]{KindInfo: sdk.KindInfo{Kind: "X"}})
 	_, err = bad.In("ns").List(ctx)
 	assert.ErrorIs(t, err, sdk.ErrKube, "a malformed kind")
 
-	p, err := sdk.DecodeItem[kinds.PodStatus](nil, kinds.PodKind, []byte(podJSON("ns", "web", "1", "Running")))
+	p, err := sdk.DecodeItem(nil, kinds.PodKind, []byte(podJSON("ns", "web", "1", "Running")))
 	require.NoError(t, err)
 	_, err = p.Fetch(ctx)
 	assert.ErrorIs(t, err, sdk.ErrKube, "an item decoded offline cannot fetch")

@@ -53,9 +53,20 @@ func convertNumbers(v any) any {
 	return v
 }
 
-// edit applies change to a copy of the snapshot and returns the manifest to
-// PUT, carrying the snapshot's name and resourceVersion.
-func (it *Item[S]) edit(change Change) (map[string]any, error) {
+// Edit applies change to a decoded copy of the snapshot and returns the
+// manifest to send, carrying the snapshot's apiVersion, kind, name and
+// resourceVersion, so a write of it fails with ErrConflict if the object
+// changed since. Update does this; use Edit with the methods that take a
+// manifest, e.g. StatusView.UpdateStatus:
+//
+//	obj, err := svc.Edit(func(obj map[string]any) error {
+//		obj["status"] = map[string]any{"loadBalancer": lb}
+//		return nil
+//	})
+//	if err == nil {
+//		svc, err = cluster.Services.In(ns).UpdateStatus(ctx, obj, sdk.WriteOptions{})
+//	}
+func (it *Item[S]) Edit(change Change) (map[string]any, error) {
 	if change == nil {
 		return nil, &Error{Op: "update " + it.kind.Kind, Err: fmt.Errorf("nil change function")}
 	}
@@ -84,7 +95,7 @@ func (it *Item[S]) apiVersion() string {
 	if v, _, err := decodeObjectKind(it.raw); err == nil && v != "" {
 		return v
 	}
-	if p, ok := it.client.cachedPath(it.kind); ok {
+	if p, ok := it.client.cachedPath(&it.kind.KindInfo); ok {
 		return APIVersion(p)
 	}
 	return APIVersion(it.kind.APIPaths[0])
@@ -102,7 +113,7 @@ func (it *Item[S]) apiVersion() string {
 //		return nil
 //	}, sdk.WriteOptions{})
 func (it *Item[S]) Update(ctx context.Context, change Change, opts WriteOptions) (*Item[S], error) {
-	obj, err := it.edit(change)
+	obj, err := it.Edit(change)
 	if err != nil {
 		return nil, err
 	}

@@ -18,66 +18,64 @@ import (
 // safe for concurrent use. Methods that narrow it (In, Filter, PageSize)
 // return a new View.
 //
-// T is the item type; NewView gives the standard *Item[S].
-type View[T Object] struct {
+// S is the kind's status type; the items are *Item[S]. Kinds with
+// subresources have views that embed View and add their methods:
+// StatusView, ScaleView and PodView.
+type View[S Status] struct {
 	client    *Client
-	kind      *Kind
+	kind      *Kind[S]
 	namespace string
 	bound     bool
 	labels    string
 	fields    string
 	pageSize  int
-	decode    func(c *Client, k *Kind, raw []byte) (T, error)
-	stream    func(c *Client, k *Kind) itemReader[T] // single-pass stream decoder, if the item type has one
-	nothing   bool                                   // a selector matches nothing: answer empty without a request
-	err       error                                  // sticky error from a narrowing method, returned by every request
+	nothing   bool  // a selector matches nothing: answer empty without a request
+	err       error // sticky error from a narrowing method, returned by every request
 }
 
-// NewView returns the global view of kind k with items of type *Item[S].
-// For a namespaced kind it spans all namespaces; use In to bind it.
-func NewView[S any](c *Client, k *Kind) *View[*Item[S]] {
-	v := NewViewFunc(c, k, DecodeItem[S])
-	v.stream = readItem[S]
+// NewView returns the global view of kind k. For a namespaced kind it spans
+// all namespaces; use In to bind it. A nil client or an invalid descriptor
+// makes every request of the view fail (see Err).
+func NewView[S Status](c *Client, k *Kind[S]) *View[S] {
+	v := &View[S]{client: c, kind: k}
+	switch {
+	case k == nil:
+		v.err = &Error{Op: "view", Err: fmt.Errorf("nil kind")}
+		v.kind = &Kind[S]{}
+	case c == nil:
+		v.err = &Error{Op: k.Kind, Err: fmt.Errorf("no client (an item decoded offline cannot make requests)")}
+	default:
+		v.err = k.Validate()
+	}
 	return v
 }
+
+// info is the view's kind data.
+func (v *View[S]) info() *KindInfo { return &v.kind.KindInfo }
 
 // reader returns how the view decodes an item from a stream.
-func (v *View[T]) reader() itemReader[T] {
-	if v.stream != nil {
-		return v.stream(v.client, v.kind)
-	}
-	return rawReader(func(raw []byte) (T, error) { return v.decode(v.client, v.kind, raw) })
-}
+func (v *View[S]) reader() itemReader[*Item[S]] { return readItem(v.client, v.kind) }
 
-// NewViewFunc returns the global view of kind k whose items decode with
-// decode, for item types other than *Item[S].
-func NewViewFunc[T Object](c *Client, k *Kind, decode func(c *Client, k *Kind, raw []byte) (T, error)) *View[T] {
-	v := &View[T]{client: c, kind: k, decode: decode}
-	if err := k.Validate(); err != nil {
-		v.err = err
-	} else if c == nil {
-		v.err = &Error{Op: k.Kind, Err: fmt.Errorf("no client (an item decoded offline cannot make requests)")}
-	}
-	return v
-}
+// decode decodes the JSON of one object of the view's kind.
+func (v *View[S]) decode(raw []byte) (*Item[S], error) { return DecodeItem(v.client, v.kind, raw) }
 
 // Kind returns the descriptor of the view's kind.
-func (v *View[T]) Kind() *Kind { return v.kind }
+func (v *View[S]) Kind() *Kind[S] { return v.kind }
 
 // Resource returns the plural resource name, e.g. "pods".
-func (v *View[T]) Resource() string { return v.kind.Resource }
+func (v *View[S]) Resource() string { return v.kind.Resource }
 
 // Namespace returns the namespace the view is bound to and true, or "" and
 // false for a global view.
-func (v *View[T]) Namespace() (string, bool) { return v.namespace, v.bound }
+func (v *View[S]) Namespace() (string, bool) { return v.namespace, v.bound }
 
 // Client returns the client of the view.
-func (v *View[T]) Client() *Client { return v.client }
+func (v *View[S]) Client() *Client { return v.client }
 
 // In returns the view bound to namespace ns. For a cluster-scoped kind, or
 // an empty ns, every request of the returned view fails with a
 // *NamespaceError.
-func (v *View[T]) In(ns string) *View[T] {
+func (v *View[S]) In(ns string) *View[S] {
 	n := *v
 	switch {
 	case v.err != nil:
@@ -86,7 +84,7 @@ func (v *View[T]) In(ns string) *View[T] {
 		n.err = &NamespaceError{Kind: v.kind.Kind, Namespace: ns, Reason: "the kind is cluster-scoped and takes no namespace"}
 	case ns == "":
 		n.err = &NamespaceError{Kind: v.kind.Kind, Reason: "empty namespace (use the global view for all namespaces)"}
-	case validateName(v.kind, ns) != nil:
+	case validateName(v.info(), ns) != nil:
 		n.err = &NamespaceError{Kind: v.kind.Kind, Namespace: ns, Reason: "invalid namespace name"}
 	}
 	n.namespace, n.bound = ns, true
@@ -94,7 +92,7 @@ func (v *View[T]) In(ns string) *View[T] {
 }
 
 // PageSize returns the view reading lists n objects per request (0 restores the client's default).
-func (v *View[T]) PageSize(n int) *View[T] {
+func (v *View[S]) PageSize(n int) *View[S] {
 	c := *v
 	c.pageSize = n
 	return &c
@@ -102,32 +100,32 @@ func (v *View[T]) PageSize(n int) *View[T] {
 
 // Err returns the error every request of this view would fail with
 // because of how it was built (a namespace or selector error), or nil.
-func (v *View[T]) Err() error { return v.err }
+func (v *View[S]) Err() error { return v.err }
 
-func (v *View[T]) collection(ctx context.Context) (string, error) {
+func (v *View[S]) collection(ctx context.Context) (string, error) {
 	if v.err != nil {
 		return "", v.err
 	}
-	return v.client.collectionPath(ctx, v.kind, v.namespace)
+	return v.client.collectionPath(ctx, v.info(), v.namespace)
 }
 
 // object is the path of a named object in the view's namespace. A
 // namespaced kind needs a bound view.
-func (v *View[T]) object(ctx context.Context, name string, sub ...string) (string, error) {
+func (v *View[S]) object(ctx context.Context, name string, sub ...string) (string, error) {
 	if v.err != nil {
 		return "", v.err
 	}
 	if v.kind.Namespaced && !v.bound {
 		return "", &NamespaceError{Kind: v.kind.Kind, Reason: "the kind is namespaced: bind the view with In(namespace) (the default namespace is not assumed)"}
 	}
-	return v.client.objectPath(ctx, v.kind, v.namespace, name, sub...)
+	return v.client.objectPath(ctx, v.info(), v.namespace, name, sub...)
 }
 
 // Get returns the current snapshot of the named object (the seed's
 // fetch). A missing object is an error matching ErrNotFound; a namespaced
 // kind read through a global view is a *NamespaceError.
-func (v *View[T]) Get(ctx context.Context, name string) (T, error) {
-	var zero T
+func (v *View[S]) Get(ctx context.Context, name string) (*Item[S], error) {
+	var zero *Item[S]
 	p, err := v.object(ctx, name)
 	if err != nil {
 		return zero, err
@@ -136,13 +134,13 @@ func (v *View[T]) Get(ctx context.Context, name string) (T, error) {
 }
 
 // readObject sends r and decodes the answer as one object of the view's kind.
-func (v *View[T]) readObject(ctx context.Context, r request) (T, error) {
-	var zero T
+func (v *View[S]) readObject(ctx context.Context, r request) (*Item[S], error) {
+	var zero *Item[S]
 	data, err := v.client.readBody(ctx, r)
 	if err != nil {
 		return zero, err
 	}
-	it, err := v.decode(v.client, v.kind, data)
+	it, err := v.decode(data)
 	if err != nil {
 		if de, ok := err.(*DecodeError); ok {
 			de.Path = r.path
@@ -152,7 +150,7 @@ func (v *View[T]) readObject(ctx context.Context, r request) (T, error) {
 	return it, nil
 }
 
-func (v *View[T]) listQuery(limit int64, cont, rv string) url.Values {
+func (v *View[S]) listQuery(limit int64, cont, rv string) url.Values {
 	q := url.Values{}
 	if v.labels != "" {
 		q.Set("labelSelector", v.labels)
@@ -172,7 +170,7 @@ func (v *View[T]) listQuery(limit int64, cont, rv string) url.Values {
 	return q
 }
 
-func (v *View[T]) limit() int64 {
+func (v *View[S]) limit() int64 {
 	if v.pageSize > 0 {
 		return int64(v.pageSize)
 	}
@@ -188,9 +186,9 @@ func (v *View[T]) limit() int64 {
 // Gone, after about five minutes by default), iteration ends with an error
 // matching ErrGone that says how many objects were read: the list cannot
 // be resumed consistently, so start a new iteration.
-func (v *View[T]) All(ctx context.Context) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
+func (v *View[S]) All(ctx context.Context) iter.Seq2[*Item[S], error] {
+	return func(yield func(*Item[S], error) bool) {
+		var zero *Item[S]
 		base, err := v.collection(ctx)
 		if err != nil {
 			yield(zero, err)
@@ -212,7 +210,7 @@ func (v *View[T]) All(ctx context.Context) iter.Seq2[T, error] {
 				return
 			}
 			stopped := false
-			meta, err := decodeList(resp.Body, base, v.reader(), func(it T) bool {
+			meta, err := decodeList(resp.Body, base, v.reader(), func(it *Item[S]) bool {
 				n++
 				if !yield(it, nil) {
 					stopped = true
@@ -243,8 +241,8 @@ func isGone(err error) bool {
 
 // List reads every object of the view into a slice. Prefer All for large
 // collections.
-func (v *View[T]) List(ctx context.Context) ([]T, error) {
-	var out []T
+func (v *View[S]) List(ctx context.Context) ([]*Item[S], error) {
+	var out []*Item[S]
 	for it, err := range v.All(ctx) {
 		if err != nil {
 			return nil, err
@@ -259,12 +257,12 @@ func (v *View[T]) List(ctx context.Context) ([]T, error) {
 // It starts from now unless opts says otherwise, and runs until the loop
 // breaks, a permanent error, or ctx ends, in which case ctx's error is the
 // last value yielded.
-func (v *View[T]) Watch(ctx context.Context, opts watch.Options) iter.Seq2[watch.Event[T], error] {
-	return watch.Watch[T](ctx, v.Source(), opts)
+func (v *View[S]) Watch(ctx context.Context, opts watch.Options) iter.Seq2[watch.Event[*Item[S]], error] {
+	return watch.Watch[*Item[S]](ctx, v.Source(), opts)
 }
 
 // Watcher returns a non-blocking watcher over the view (the seed's
 // ResourceWatcher with next(timeout)).
-func (v *View[T]) Watcher(ctx context.Context, opts watch.Options) *watch.Watcher[T] {
-	return watch.NewWatcher[T](ctx, v.Source(), opts)
+func (v *View[S]) Watcher(ctx context.Context, opts watch.Options) *watch.Watcher[*Item[S]] {
+	return watch.NewWatcher[*Item[S]](ctx, v.Source(), opts)
 }

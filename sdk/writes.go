@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	stdjson "encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -151,19 +152,22 @@ func (o DeleteOptions) body() ([]byte, error) {
 	return json.Marshal(b)
 }
 
-// Delete deletes the named object. For kinds with DeleteConflictMeansGone
-// (Namespace), a 409 answer while the object terminates counts as success.
+// Delete deletes the named object. When a delete without preconditions is
+// answered 409 Conflict because the object is already terminating (a
+// namespace answers so while its content is removed), Delete succeeds, as
+// in the seed: the conflict is checked by reading the object, which is
+// then gone or carries a deletion timestamp.
 // Item.DeleteWith does the same and also returns the snapshot of an object
 // whose deletion is pending.
-func (v *View[T]) Delete(ctx context.Context, name string, opts DeleteOptions) error {
+func (v *View[S]) Delete(ctx context.Context, name string, opts DeleteOptions) error {
 	_, _, err := v.deleteObject(ctx, name, opts)
 	return err
 }
 
 // deleteObject deletes the named object and returns the object the server
 // answered with when its deletion is pending (pending is then true), or the
-// zero T when the server answered with a Status (the object is gone).
-func (v *View[T]) deleteObject(ctx context.Context, name string, opts DeleteOptions) (obj T, pending bool, err error) {
+// nil when the server answered with a Status (the object is gone).
+func (v *View[S]) deleteObject(ctx context.Context, name string, opts DeleteOptions) (obj *Item[S], pending bool, err error) {
 	p, err := v.object(ctx, name)
 	if err != nil {
 		return obj, false, err
@@ -177,10 +181,8 @@ func (v *View[T]) deleteObject(ctx context.Context, name string, opts DeleteOpti
 	if err != nil {
 		// A failed precondition is also a 409: only hide the conflict when
 		// none was asked for.
-		if v.kind.DeleteConflictMeansGone && opts.Preconditions.empty() {
-			if ae, ok := err.(*APIError); ok && ae.Is(ErrConflict) {
-				return obj, false, nil
-			}
+		if opts.Preconditions.empty() && errors.Is(err, ErrConflict) && v.terminating(ctx, name) {
+			return obj, false, nil
 		}
 		return obj, false, err
 	}
@@ -195,14 +197,23 @@ func (v *View[T]) deleteObject(ctx context.Context, name string, opts DeleteOpti
 	return obj, err == nil, err
 }
 
+// terminating reports whether the named object is gone or being deleted.
+func (v *View[S]) terminating(ctx context.Context, name string) bool {
+	it, err := v.Get(ctx, name)
+	if err != nil {
+		return errors.Is(err, ErrNotFound)
+	}
+	return it.meta.DeletionTimestamp != nil
+}
+
 // decodeAnswer decodes one object the server answered at path.
-func (v *View[T]) decodeAnswer(path string, data []byte) (T, error) {
-	it, err := v.decode(v.client, v.kind, data)
+func (v *View[S]) decodeAnswer(path string, data []byte) (*Item[S], error) {
+	it, err := v.decode(data)
 	if err != nil {
 		if de, ok := err.(*DecodeError); ok {
 			de.Path = path
 		}
-		var zero T
+		var zero *Item[S]
 		return zero, err
 	}
 	return it, nil
@@ -214,7 +225,7 @@ func (v *View[T]) decodeAnswer(path string, data []byte) (T, error) {
 // a deletion timestamp). A namespaced kind needs a view bound to a namespace.
 // An unfiltered view deletes every object of the kind in its namespace.
 // Preconditions cannot be used: they name one object.
-func (v *View[T]) DeleteCollection(ctx context.Context, opts DeleteOptions) ([]T, error) {
+func (v *View[S]) DeleteCollection(ctx context.Context, opts DeleteOptions) ([]*Item[S], error) {
 	if v.err != nil {
 		return nil, v.err
 	}
@@ -240,8 +251,8 @@ func (v *View[T]) DeleteCollection(ctx context.Context, opts DeleteOptions) ([]T
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var out []T
-	if _, err := decodeList(resp.Body, p, v.reader(), func(it T) bool {
+	var out []*Item[S]
+	if _, err := decodeList(resp.Body, p, v.reader(), func(it *Item[S]) bool {
 		out = append(out, it)
 		return true
 	}); err != nil {
@@ -255,13 +266,13 @@ func (v *View[T]) DeleteCollection(ctx context.Context, opts DeleteOptions) ([]T
 // value marshalled to JSON. With ApplyPatch, opts.FieldManager is required
 // and a conflict with other managers is an *ApplyConflictError; prefer
 // View.Apply, which takes a manifest. opts.Force is valid with ApplyPatch only.
-func (v *View[T]) Patch(ctx context.Context, name string, typ PatchType, patch any, opts PatchOptions) (T, error) {
+func (v *View[S]) Patch(ctx context.Context, name string, typ PatchType, patch any, opts PatchOptions) (*Item[S], error) {
 	return v.patch(ctx, name, "", typ, patch, opts)
 }
 
 // patch sends a patch to the named object or to one of its subresources.
-func (v *View[T]) patch(ctx context.Context, name, sub string, typ PatchType, patch any, opts PatchOptions) (T, error) {
-	var zero T
+func (v *View[S]) patch(ctx context.Context, name, sub string, typ PatchType, patch any, opts PatchOptions) (*Item[S], error) {
+	var zero *Item[S]
 	op := "patch " + v.kind.Kind
 	if sub != "" {
 		op += " " + sub
@@ -345,8 +356,8 @@ func patchBody(typ PatchType, patch any) ([]byte, error) {
 // ParseManifest for the accepted forms) and returns it as stored (with
 // DryRun: as it would be stored). A bound view creates in its namespace;
 // the manifest's own namespace must then agree.
-func (v *View[T]) Create(ctx context.Context, manifest any, opts WriteOptions) (T, error) {
-	var zero T
+func (v *View[S]) Create(ctx context.Context, manifest any, opts WriteOptions) (*Item[S], error) {
+	var zero *Item[S]
 	if v.err != nil {
 		return zero, v.err
 	}
@@ -354,11 +365,11 @@ func (v *View[T]) Create(ctx context.Context, manifest any, opts WriteOptions) (
 	if err != nil {
 		return zero, err
 	}
-	ns, err := resolveNamespace(v.kind, m, v.namespace)
+	ns, err := resolveNamespace(v.info(), m, v.namespace)
 	if err != nil {
 		return zero, err
 	}
-	path, err := v.client.collectionPath(ctx, v.kind, ns)
+	path, err := v.client.collectionPath(ctx, v.info(), ns)
 	if err != nil {
 		return zero, err
 	}
@@ -366,7 +377,7 @@ func (v *View[T]) Create(ctx context.Context, manifest any, opts WriteOptions) (
 }
 
 // manifest parses a manifest and checks it is of the view's kind.
-func (v *View[T]) manifest(manifest any) (*Manifest, error) {
+func (v *View[S]) manifest(manifest any) (*Manifest, error) {
 	m, err := ParseManifest(manifest)
 	if err != nil {
 		return nil, err
@@ -383,13 +394,13 @@ func (v *View[T]) manifest(manifest any) (*Manifest, error) {
 // object changed since, the answer matches ErrConflict; without it the
 // replacement is unconditional. Item.Update and Item.Modify derive the
 // manifest from a snapshot.
-func (v *View[T]) Update(ctx context.Context, manifest any, opts WriteOptions) (T, error) {
+func (v *View[S]) Update(ctx context.Context, manifest any, opts WriteOptions) (*Item[S], error) {
 	return v.put(ctx, manifest, "", opts)
 }
 
 // put PUTs a manifest to its object or to one of its subresources.
-func (v *View[T]) put(ctx context.Context, manifest any, sub string, opts WriteOptions) (T, error) {
-	var zero T
+func (v *View[S]) put(ctx context.Context, manifest any, sub string, opts WriteOptions) (*Item[S], error) {
+	var zero *Item[S]
 	if v.err != nil {
 		return zero, v.err
 	}
@@ -400,7 +411,7 @@ func (v *View[T]) put(ctx context.Context, manifest any, sub string, opts WriteO
 	if m.Name == "" {
 		return zero, &ManifestError{Field: "metadata.name", Reason: "missing"}
 	}
-	ns, err := resolveNamespace(v.kind, m, v.namespace)
+	ns, err := resolveNamespace(v.info(), m, v.namespace)
 	if err != nil {
 		return zero, err
 	}

@@ -450,7 +450,7 @@ func TestE2EFieldSelector(t *testing.T) {
 	n0, n1 := tc.Nodes[0], tc.Nodes[1]
 	require.NoError(t, e.createPod(ctx, "a", n0, nil))
 	require.NoError(t, e.createPod(ctx, "b", n1, nil))
-	view := e.c.Pods.In(e.ns).Filter(nil, map[string]string{"spec.nodeName": n0})
+	view := e.c.Pods.In(e.ns).Filter(nil, selector.Fields{"spec.nodeName": n0})
 	seen := map[string]bool{}
 	first := true
 	for ev, err := range view.Watch(ctx, watch.Options{InitialList: true}) {
@@ -515,7 +515,7 @@ func TestE2EWaitForDeploymentRollout(t *testing.T) {
 	assert.EqualValues(t, 3, upd)
 
 	// Item-level waits on one of its pods.
-	pods, err := e.c.Pods.In(e.ns).Filter("app=web", nil).List(ctx)
+	pods, err := e.c.Pods.In(e.ns).Filter(selector.Expr("app=web"), nil).List(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, pods)
 	name := pods[0].Name()

@@ -133,13 +133,13 @@ func (f *fakeAPI) waitGone(ctx context.Context, i int) error {
 }
 
 // pods returns a view of namespace "ns" of the fake server.
-func (f *fakeAPI) pods() *sdk.View[*kinds.Pod] {
+func (f *fakeAPI) pods() *sdk.View[kinds.PodStatus] {
 	c, err := kube.New(kube.Options{URL: f.srv.URL})
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	f.t.Cleanup(func() { c.Close() })
-	return c.Pods.In("ns")
+	return c.Pods.In("ns").View
 }
 
 // pod is the JSON of a pod; labels are "k=v" pairs.
