@@ -726,7 +726,7 @@ func TestE2ESecret(t *testing.T) {
 		"apiVersion": "v1", "kind": "Secret",
 		"metadata": map[string]any{"name": "creds"},
 		"data":     data,
-	}, sdk.WriteOptions{})
+	}, sdk.CreateOptions{})
 	require.NoError(t, err)
 	typ, err := created.Status().Type()
 	require.NoError(t, err)

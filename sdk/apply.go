@@ -14,18 +14,16 @@ import (
 // ApplyOptions configure server-side apply (View.Apply, Client.Apply,
 // Client.ApplyManifests).
 type ApplyOptions struct {
-	// FieldManager names the owner of the applied fields. Required: the
-	// server records which manager set which field, and a later apply by
-	// the same manager may remove fields it no longer sets.
-	FieldManager string
+	// WriteOptions: FieldManager is required for apply (it names the owner
+	// of the applied fields: the server records which manager set which
+	// field, and a later apply by the same manager may remove fields it no
+	// longer sets).
+	WriteOptions
 	// Force takes ownership of fields another manager owns instead of
 	// failing with an *ApplyConflictError.
 	Force bool
-	// DryRun asks the server to answer with what it would store, without
-	// persisting anything.
-	DryRun bool
 	// Namespace for manifests that set none; it must agree with those that
-	// do. A view bound to a namespace uses its own.
+	// do, and with the namespace of a bound view.
 	Namespace string
 }
 
@@ -33,7 +31,7 @@ func (o ApplyOptions) query() (url.Values, error) {
 	if o.FieldManager == "" {
 		return nil, fmt.Errorf("server-side apply needs a field manager (ApplyOptions.FieldManager)")
 	}
-	v := WriteOptions{DryRun: o.DryRun, FieldManager: o.FieldManager}.query()
+	v := o.WriteOptions.query()
 	if o.Force {
 		v.Set("force", strconv.FormatBool(true))
 	}
@@ -56,12 +54,9 @@ func (v *View[S]) Apply(ctx context.Context, manifest any, opts ApplyOptions) (*
 	if err != nil {
 		return zero, err
 	}
-	asked := opts.Namespace
-	if v.bound {
-		if asked != "" && asked != v.namespace {
-			return zero, &NamespaceError{Kind: v.kind.Kind, Namespace: asked, Reason: fmt.Sprintf("ApplyOptions.Namespace contradicts the view's namespace %q", v.namespace)}
-		}
-		asked = v.namespace
+	asked, err := v.optionNamespace(opts.Namespace, "ApplyOptions")
+	if err != nil {
+		return zero, err
 	}
 	req, err := v.client.applyRequest(ctx, v.info(), m, asked, opts)
 	if err != nil {

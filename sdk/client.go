@@ -16,16 +16,14 @@ import (
 	"github.com/kube-for-go/kube/transport"
 )
 
-// DefaultURL is where `kubectl proxy` serves by default, and so where a
-// Client connects when given no other address.
-const DefaultURL = "http://localhost:8001"
-
 // DefaultPageSize is the number of objects a view asks for per list page.
 const DefaultPageSize = 500
 
-// Options configure a Client. The zero value connects to DefaultURL.
+// Options configure a Client. The zero value connects to kubectl proxy at
+// transport.DefaultProxyURL.
 type Options struct {
-	// URL of the API server or of kubectl proxy; empty means DefaultURL.
+	// URL of the API server or of kubectl proxy; empty means
+	// transport.DefaultProxyURL.
 	// A path ("http://host:8080/prefix") is kept as the base of every request.
 	URL string
 	// Transport carries the requests; nil means a clone of
@@ -58,7 +56,7 @@ type Client struct {
 func New(opts Options) (*Client, error) {
 	raw := opts.URL
 	if raw == "" {
-		raw = DefaultURL
+		raw = transport.DefaultProxyURL
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -284,7 +284,7 @@ func TestE2EPaginationAndCustomKind(t *testing.T) {
 			"apiVersion": "v1", "kind": "ConfigMap",
 			"metadata": map[string]any{"name": name, "labels": map[string]string{"parity": []string{"even", "odd"}[i%2]}},
 			"data":     map[string]string{"i": fmt.Sprint(i)},
-		}, sdk.WriteOptions{})
+		}, sdk.CreateOptions{})
 		require.NoError(t, err)
 	}
 	var got []string

@@ -113,7 +113,7 @@ func setLabel(key, value string) sdk.Change {
 func TestE2EWritesUpdateConflictAndRetry(t *testing.T) {
 	tc, c, ns, ctx := wE2E(t)
 	// A Service: no controller writes to it, so every conflict is ours.
-	d, err := c.Services.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"Service","metadata":{"name":"web"},"spec":{"selector":{"app":"web"},"ports":[{"port":80}]}}`, sdk.WriteOptions{})
+	d, err := c.Services.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"Service","metadata":{"name":"web"},"spec":{"selector":{"app":"web"},"ports":[{"port":80}]}}`, sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestE2EWritesUpdateConflictAndRetry(t *testing.T) {
 
 func TestE2EWritesPatchTypes(t *testing.T) {
 	tc, c, ns, ctx := wE2E(t)
-	d, err := c.Deployments.In(ns).Create(ctx, wDeploymentManifest("web", 1), sdk.WriteOptions{})
+	d, err := c.Deployments.In(ns).Create(ctx, wDeploymentManifest("web", 1), sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestE2EWritesPatchTypes(t *testing.T) {
 func TestE2EWritesApplyConflictAndForce(t *testing.T) {
 	tc, c, ns, ctx := wE2E(t)
 	deps := c.Deployments.In(ns)
-	alice, err := deps.Apply(ctx, wDeploymentManifest("web", 2), sdk.ApplyOptions{FieldManager: "alice"})
+	alice, err := deps.Apply(ctx, wDeploymentManifest("web", 2), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "alice"}})
 	if err != nil {
 		t.Fatalf("apply as alice: %v", err)
 	}
@@ -247,11 +247,11 @@ func TestE2EWritesApplyConflictAndForce(t *testing.T) {
 		t.Errorf("alice applied %d replicas, want 2", n)
 	}
 	// Applying the same intent again is a no-op, not a conflict.
-	if _, err := deps.Apply(ctx, wDeploymentManifest("web", 2), sdk.ApplyOptions{FieldManager: "alice"}); err != nil {
+	if _, err := deps.Apply(ctx, wDeploymentManifest("web", 2), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "alice"}}); err != nil {
 		t.Fatalf("re-apply as alice: %v", err)
 	}
 	// bob wants 3 replicas: alice owns spec.replicas.
-	_, err = deps.Apply(ctx, wDeploymentManifest("web", 3), sdk.ApplyOptions{FieldManager: "bob"})
+	_, err = deps.Apply(ctx, wDeploymentManifest("web", 3), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "bob"}})
 	var ace *sdk.ApplyConflictError
 	if !errors.As(err, &ace) {
 		t.Fatalf("apply as bob: %v (%T), want *ApplyConflictError", err, err)
@@ -274,7 +274,7 @@ func TestE2EWritesApplyConflictAndForce(t *testing.T) {
 		t.Errorf("a refused apply changed replicas to %v", dig(obj, "spec", "replicas"))
 	}
 	// Forcing takes the field over.
-	bob, err := deps.Apply(ctx, wDeploymentManifest("web", 3), sdk.ApplyOptions{FieldManager: "bob", Force: true})
+	bob, err := deps.Apply(ctx, wDeploymentManifest("web", 3), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "bob"}, Force: true})
 	if err != nil {
 		t.Fatalf("forced apply: %v", err)
 	}
@@ -293,7 +293,7 @@ func TestE2EWritesApplyConflictAndForce(t *testing.T) {
 		t.Errorf("managedFields managers %v, want alice and bob", managers)
 	}
 	// Client.Apply returns the typed item of the manifest's kind.
-	obj2, err := c.Apply(ctx, wDeploymentManifest("web", 3), sdk.ApplyOptions{FieldManager: "bob", Namespace: ns})
+	obj2, err := c.Apply(ctx, wDeploymentManifest("web", 3), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "bob"}, Namespace: ns})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,18 +307,18 @@ func TestE2EWritesDryRun(t *testing.T) {
 	deps := c.Deployments.In(ns)
 	dry := sdk.WriteOptions{DryRun: true}
 
-	d, err := deps.Create(ctx, wDeploymentManifest("ghost", 1), dry)
+	d, err := deps.Create(ctx, wDeploymentManifest("ghost", 1), sdk.CreateOptions{WriteOptions: dry})
 	if err != nil {
 		t.Fatalf("dry-run create: %v", err)
 	}
 	if d.Name() != "ghost" || d.Meta().UID == "" {
 		t.Errorf("dry-run create answered %v uid %q, want the object as it would be stored", d, d.Meta().UID)
 	}
-	a, err := deps.Apply(ctx, wDeploymentManifest("ghost2", 1), sdk.ApplyOptions{FieldManager: "m", DryRun: true})
+	a, err := deps.Apply(ctx, wDeploymentManifest("ghost2", 1), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "m", DryRun: true}})
 	if err != nil || a.Name() != "ghost2" {
 		t.Fatalf("dry-run apply: %v %v", a, err)
 	}
-	if _, err := c.ApplyManifests(ctx, []byte(wDeploymentManifest("ghost3", 1)), sdk.ApplyOptions{FieldManager: "m", DryRun: true, Namespace: ns}); err != nil {
+	if _, err := c.ApplyManifests(ctx, []byte(wDeploymentManifest("ghost3", 1)), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "m", DryRun: true}, Namespace: ns}); err != nil {
 		t.Fatalf("dry-run ApplyManifests: %v", err)
 	}
 	for _, n := range []string{"ghost", "ghost2", "ghost3"} {
@@ -327,7 +327,7 @@ func TestE2EWritesDryRun(t *testing.T) {
 		}
 	}
 
-	real, err := deps.Create(ctx, wDeploymentManifest("real", 1), sdk.WriteOptions{})
+	real, err := deps.Create(ctx, wDeploymentManifest("real", 1), sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +351,7 @@ func TestE2EWritesDryRun(t *testing.T) {
 			return err
 		}},
 		{"apply", func() error {
-			_, err := deps.Apply(ctx, wDeploymentManifest("real", 4), sdk.ApplyOptions{FieldManager: "m", DryRun: true, Force: true})
+			_, err := deps.Apply(ctx, wDeploymentManifest("real", 4), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "m", DryRun: true}, Force: true})
 			return err
 		}},
 		{"scale", func() error { _, err := deps.Scale(ctx, real.Name(), 4, dry); return err }},
@@ -387,7 +387,7 @@ func TestE2EWritesDryRun(t *testing.T) {
 
 func TestE2EWritesScale(t *testing.T) {
 	_, c, ns, ctx := wE2E(t)
-	d, err := c.Deployments.In(ns).Create(ctx, wDeploymentManifest("web", 1), sdk.WriteOptions{})
+	d, err := c.Deployments.In(ns).Create(ctx, wDeploymentManifest("web", 1), sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,7 +430,7 @@ func TestE2EWritesScale(t *testing.T) {
 	})
 
 	// A ReplicaSet and a ReplicationController scale the same way.
-	rs, err := c.ReplicaSets.In(ns).Create(ctx, `{"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"rs"},"spec":{"replicas":0,"selector":{"matchLabels":{"app":"rs"}},"template":{"metadata":{"labels":{"app":"rs"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}}}`, sdk.WriteOptions{})
+	rs, err := c.ReplicaSets.In(ns).Create(ctx, `{"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"rs"},"spec":{"replicas":0,"selector":{"matchLabels":{"app":"rs"}},"template":{"metadata":{"labels":{"app":"rs"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}}}`, sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +441,7 @@ func TestE2EWritesScale(t *testing.T) {
 	if n, _ := rs2.Status().DesiredReplicas(); n != 2 {
 		t.Errorf("ReplicaSet scaled to %d, want 2", n)
 	}
-	rc, err := c.ReplicationControllers.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"ReplicationController","metadata":{"name":"rc"},"spec":{"replicas":1,"selector":{"app":"rc"},"template":{"metadata":{"labels":{"app":"rc"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}}}`, sdk.WriteOptions{})
+	rc, err := c.ReplicationControllers.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"ReplicationController","metadata":{"name":"rc"},"spec":{"replicas":1,"selector":{"app":"rc"},"template":{"metadata":{"labels":{"app":"rc"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}}}`, sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,7 +455,7 @@ func TestE2EWritesScale(t *testing.T) {
 
 func TestE2EWritesDeleteForeground(t *testing.T) {
 	_, c, ns, ctx := wE2E(t)
-	d, err := c.Deployments.In(ns).Create(ctx, wDeploymentManifest("web", 2), sdk.WriteOptions{})
+	d, err := c.Deployments.In(ns).Create(ctx, wDeploymentManifest("web", 2), sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -497,7 +497,7 @@ func TestE2EWritesDeleteForeground(t *testing.T) {
 	})
 
 	// Orphan propagation leaves the replica set, without its owner.
-	d, err = c.Deployments.In(ns).Create(ctx, wDeploymentManifest("orphans", 1), sdk.WriteOptions{})
+	d, err = c.Deployments.In(ns).Create(ctx, wDeploymentManifest("orphans", 1), sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,7 +531,7 @@ func TestE2EWritesDeleteCollection(t *testing.T) {
 	secrets := c.Secrets.In(ns)
 	for _, s := range []struct{ name, tier string }{{"a1", "a"}, {"a2", "a"}, {"b1", "b"}, {"b2", "b"}} {
 		m := fmt.Sprintf(`{"apiVersion":"v1","kind":"Secret","metadata":{"name":%q,"labels":{"tier":%q}},"stringData":{"k":"v"}}`, s.name, s.tier)
-		if _, err := secrets.Create(ctx, m, sdk.WriteOptions{}); err != nil {
+		if _, err := secrets.Create(ctx, m, sdk.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -562,7 +562,7 @@ func TestE2EWritesDeleteCollection(t *testing.T) {
 
 func TestE2EWritesStatusSubresource(t *testing.T) {
 	tc, c, ns, ctx := wE2E(t)
-	svc, err := c.Services.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"Service","metadata":{"name":"lb"},"spec":{"type":"LoadBalancer","selector":{"app":"x"},"ports":[{"port":80}]}}`, sdk.WriteOptions{})
+	svc, err := c.Services.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"Service","metadata":{"name":"lb"},"spec":{"type":"LoadBalancer","selector":{"app":"x"},"ports":[{"port":80}]}}`, sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -620,7 +620,7 @@ func TestE2EWritesStatusSubresource(t *testing.T) {
 
 func TestE2EWritesLabelsAndAnnotations(t *testing.T) {
 	tc, c, ns, ctx := wE2E(t)
-	s, err := c.Secrets.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","labels":{"keep":"1","drop":"1"},"annotations":{"old":"1"}}}`, sdk.WriteOptions{})
+	s, err := c.Secrets.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","labels":{"keep":"1","drop":"1"},"annotations":{"old":"1"}}}`, sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -691,7 +691,7 @@ spec:
 
 func TestE2EWritesApplyManifests(t *testing.T) {
 	tc, c, ns, ctx := wE2E(t)
-	opts := sdk.ApplyOptions{FieldManager: "deployer", Namespace: ns}
+	opts := sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "deployer"}, Namespace: ns}
 	objs, err := c.ApplyManifests(ctx, []byte(wThreeDocs), opts)
 	if err != nil {
 		t.Fatalf("ApplyManifests: %v", err)
@@ -745,7 +745,7 @@ func TestE2EWritesEviction(t *testing.T) {
 	tc, c, ns, ctx := wE2E(t)
 	pods := c.Pods.In(ns)
 	mk := func(name string) *kinds.Pod {
-		p, err := pods.Create(ctx, fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q,"labels":{"app":%q}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}`, name, name), sdk.WriteOptions{})
+		p, err := pods.Create(ctx, fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q,"labels":{"app":%q}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}`, name, name), sdk.CreateOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -801,7 +801,7 @@ func TestE2EWritesEviction(t *testing.T) {
 
 func TestE2EWritesEvents(t *testing.T) {
 	_, c, ns, ctx := wE2E(t)
-	p, err := c.Pods.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}`, sdk.WriteOptions{})
+	p, err := c.Pods.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}`, sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -865,7 +865,7 @@ func TestE2EWritesEvents(t *testing.T) {
 		t.Errorf("typed fields of our event: %+v", first)
 	}
 	// Another pod's events are not included.
-	q, err := c.Pods.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"q"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}`, sdk.WriteOptions{})
+	q, err := c.Pods.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"q"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}`, sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -883,7 +883,7 @@ func TestE2EWritesEvents(t *testing.T) {
 func TestE2EWritesLogs(t *testing.T) {
 	_, c, ns, ctx := wE2E(t)
 	pods := c.Pods.In(ns)
-	p, err := pods.Create(ctx, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}`, sdk.WriteOptions{})
+	p, err := pods.Create(ctx, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}`, sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,13 +75,13 @@ kind: Deployment
 metadata: {name: web}
 spec: {replicas: 3}
 `
-	_, err := c.Deployments.In("ns").Apply(context.Background(), manifest, sdk.ApplyOptions{FieldManager: "bob"})
+	_, err := c.Deployments.In("ns").Apply(context.Background(), manifest, sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "bob"}})
 	var conflict *sdk.ApplyConflictError
 	if errors.As(err, &conflict) {
 		for _, f := range conflict.Conflicts {
 			fmt.Printf("%s is owned by %s\n", f.Field, f.Manager)
 		}
-		// Retry with sdk.ApplyOptions{FieldManager: "bob", Force: true} to take it over.
+		// Retry with sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "bob"}, Force: true} to take it over.
 	}
 	// Output: .spec.replicas is owned by alice
 }

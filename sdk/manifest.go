@@ -214,10 +214,11 @@ func resolveNamespace(k *KindInfo, m *Manifest, asked string) (string, error) {
 	return "", &NamespaceError{Kind: k.Kind, Reason: "no namespace: give one or set metadata.namespace in the manifest"}
 }
 
-// CreateOptions configure Client.Create.
+// CreateOptions configure View.Create and Client.Create.
 type CreateOptions struct {
 	WriteOptions
-	// Namespace to create in; it must agree with the manifest's own.
+	// Namespace to create in, for manifests that set none; it must agree
+	// with the manifest's own and with the namespace of a bound view.
 	Namespace string
 }
 

@@ -175,7 +175,7 @@ func TestWriteRequests(t *testing.T) {
 			reason:  "Create POSTs to the collection",
 			replies: map[string][]wReply{"POST /apis/apps/v1/namespaces/ns/deployments": {{201, dep}}},
 			call: func(ctx context.Context, c *kube.Cluster) error {
-				_, err := c.Deployments.In("ns").Create(ctx, dep, sdk.WriteOptions{DryRun: true})
+				_, err := c.Deployments.In("ns").Create(ctx, dep, sdk.CreateOptions{WriteOptions: sdk.WriteOptions{DryRun: true}})
 				return err
 			},
 			want: wExchange{Method: "POST", Path: "/apis/apps/v1/namespaces/ns/deployments", Query: url.Values{"dryRun": {"All"}}, ContentType: "application/json", Body: dep},
@@ -226,7 +226,7 @@ func TestWriteRequests(t *testing.T) {
 			reason:  "View.Apply PATCHes the object path with the apply content type, field manager and force",
 			replies: map[string][]wReply{"PATCH " + wDepPath: {{200, dep}}},
 			call: func(ctx context.Context, c *kube.Cluster) error {
-				_, err := c.Deployments.In("ns").Apply(ctx, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n", sdk.ApplyOptions{FieldManager: "ci", Force: true, DryRun: true})
+				_, err := c.Deployments.In("ns").Apply(ctx, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n", sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "ci", DryRun: true}, Force: true})
 				return err
 			},
 			want: wExchange{Method: "PATCH", Path: wDepPath, Query: url.Values{"fieldManager": {"ci"}, "force": {"true"}, "dryRun": {"All"}}, ContentType: "application/apply-patch+yaml",
@@ -248,7 +248,7 @@ func TestWriteRequests(t *testing.T) {
 			reason:  "Client.Apply finds the kind with Lookup and the namespace from the options",
 			replies: map[string][]wReply{"PATCH " + wPodPath: {{200, wPod("3")}}},
 			call: func(ctx context.Context, c *kube.Cluster) error {
-				obj, err := c.Apply(ctx, map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "p"}}, sdk.ApplyOptions{FieldManager: "ci", Namespace: "ns"})
+				obj, err := c.Apply(ctx, map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "p"}}, sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "ci"}, Namespace: "ns"})
 				if err != nil {
 					return err
 				}
@@ -529,11 +529,11 @@ func TestWriteValidation(t *testing.T) {
 			return nil
 		}},
 		{"apply generateName", "apply needs a name", func(ctx context.Context, c *kube.Cluster) error {
-			_, err := c.Apply(ctx, `{"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"p-"}}`, sdk.ApplyOptions{FieldManager: "m", Namespace: "ns"})
+			_, err := c.Apply(ctx, `{"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"p-"}}`, sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "m"}, Namespace: "ns"})
 			return err
 		}},
 		{"apply namespace contradiction", "the options' namespace must agree with the view's", func(ctx context.Context, c *kube.Cluster) error {
-			_, err := c.Pods.In("ns").Apply(ctx, wPod("1"), sdk.ApplyOptions{FieldManager: "m", Namespace: "other"})
+			_, err := c.Pods.In("ns").Apply(ctx, wPod("1"), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "m"}, Namespace: "other"})
 			return err
 		}},
 	}
@@ -563,7 +563,7 @@ func TestApplyConflictError(t *testing.T) {
 	 {"reason":"FieldManagerConflict","message":"conflict with \"kubectl-edit\" using apps/v1 at 2025-01-02T03:04:05Z","field":".spec.template.spec.containers[name=\"web\"].image"},
 	 {"reason":"FieldManagerConflict","message":"conflict with \"hpa\" with subresource \"scale\" using autoscaling/v1","field":".spec.replicas"}]}}`
 	c, _ := newWriteMock(t, map[string][]wReply{"PATCH " + wDepPath: {{409, conflict}}})
-	_, err := c.Deployments.In("ns").Apply(t.Context(), wDeployment("", 1), sdk.ApplyOptions{FieldManager: "me"})
+	_, err := c.Deployments.In("ns").Apply(t.Context(), wDeployment("", 1), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "me"}})
 	var ace *sdk.ApplyConflictError
 	if !errors.As(err, &ace) {
 		t.Fatalf("Apply error %v (%T), want an *ApplyConflictError", err, err)
@@ -598,7 +598,7 @@ func TestApplyConflictError(t *testing.T) {
 
 	// A 409 without apply causes stays a plain *APIError.
 	c, _ = newWriteMock(t, map[string][]wReply{"PATCH " + wDepPath: {{409, `{"kind":"Status","reason":"Conflict","code":409,"message":"the object has been modified"}`}}})
-	_, err = c.Deployments.In("ns").Apply(t.Context(), wDeployment("", 1), sdk.ApplyOptions{FieldManager: "me"})
+	_, err = c.Deployments.In("ns").Apply(t.Context(), wDeployment("", 1), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "me"}})
 	if !errors.Is(err, sdk.ErrConflict) || errors.As(err, &ace) {
 		t.Errorf("plain conflict: got %v (%T), want an *APIError matching ErrConflict", err, err)
 	}
@@ -827,7 +827,7 @@ metadata:
 	}
 	for _, tc := range tests {
 		c, m := newWriteMock(t, tc.replies)
-		objs, err := c.ApplyManifests(t.Context(), []byte(tc.data), sdk.ApplyOptions{FieldManager: "ci", Namespace: "ns"})
+		objs, err := c.ApplyManifests(t.Context(), []byte(tc.data), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "ci"}, Namespace: "ns"})
 		if len(objs) != tc.wantN {
 			t.Errorf("%s: %s: %d objects, want %d", tc.name, tc.reason, len(objs), tc.wantN)
 		}

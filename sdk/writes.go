@@ -355,8 +355,8 @@ func patchBody(typ PatchType, patch any) ([]byte, error) {
 // Create creates an object of the view's kind from a manifest (see
 // ParseManifest for the accepted forms) and returns it as stored (with
 // DryRun: as it would be stored). A bound view creates in its namespace;
-// the manifest's own namespace must then agree.
-func (v *View[S]) Create(ctx context.Context, manifest any, opts WriteOptions) (*Item[S], error) {
+// the manifest's own namespace and opts.Namespace must then agree.
+func (v *View[S]) Create(ctx context.Context, manifest any, opts CreateOptions) (*Item[S], error) {
 	var zero *Item[S]
 	if v.err != nil {
 		return zero, v.err
@@ -365,7 +365,11 @@ func (v *View[S]) Create(ctx context.Context, manifest any, opts WriteOptions) (
 	if err != nil {
 		return zero, err
 	}
-	ns, err := resolveNamespace(v.info(), m, v.namespace)
+	asked, err := v.optionNamespace(opts.Namespace, "CreateOptions")
+	if err != nil {
+		return zero, err
+	}
+	ns, err := resolveNamespace(v.info(), m, asked)
 	if err != nil {
 		return zero, err
 	}
@@ -374,6 +378,18 @@ func (v *View[S]) Create(ctx context.Context, manifest any, opts WriteOptions) (
 		return zero, err
 	}
 	return v.readObject(ctx, request{method: http.MethodPost, path: path, query: opts.query(), body: m.JSON})
+}
+
+// optionNamespace reconciles the Namespace of an options struct with the
+// view's: a bound view's namespace wins, and a different one is an error.
+func (v *View[S]) optionNamespace(asked, options string) (string, error) {
+	if !v.bound {
+		return asked, nil
+	}
+	if asked != "" && asked != v.namespace {
+		return "", &NamespaceError{Kind: v.kind.Kind, Namespace: asked, Reason: fmt.Sprintf("%s.Namespace contradicts the view's namespace %q", options, v.namespace)}
+	}
+	return v.namespace, nil
 }
 
 // manifest parses a manifest and checks it is of the view's kind.

@@ -16,11 +16,12 @@ import (
 	"github.com/kube-for-go/kube"
 	"github.com/kube-for-go/kube/kinds"
 	"github.com/kube-for-go/kube/sdk"
+	"github.com/kube-for-go/kube/transport"
 	"github.com/kube-for-go/kube/watch"
 )
 
 func main() {
-	url := flag.String("url", sdk.DefaultURL, "kubectl proxy (or API server) URL")
+	url := flag.String("url", transport.DefaultProxyURL, "kubectl proxy (or API server) URL")
 	ns := flag.String("namespace", "default", "namespace to list")
 	want := flag.Int("want", 1, "number of Running pods to wait for")
 	timeout := flag.Duration("timeout", 2*time.Minute, "how long to wait")

@@ -16,13 +16,13 @@ import (
 
 	"github.com/kube-for-go/kube"
 	"github.com/kube-for-go/kube/kinds"
-	"github.com/kube-for-go/kube/sdk"
+	"github.com/kube-for-go/kube/transport"
 	"github.com/kube-for-go/kube/selector"
 	"github.com/kube-for-go/kube/watch"
 )
 
 func main() {
-	url := flag.String("url", sdk.DefaultURL, "kubectl proxy (or API server) URL")
+	url := flag.String("url", transport.DefaultProxyURL, "kubectl proxy (or API server) URL")
 	ns := flag.String("namespace", "default", "namespace to watch")
 	events := flag.Int("events", 5, "number of events to print before moving on")
 	labels := flag.String("l", "", "label selector for the store query, e.g. app=web")
