@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"errors"
 	"bytes"
 	"context"
 	"fmt"
@@ -12,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-json-experiment/json"
 	"github.com/kube-for-go/kube/transport"
 )
 
@@ -33,9 +33,22 @@ type Options struct {
 	Transport http.RoundTripper
 	// PageSize is the default list page size of views; 0 means DefaultPageSize.
 	PageSize int
-	// UserAgent is sent with every request; empty means the transport
-	// package's DefaultUserAgent.
+	// UserAgent is sent with every request that has none; empty means the
+	// transport package's DefaultUserAgent.
 	UserAgent string
+	// HeaderTimeout bounds the wait for the response headers of every
+	// request, watches and log streams included; 0 means
+	// DefaultHeaderTimeout and a negative value no bound. A request that
+	// exceeds it is abandoned with a *TimeoutError (ErrTimeout).
+	HeaderTimeout time.Duration
+	// BodyTimeout bounds the wait for the next bytes of a response body
+	// (not of a watch or a followed log, which may be idle); 0 means
+	// DefaultBodyTimeout and a negative value no bound.
+	BodyTimeout time.Duration
+	// MaxObjectBytes bounds the size of one object in a list or watch, and
+	// of a whole answer otherwise; 0 means DefaultMaxObjectBytes. A larger
+	// answer is an error matching ErrTooLarge.
+	MaxObjectBytes int64
 }
 
 // Client is a connection to one Kubernetes API server: the kind-agnostic
@@ -47,6 +60,7 @@ type Client struct {
 	own       bool // whether Close should close idle connections of http.Transport
 	pageSize  int
 	userAgent string
+	limits    limits
 
 	mu    sync.Mutex
 	paths map[*KindInfo]string // discovered API base path per kind
@@ -78,10 +92,11 @@ func New(opts Options) (*Client, error) {
 	}
 	c := &Client{
 		base:      u,
-		http:      &http.Client{Transport: rt},
+		http:      &http.Client{Transport: rt, CheckRedirect: sameOriginRedirects(u)},
 		own:       own,
 		pageSize:  opts.PageSize,
 		userAgent: opts.UserAgent,
+		limits:    newLimits(opts),
 		paths:     map[*KindInfo]string{},
 	}
 	if c.pageSize <= 0 {
@@ -127,15 +142,27 @@ func (c *Client) resolve(path string, query url.Values) string {
 }
 
 // do sends r and returns the response if its status is 2xx; otherwise it
-// reads the body into an *APIError.
+// reads the body into an *APIError. The wait for the headers is bounded by
+// the client's header timeout; the returned body is bounded by its body
+// timeout (unless r is a stream) and, with limit, by MaxObjectBytes.
+// Closing the body releases the request.
 func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
+	return c.doLimited(ctx, r, false)
+}
+
+func (c *Client) doLimited(ctx context.Context, r request, limit bool) (*http.Response, error) {
 	var body io.Reader
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, c.resolve(r.path, r.query), body)
+	if r.streaming {
+		ctx = streamingContext(ctx)
+	}
+	g := newGuard(ctx)
+	req, err := http.NewRequestWithContext(g.ctx, r.method, c.resolve(r.path, r.query), body)
 	if err != nil {
-		return nil, &APIError{Method: r.method, Path: r.path, Err: err}
+		g.cancel(nil)
+		return nil, &APIError{Method: r.method, Path: c.fullPath(r.path), Err: err}
 	}
 	if r.body != nil {
 		ct := r.contentType
@@ -150,18 +177,55 @@ func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
 	}
 	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", c.userAgent)
-	if r.streaming {
-		req = req.WithContext(streamingContext(ctx))
-	}
+	g.arm(c.limits.header, "headers")
 	resp, err := c.http.Do(req)
+	g.disarm()
 	if err != nil {
-		return nil, &APIError{Method: r.method, Path: r.path, Err: scrubURLError(err)}
+		if te := g.cause(); te != nil {
+			err = te
+		} else {
+			err = scrubURLError(err)
+		}
+		g.cancel(nil)
+		return nil, &APIError{Method: r.method, Path: c.fullPath(r.path), Err: err}
 	}
+	gb := &guardedBody{rc: resp.Body, g: g, limit: -1}
+	if !r.streaming {
+		gb.idle = c.limits.body
+	}
+	if limit {
+		gb.limit = c.limits.maxObject
+	}
+	resp.Body = gb
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return resp, nil
 	}
 	defer resp.Body.Close()
-	return nil, errorFromResponse(r.method, r.path, resp)
+	return nil, errorFromResponse(r.method, c.fullPath(r.path), resp)
+}
+
+// fullPath is the URL path of an API path as sent, with the base URL's
+// own path (a prefix such as /k8s) in front, for errors.
+func (c *Client) fullPath(path string) string {
+	return c.base.Path + strings.TrimPrefix(path, "/")
+}
+
+// sameOriginRedirects is the redirect policy of every client: a redirect
+// is followed only within the API server's origin (scheme, host and port),
+// so neither a credential nor a request body (a Secret's data) ever goes
+// to another host; a redirect elsewhere is returned as the answer, an
+// *APIError with its 3xx code.
+func sameOriginRedirects(base *url.URL) func(*http.Request, []*http.Request) error {
+	origin := base.Scheme + "://" + base.Host
+	return func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme+"://"+req.URL.Host != origin {
+			return http.ErrUseLastResponse
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 // scrubURLError drops the URL from a *url.Error: the path is reported
@@ -187,7 +251,14 @@ const maxErrorBody = 64 << 10
 
 func errorFromResponse(method, path string, resp *http.Response) *APIError {
 	e := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode}
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		e.Message = "redirect not followed: the client follows redirects only within the API server's origin"
+		return e
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	if err != nil {
+		e.Err = fmt.Errorf("read error body: %w", err)
+	}
 	var st statusObject
 	if err := unmarshal(data, &st); err == nil && st.Kind == "Status" {
 		e.Reason, e.Message, e.Details = st.Reason, st.Message, st.Details
@@ -215,34 +286,29 @@ func (c *Client) getJSON(ctx context.Context, path string, query url.Values, out
 
 // roundTripJSON sends r and decodes the JSON answer into out (if not nil).
 func (c *Client) roundTripJSON(ctx context.Context, r request, out any) error {
-	resp, err := c.do(ctx, r)
-	if err != nil {
+	data, err := c.readBody(ctx, r)
+	if err != nil || out == nil {
 		return err
 	}
-	defer resp.Body.Close()
-	if out == nil {
-		_, err := io.Copy(io.Discard, resp.Body)
-		if err != nil {
-			return &APIError{Method: r.method, Path: r.path, StatusCode: resp.StatusCode, Err: err}
-		}
-		return nil
+	if err := checkObjectJSON(data, c.fullPath(r.path)); err != nil {
+		return err
 	}
-	if err := json.UnmarshalRead(resp.Body, out, decodeOptions); err != nil {
-		return decodeError(r.path, err)
+	if err := unmarshal(data, out); err != nil {
+		return decodeError(c.fullPath(r.path), err)
 	}
 	return nil
 }
 
 // readBody sends r and returns the whole answer body.
 func (c *Client) readBody(ctx context.Context, r request) ([]byte, error) {
-	resp, err := c.do(ctx, r)
+	resp, err := c.doLimited(ctx, r, true)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, &APIError{Method: r.method, Path: r.path, StatusCode: resp.StatusCode, Err: fmt.Errorf("read body: %w", err)}
+		return nil, &APIError{Method: r.method, Path: c.fullPath(r.path), StatusCode: resp.StatusCode, Err: fmt.Errorf("read body: %w", err)}
 	}
 	return data, nil
 }
@@ -310,7 +376,7 @@ func (c *Client) collectionPath(ctx context.Context, k *KindInfo, ns string) (st
 		return "", err
 	}
 	if ns != "" {
-		return base + "/namespaces/" + url.PathEscape(ns) + "/" + k.Resource, nil
+		return base + "/namespaces/" + ns + "/" + k.Resource, nil
 	}
 	return base + "/" + k.Resource, nil
 }
@@ -324,7 +390,7 @@ func (c *Client) objectPath(ctx context.Context, k *KindInfo, ns, name string, s
 	if err != nil {
 		return "", err
 	}
-	p += "/" + url.PathEscape(name)
+	p += "/" + name
 	for _, s := range sub {
 		p += "/" + s
 	}

@@ -30,13 +30,25 @@ type capture struct {
 	r    io.Reader
 	buf  []byte // input bytes from absolute offset base
 	base int64
+	max  int64 // bound of the kept input (one value): beyond it, ErrTooLarge
 	err  error // last read error other than io.EOF
 }
 
-func newCapture(r io.Reader) *capture { return &capture{r: r} }
+// newCapture returns a capture of r that keeps at most max bytes of one
+// value (0: DefaultMaxObjectBytes).
+func newCapture(r io.Reader, max int64) *capture {
+	if max <= 0 {
+		max = DefaultMaxObjectBytes
+	}
+	return &capture{r: r, max: max}
+}
 
 // Read implements io.Reader.
 func (c *capture) Read(p []byte) (int, error) {
+	if int64(len(c.buf)) > c.max {
+		c.err = fmt.Errorf("%w: one object exceeds %d bytes", ErrTooLarge, c.max)
+		return 0, c.err
+	}
 	n, err := c.r.Read(p)
 	c.buf = append(c.buf, p[:n]...)
 	if err != nil && err != io.EOF {
@@ -91,9 +103,9 @@ type listMeta struct {
 // buffer whatever the length of the list. It returns the list's metadata.
 // each returning false stops decoding (errStopped). An item that does not
 // decode ends the list with read's error, its Path set to path.
-func decodeList[T any](r io.Reader, path string, read itemReader[T], each func(T) bool) (listMeta, error) {
+func decodeList[T any](r io.Reader, max int64, path string, read itemReader[T], each func(T) bool) (listMeta, error) {
 	var meta listMeta
-	cp := newCapture(r)
+	cp := newCapture(r, max)
 	dec := jsontext.NewDecoder(cp, decodeOptions)
 	fail := func(reason string, err error) (listMeta, error) {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {

@@ -48,7 +48,16 @@ func ItemOf[S Status](obj Object) (*Item[S], bool) {
 //
 // S is the status type of the kind (see Status): its methods are the
 // kind's status attributes, read with Status().
+//
+// An Item holds its data behind a pointer, so that fmt, when it prints an
+// item by reflection (in an unexported field of another struct, or with a
+// verb such as %p that bypasses Format), shows an address and never the
+// object's data: a Secret's values stay hidden.
 type Item[S Status] struct {
+	*itemData[S]
+}
+
+type itemData[S Status] struct {
 	client *Client
 	kind   *Kind[S]
 	raw    []byte
@@ -84,7 +93,7 @@ func DecodeItem[S Status](c *Client, k *Kind[S], raw []byte) (*Item[S], error) {
 	if err := checkObjectJSON(raw, k.Kind); err != nil {
 		return nil, err
 	}
-	it := &Item[S]{client: c, kind: k, raw: raw}
+	it := &Item[S]{&itemData[S]{client: c, kind: k, raw: raw}}
 	var gotKind string
 	if sourceOf[S]() == fromWholeObject {
 		var env metaEnvelope
@@ -108,7 +117,7 @@ func DecodeItem[S Status](c *Client, k *Kind[S], raw []byte) (*Item[S], error) {
 func readItem[S Status](c *Client, k *Kind[S]) itemReader[*Item[S]] {
 	whole := sourceOf[S]() == fromWholeObject
 	return func(dec *jsontext.Decoder, cp *capture) (*Item[S], error) {
-		it := &Item[S]{client: c, kind: k}
+		it := &Item[S]{&itemData[S]{client: c, kind: k}}
 		if dec.PeekKind() != '{' {
 			off := dec.InputOffset()
 			_ = dec.SkipValue()

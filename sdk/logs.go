@@ -103,7 +103,7 @@ func (v *PodView[S]) logLines(ctx context.Context, name string, opts LogOptions)
 			yield("", err)
 			return
 		}
-		resp, err := v.client.do(ctx, request{method: http.MethodGet, path: p, query: q, accept: "text/plain, */*", streaming: true})
+		resp, err := v.client.do(ctx, request{method: http.MethodGet, path: p, query: q, accept: "text/plain, */*", streaming: opts.Follow})
 		if err != nil {
 			yield("", err)
 			return

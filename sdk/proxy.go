@@ -42,7 +42,7 @@ func JoinPath(parts ...string) (string, error) {
 		if i == 0 {
 			b.WriteString(strings.Trim(p, "/"))
 		} else {
-			b.WriteString(url.PathEscape(p))
+			b.WriteString(p)
 		}
 	}
 	return b.String(), nil
@@ -169,7 +169,7 @@ func (s rawSource) OpenWatch(ctx context.Context, opts watch.WatchOptions) (watc
 	if err != nil {
 		return nil, asStatus(err)
 	}
-	return newEventStream(resp.Body, s.path, rawReader(func(raw []byte) (map[string]any, error) {
+	return newEventStream(resp.Body, s.c.limits.maxObject, s.path, rawReader(func(raw []byte) (map[string]any, error) {
 		m := map[string]any{}
 		if err := unmarshal(raw, &m); err != nil {
 			return nil, decodeError(s.path, err)

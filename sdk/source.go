@@ -172,7 +172,7 @@ func (s viewSource[S]) ListPage(ctx context.Context, opts watch.ListOptions) (wa
 		return page, asStatus(err)
 	}
 	defer resp.Body.Close()
-	meta, err := decodeList(resp.Body, base, s.v.reader(), func(it *Item[S]) bool {
+	meta, err := decodeList(resp.Body, s.v.client.limits.maxObject, base, s.v.reader(), func(it *Item[S]) bool {
 		page.Items = append(page.Items, it)
 		return true
 	})
@@ -208,7 +208,7 @@ func (s viewSource[S]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (
 	if err != nil {
 		return nil, asStatus(err)
 	}
-	return newEventStream(resp.Body, base, s.v.reader()), nil
+	return newEventStream(resp.Body, s.v.client.limits.maxObject, base, s.v.reader()), nil
 }
 
 // asStatus makes an error answer of the server also match

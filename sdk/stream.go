@@ -25,8 +25,8 @@ type eventStream[T any] struct {
 	once sync.Once
 }
 
-func newEventStream[T any](body io.ReadCloser, path string, read itemReader[T]) *eventStream[T] {
-	cp := newCapture(body)
+func newEventStream[T any](body io.ReadCloser, max int64, path string, read itemReader[T]) *eventStream[T] {
+	cp := newCapture(body, max)
 	return &eventStream[T]{body: body, cp: cp, dec: jsontext.NewDecoder(cp, decodeOptions), path: path, read: read}
 }
 
@@ -129,7 +129,7 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 			return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: "malformed watch frame: no object"}
 		}
 		// The object came before the type: decode the kept bytes.
-		cp := newCapture(bytes.NewReader(rawObject))
+		cp := newCapture(bytes.NewReader(rawObject), 0)
 		o, err := s.read(jsontext.NewDecoder(cp, decodeOptions), cp)
 		if err != nil {
 			if de, ok := err.(*DecodeError); ok {

@@ -199,6 +199,7 @@ func (v *View[S]) All(ctx context.Context) iter.Seq2[*Item[S], error] {
 		}
 		cont := ""
 		n := 0
+		seen := map[string]struct{}{}
 		for {
 			r := request{method: http.MethodGet, path: base, query: v.listQuery(v.limit(), cont, "")}
 			resp, err := v.client.do(ctx, r)
@@ -210,7 +211,7 @@ func (v *View[S]) All(ctx context.Context) iter.Seq2[*Item[S], error] {
 				return
 			}
 			stopped := false
-			meta, err := decodeList(resp.Body, base, v.reader(), func(it *Item[S]) bool {
+			meta, err := decodeList(resp.Body, v.client.limits.maxObject, base, v.reader(), func(it *Item[S]) bool {
 				n++
 				if !yield(it, nil) {
 					stopped = true
@@ -229,6 +230,11 @@ func (v *View[S]) All(ctx context.Context) iter.Seq2[*Item[S], error] {
 			if meta.Continue == "" {
 				return
 			}
+			if _, dup := seen[meta.Continue]; dup {
+				yield(zero, &DecodeError{Path: v.client.fullPath(base), Offset: -1, Reason: fmt.Sprintf("the server repeated a continue token after %d objects (a list that would never end)", n)})
+				return
+			}
+			seen[meta.Continue] = struct{}{}
 			cont = meta.Continue
 		}
 	}

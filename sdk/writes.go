@@ -252,7 +252,7 @@ func (v *View[S]) DeleteCollection(ctx context.Context, opts DeleteOptions) ([]*
 	}
 	defer resp.Body.Close()
 	var out []*Item[S]
-	if _, err := decodeList(resp.Body, p, v.reader(), func(it *Item[S]) bool {
+	if _, err := decodeList(resp.Body, v.client.limits.maxObject, p, v.reader(), func(it *Item[S]) bool {
 		out = append(out, it)
 		return true
 	}); err != nil {
