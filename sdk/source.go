@@ -16,16 +16,16 @@ import (
 // Source returns the view as a watch.Source, for watch.Store,
 // watch.WaitFor and watch.Watch. The view's namespace and label and field
 // selectors apply to every request, so the server does the filtering. It
-// also implements watch.Labeler (labels for Store.List; streaming initial
-// lists), watch.Trimmer (drops metadata.managedFields from cached items)
-// and watch.Tombstoner.
+// also implements watch.Labeler (labels for Store.List),
+// watch.StreamingLister (streaming initial lists), watch.Trimmer (drops
+// metadata.managedFields from cached items) and watch.Tombstoner.
 func (v *View[T]) Source() watch.Source[T] { return viewSource[T]{v} }
 
 // ObjectSource returns a watch.Source of the single object name of the
 // view (a server-side field selector on metadata.name, which replaces the
 // view's selectors), for waiting on one object:
 //
-//	pod, err := watch.WaitFor(ctx, cluster.Pods.In(ns).ObjectSource("web"), kinds.PodReady())
+//	pod, err := watch.WaitFor(ctx, cluster.Pods.In(ns).ObjectSource("web"), kinds.PodIsReady())
 func (v *View[T]) ObjectSource(name string) watch.Source[T] {
 	return v.Filter(nil, map[string]string{"metadata.name": name}).Source()
 }
@@ -33,9 +33,10 @@ func (v *View[T]) ObjectSource(name string) watch.Source[T] {
 type viewSource[T Object] struct{ v *View[T] }
 
 var (
-	_ watch.Labeler[*Item[struct{}]]    = viewSource[*Item[struct{}]]{}
-	_ watch.Trimmer[*Item[struct{}]]    = viewSource[*Item[struct{}]]{}
-	_ watch.Tombstoner[*Item[struct{}]] = viewSource[*Item[struct{}]]{}
+	_ watch.Labeler[*Item[struct{}]]         = viewSource[*Item[struct{}]]{}
+	_ watch.StreamingLister[*Item[struct{}]] = viewSource[*Item[struct{}]]{}
+	_ watch.Trimmer[*Item[struct{}]]         = viewSource[*Item[struct{}]]{}
+	_ watch.Tombstoner[*Item[struct{}]]      = viewSource[*Item[struct{}]]{}
 )
 
 // Meta implements watch.Source.
@@ -51,8 +52,10 @@ func (s viewSource[T]) Meta(obj T) (key, uid, rv string) {
 // Labels implements watch.Labeler.
 func (s viewSource[T]) Labels(obj T) map[string]string { return obj.Meta().Labels.m }
 
-// Annotations implements watch.Labeler.
-func (s viewSource[T]) Annotations(obj T) map[string]string { return obj.Meta().Annotations.m }
+// InitialEventsEnd implements watch.StreamingLister.
+func (s viewSource[T]) InitialEventsEnd(obj T) bool {
+	return obj.Meta().Annotations.m[watch.InitialEventsEndAnnotation] == "true"
+}
 
 // Trim implements watch.Trimmer: the item decoded again from its JSON
 // without metadata.managedFields (the item itself if it has none, or if
@@ -181,7 +184,7 @@ func (s viewSource[T]) ListPage(ctx context.Context, opts watch.ListOptions) (wa
 		return true
 	})
 	if err != nil {
-		return page, err
+		return page, malformed(err)
 	}
 	page.ResourceVersion, page.Continue = meta.ResourceVersion, meta.Continue
 	return page, nil
@@ -215,8 +218,8 @@ func (s viewSource[T]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (
 	return newEventStream(resp.Body, base, s.v.reader()), nil
 }
 
-// asStatus makes an error answer of the server also match
-// *watch.StatusError, which the watch loop reads to decide between
+// asStatus makes an error answer of the server implement
+// watch.APIStatus, which the watch loop reads to decide between
 // relisting, retrying and giving up. It still matches *APIError and its
 // categories.
 func asStatus(err error) error {
@@ -224,5 +227,5 @@ func asStatus(err error) error {
 	if !ok || ae.StatusCode == 0 {
 		return err
 	}
-	return &watchError{StatusError: watch.StatusError{Code: ae.StatusCode, Reason: ae.Reason, Message: ae.Message, RetryAfter: ae.RetryAfter}, api: ae}
+	return &watchError{api: ae}
 }

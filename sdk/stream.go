@@ -37,6 +37,11 @@ func newEventStream[T any](body io.ReadCloser, path string, read itemReader[T]) 
 // watch loop resume. A malformed frame or object is a *DecodeError that
 // ends the loop.
 func (s *eventStream[T]) Next() (watch.Event[T], error) {
+	ev, err := s.next()
+	return ev, malformed(err)
+}
+
+func (s *eventStream[T]) next() (watch.Event[T], error) {
 	var zero watch.Event[T]
 	tok, err := s.dec.ReadToken()
 	if err == io.EOF {
@@ -114,7 +119,7 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 		if st.Details != nil && st.Details.RetryAfterSeconds > 0 {
 			api.RetryAfter = time.Duration(st.Details.RetryAfterSeconds) * time.Second
 		}
-		return zero, &watchError{StatusError: watch.StatusError{Code: st.Code, Reason: st.Reason, Message: st.Message, RetryAfter: api.RetryAfter}, api: api}
+		return zero, &watchError{api: api}
 	case "":
 		return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: "malformed watch frame: no type"}
 	default:
@@ -171,11 +176,10 @@ func (s *eventStream[T]) Close() error {
 }
 
 // watchError is an error answer of the server, as a response or as an
-// in-stream ERROR event: it matches both *watch.StatusError (which the
-// watch loop reads) and the *APIError categories (ErrGone for an expired
-// resourceVersion).
+// in-stream ERROR event: it implements watch.APIStatus (which the watch
+// loop reads) and matches the *APIError categories (ErrGone for an
+// expired resourceVersion).
 type watchError struct {
-	watch.StatusError
 	api *APIError
 }
 
@@ -188,12 +192,28 @@ func (e *watchError) Unwrap() error { return e.api }
 // Is matches ErrKube and the categories of the equivalent APIError.
 func (e *watchError) Is(target error) bool { return e.api.Is(target) }
 
-// As lets errors.As find the *watch.StatusError (the *APIError is found
-// through Unwrap).
-func (e *watchError) As(target any) bool {
-	if t, ok := target.(**watch.StatusError); ok {
-		*t = &e.StatusError
-		return true
+// StatusCode implements watch.APIStatus.
+func (e *watchError) StatusCode() int { return e.api.StatusCode }
+
+// StatusReason implements watch.APIStatus.
+func (e *watchError) StatusReason() string { return e.api.Reason }
+
+// RetryAfter implements watch.APIStatus.
+func (e *watchError) RetryAfter() time.Duration { return e.api.RetryAfter }
+
+// malformed makes a *DecodeError also match watch.ErrMalformed, which
+// the watch loop recovers from by relisting. A stream that ended inside a
+// frame (io.ErrUnexpectedEOF) is a broken connection and stays as is.
+func malformed(err error) error {
+	var de *DecodeError
+	if err == nil || !errors.As(err, &de) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return err
 	}
-	return false
+	return &malformedError{err}
 }
+
+type malformedError struct{ err error }
+
+func (e *malformedError) Error() string        { return e.err.Error() }
+func (e *malformedError) Unwrap() error        { return e.err }
+func (e *malformedError) Is(target error) bool { return target == watch.ErrMalformed }

@@ -165,8 +165,8 @@ type spySource struct {
 func (s *spySource) Labels(p *kinds.Pod) map[string]string {
 	return s.Source.(watch.Labeler[*kinds.Pod]).Labels(p)
 }
-func (s *spySource) Annotations(p *kinds.Pod) map[string]string {
-	return s.Source.(watch.Labeler[*kinds.Pod]).Annotations(p)
+func (s *spySource) InitialEventsEnd(p *kinds.Pod) bool {
+	return s.Source.(watch.StreamingLister[*kinds.Pod]).InitialEventsEnd(p)
 }
 func (s *spySource) Trim(p *kinds.Pod) *kinds.Pod {
 	return s.Source.(watch.Trimmer[*kinds.Pod]).Trim(p)
@@ -249,8 +249,8 @@ func (s *spySource) sawGone() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, err := range s.errs {
-		var se *watch.StatusError
-		if errors.As(err, &se) && se.Gone() {
+		var st watch.APIStatus
+		if errors.As(err, &st) && watch.Expired(st.StatusCode(), st.StatusReason()) {
 			return true
 		}
 	}
@@ -278,7 +278,7 @@ func TestE2ERestart(t *testing.T) {
 	node := tc.Nodes[0]
 
 	spy := &spySource{Source: e.c.Pods.In(e.ns).Source()}
-	store := watch.NewStore[*kinds.Pod](spy, watch.StoreOptions{Watch: watch.Options{Backoff: watch.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}}})
+	store := watch.NewStore[*kinds.Pod](spy, watch.StoreOptions{LoopOptions: watch.LoopOptions{Backoff: watch.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}}})
 	sctx, stop := context.WithCancel(ctx)
 	runErr := make(chan error, 1)
 	go func() { runErr <- store.Run(sctx) }()
@@ -371,7 +371,7 @@ func TestE2EGone(t *testing.T) {
 	}
 
 	spy := &spySource{Source: e.c.Pods.In(e.ns).Source()}
-	store := watch.NewStore[*kinds.Pod](spy, watch.StoreOptions{Watch: watch.Options{Backoff: watch.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}}})
+	store := watch.NewStore[*kinds.Pod](spy, watch.StoreOptions{LoopOptions: watch.LoopOptions{Backoff: watch.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}}})
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go store.Run(sctx)

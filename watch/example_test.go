@@ -52,10 +52,12 @@ func (m *memSource) OpenWatch(ctx context.Context, opts watch.WatchOptions) (wat
 	return s, nil
 }
 
-func (m *memSource) Meta(o Obj) (key, uid, rv string)    { return o.Name, o.UID, o.RV }
-func (m *memSource) Labels(o Obj) map[string]string      { return o.Labels }
-func (m *memSource) Annotations(o Obj) map[string]string { return o.Annotations }
-func (m *memSource) Tombstone(key, uid, rv string) Obj   { return Obj{Name: key, UID: uid, RV: rv} }
+func (m *memSource) Meta(o Obj) (key, uid, rv string) { return o.Name, o.UID, o.RV }
+func (m *memSource) Labels(o Obj) map[string]string   { return o.Labels }
+func (m *memSource) InitialEventsEnd(o Obj) bool {
+	return o.Annotations[watch.InitialEventsEndAnnotation] == "true"
+}
+func (m *memSource) Tombstone(key, uid, rv string) Obj { return Obj{Name: key, UID: uid, RV: rv} }
 
 type memStream struct {
 	ctx    context.Context
