@@ -52,12 +52,12 @@ type streamingBlockingSource struct{ *blockingSource }
 
 func (streamingBlockingSource) InitialEventsEnd(Obj) bool { return false }
 
-// TestEveryEntryPointBoundsItsWaits: against a Source that never answers,
+// TestBoundedWaitsInEveryEntryPoint: against a Source that never answers,
 // Watch, Watcher, Store and WaitFor abandon each call after
 // RequestTimeout, retry with backoff, report each stall as a
 // *watch.TimeoutError, and end only when the caller's ctx ends, with its
 // error.
-func TestEveryEntryPointBoundsItsWaits(t *testing.T) {
+func TestBoundedWaitsInEveryEntryPoint(t *testing.T) {
 	const runFor = 10 * time.Minute
 	cases := []struct {
 		reason    string
