@@ -189,3 +189,25 @@ func ExampleBackoff_Delay() {
 	// 4 8s 4s
 	// 5 8s 4s
 }
+
+// A Watcher hands out one event per Next call, each with its own
+// deadline (the seed's ResourceWatcher.next(timeout)).
+func ExampleNewWatcher() {
+	ctx := context.Background()
+	w := watch.NewWatcher(ctx, exampleSource(), watch.Options{InitialList: true})
+	defer w.Close()
+	for range 3 {
+		next, cancel := context.WithTimeout(ctx, time.Second)
+		ev, err := w.Next(next)
+		cancel()
+		if err != nil {
+			fmt.Println("error:", err) // a deadline means: no event in time
+			return
+		}
+		fmt.Println(ev.Type, ev.Object.Name, ev.Object.RV)
+	}
+	// Output:
+	// ADDED web-1 5
+	// ADDED db-1 6
+	// MODIFIED web-1 11
+}
