@@ -35,7 +35,7 @@ func newEventStream[T any](body io.ReadCloser, path string, read itemReader[T]) 
 // io.ErrUnexpectedEOF; a failed read is an *APIError (no status code)
 // wrapping io.ErrUnexpectedEOF and the read error; all three let the
 // watch loop resume. A malformed frame or object is a *DecodeError that
-// ends the loop.
+// also matches watch.ErrMalformed: the loop relists.
 func (s *eventStream[T]) Next() (watch.Event[T], error) {
 	ev, err := s.next()
 	return ev, malformed(err)
