@@ -1,9 +1,9 @@
 package sdk
 
 import (
-	"errors"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -250,7 +250,7 @@ type statusObject struct {
 const maxErrorBody = 64 << 10
 
 func errorFromResponse(method, path string, resp *http.Response) *APIError {
-	e := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode}
+	e := &APIError{Method: method, Path: path, Code: resp.StatusCode}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		e.Message = "redirect not followed: the client follows redirects only within the API server's origin"
 		return e
@@ -263,7 +263,7 @@ func errorFromResponse(method, path string, resp *http.Response) *APIError {
 	if err := unmarshal(data, &st); err == nil && st.Kind == "Status" {
 		e.Reason, e.Message, e.Details = st.Reason, st.Message, st.Details
 		if st.Details != nil && st.Details.RetryAfterSeconds > 0 {
-			e.RetryAfter = time.Duration(st.Details.RetryAfterSeconds) * time.Second
+			e.RetryDelay = time.Duration(st.Details.RetryAfterSeconds) * time.Second
 		}
 	} else if msg := strings.TrimSpace(string(data)); msg != "" {
 		if len(msg) > 512 {
@@ -273,7 +273,7 @@ func errorFromResponse(method, path string, resp *http.Response) *APIError {
 	}
 	if s := resp.Header.Get("Retry-After"); s != "" {
 		if n, err := strconv.Atoi(s); err == nil && n >= 0 {
-			e.RetryAfter = time.Duration(n) * time.Second
+			e.RetryDelay = time.Duration(n) * time.Second
 		}
 	}
 	return e
@@ -308,7 +308,7 @@ func (c *Client) readBody(ctx context.Context, r request) ([]byte, error) {
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, &APIError{Method: r.method, Path: c.fullPath(r.path), StatusCode: resp.StatusCode, Err: fmt.Errorf("read body: %w", err)}
+		return nil, &APIError{Method: r.method, Path: c.fullPath(r.path), Code: resp.StatusCode, Err: fmt.Errorf("read body: %w", err)}
 	}
 	return data, nil
 }
@@ -365,7 +365,7 @@ func (c *Client) apiPath(ctx context.Context, k *KindInfo) (string, error) {
 
 func isNotFound(err error) bool {
 	ae, ok := err.(*APIError)
-	return ok && ae.StatusCode == http.StatusNotFound
+	return ok && ae.Code == http.StatusNotFound
 }
 
 // collectionPath is the URL path of k's collection in namespace ns ("" for

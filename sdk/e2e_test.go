@@ -482,7 +482,7 @@ func TestE2EErrorsFromTheServer(t *testing.T) {
 	assert.ErrorIs(t, err, sdk.ErrNotFound)
 	var ae *sdk.APIError
 	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, 404, ae.StatusCode)
+	assert.Equal(t, 404, ae.Code)
 	assert.Equal(t, "NotFound", ae.Reason)
 	assert.Contains(t, ae.Message, `"does-not-exist" not found`)
 

@@ -133,7 +133,7 @@ func TestE2EWritesUpdateConflictAndRetry(t *testing.T) {
 		t.Fatalf("update of a stale snapshot: %v, want ErrConflict", err)
 	}
 	var ae *sdk.APIError
-	if !errors.As(err, &ae) || ae.StatusCode != 409 {
+	if !errors.As(err, &ae) || ae.Code != 409 {
 		t.Errorf("conflict is not a 409 *APIError: %v", err)
 	}
 	// Modify re-fetches and re-applies on conflict.
@@ -147,7 +147,7 @@ func TestE2EWritesUpdateConflictAndRetry(t *testing.T) {
 	// The same with RetryOnConflict around a Fetch.
 	cur := d
 	tries := 0
-	err = sdk.RetryOnConflict(ctx, sdk.Backoff{}, func() error {
+	err = sdk.RetryOnConflict(ctx, sdk.RetryOptions{}, func() error {
 		tries++
 		if tries > 1 {
 			if cur, err = cur.Fetch(ctx); err != nil {

@@ -3,9 +3,12 @@ package sdk
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/kube-for-go/kube/watch"
 )
 
 // ErrKube is matched by every error this SDK returns:
@@ -43,11 +46,11 @@ var ErrStatusUnavailable = errors.New("kube: status unavailable")
 type APIError struct {
 	Method     string         // HTTP method of the failed request
 	Path       string         // URL path of the failed request (no host, no query)
-	StatusCode int            // HTTP status code; 0 when no answer was received
+	Code       int            // HTTP status code; 0 when no answer was received
 	Reason     string         // Status.reason, e.g. "NotFound", "Conflict", "Expired"
 	Message    string         // Status.message from the server
 	Details    *StatusDetails // Status.details, when the server sent them
-	RetryAfter time.Duration  // from Retry-After or details.retryAfterSeconds
+	RetryDelay time.Duration  // from Retry-After or details.retryAfterSeconds
 	Err        error          // underlying transport error, if no answer was received
 }
 
@@ -72,16 +75,16 @@ type StatusCause struct {
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "kube: %s %s", e.Method, e.Path)
-	if e.StatusCode == 0 {
+	if e.Code == 0 {
 		if e.Err != nil {
 			fmt.Fprintf(&b, ": %v", e.Err)
 		}
 		return b.String()
 	}
-	fmt.Fprintf(&b, ": %d", e.StatusCode)
+	fmt.Fprintf(&b, ": %d", e.Code)
 	if e.Reason != "" {
 		fmt.Fprintf(&b, " %s", e.Reason)
-	} else if t := http.StatusText(e.StatusCode); t != "" {
+	} else if t := http.StatusText(e.Code); t != "" {
 		fmt.Fprintf(&b, " %s", t)
 	}
 	if e.Message != "" {
@@ -101,39 +104,55 @@ func (e *APIError) Is(target error) bool {
 	if target == ErrKube {
 		return true
 	}
-	if e.StatusCode == 0 {
+	if e.Code == 0 {
 		return false
 	}
 	switch target {
 	case ErrNotFound:
-		return e.StatusCode == http.StatusNotFound
+		return e.Code == http.StatusNotFound
 	case ErrAlreadyExists:
-		return e.StatusCode == http.StatusConflict && e.Reason == "AlreadyExists"
+		return e.Code == http.StatusConflict && e.Reason == "AlreadyExists"
 	case ErrConflict:
-		return e.StatusCode == http.StatusConflict && e.Reason != "AlreadyExists"
+		return e.Code == http.StatusConflict && e.Reason != "AlreadyExists"
 	case ErrGone:
-		return e.StatusCode == http.StatusGone || e.Reason == "Expired" || e.Reason == "Gone"
+		return watch.Expired(e.Code, e.Reason)
 	case ErrForbidden:
-		return e.StatusCode == http.StatusForbidden
+		return e.Code == http.StatusForbidden
 	case ErrUnauthorized:
-		return e.StatusCode == http.StatusUnauthorized
+		return e.Code == http.StatusUnauthorized
 	case ErrTooManyRequests:
-		return e.StatusCode == http.StatusTooManyRequests
+		return e.Code == http.StatusTooManyRequests
 	case ErrServerTimeout:
-		return e.StatusCode == http.StatusGatewayTimeout || e.Reason == "ServerTimeout" || e.Reason == "Timeout"
+		return e.Code == http.StatusGatewayTimeout || e.Reason == "ServerTimeout" || e.Reason == "Timeout"
 	case ErrInvalid:
-		return e.StatusCode == http.StatusUnprocessableEntity
+		return e.Code == http.StatusUnprocessableEntity
 	case ErrBadRequest:
-		return e.StatusCode == http.StatusBadRequest
+		return e.Code == http.StatusBadRequest
 	case ErrMethodNotAllowed:
-		return e.StatusCode == http.StatusMethodNotAllowed
+		return e.Code == http.StatusMethodNotAllowed
 	case ErrInternal:
-		return e.StatusCode == http.StatusInternalServerError
+		return e.Code == http.StatusInternalServerError
 	case ErrUnavailable:
-		return e.StatusCode == http.StatusServiceUnavailable
+		return e.Code == http.StatusServiceUnavailable
 	}
 	return false
 }
+
+// StatusCode returns the HTTP status code (watch.APIStatus).
+func (e *APIError) StatusCode() int { return e.Code }
+
+// StatusReason returns the reason of the server's Status (watch.APIStatus).
+func (e *APIError) StatusReason() string { return e.Reason }
+
+// RetryAfter returns how long the server asked to wait before a retry
+// (watch.APIStatus); 0 if it did not say.
+func (e *APIError) RetryAfter() time.Duration { return e.RetryDelay }
+
+// Temporary reports whether retrying may succeed: the server answered 429,
+// 5xx, or a timeout reason (watch.Temporary's rule).
+func (e *APIError) Temporary() bool { return e.Code != 0 && watch.Temporary(e.Code, e.Reason) }
+
+var _ watch.APIStatus = (*APIError)(nil)
 
 // NamespaceError reports the use of an invalid namespace: a namespace given
 // for a cluster-scoped kind, none given where the kind needs one, or a
@@ -233,8 +252,18 @@ func (e *DecodeError) Error() string {
 // Unwrap returns the underlying error.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// Is matches ErrKube.
-func (e *DecodeError) Is(target error) bool { return target == ErrKube }
+// Is matches ErrKube, and watch.ErrMalformed unless the body was merely
+// cut short (a broken connection, which io.ErrUnexpectedEOF marks): the
+// watch loop relists after malformed data and resumes after a cut.
+func (e *DecodeError) Is(target error) bool {
+	switch target {
+	case ErrKube:
+		return true
+	case watch.ErrMalformed:
+		return !errors.Is(e.Err, io.ErrUnexpectedEOF)
+	}
+	return false
+}
 
 // Error is a general SDK error: an operation that failed for a reason other
 // than those above, e.g. an invalid argument or an invalid selector. Op

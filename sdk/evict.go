@@ -78,8 +78,8 @@ func (v *PodView[S]) Evict(ctx context.Context, name string, opts DeleteOptions)
 	}
 	err = v.client.roundTripJSON(ctx, request{method: http.MethodPost, path: p, body: body}, nil)
 	var ae *APIError
-	if errors.As(err, &ae) && ae.StatusCode == http.StatusTooManyRequests {
-		ee := &EvictionError{Namespace: v.namespace, Name: name, RetryAfter: ae.RetryAfter, Err: ae}
+	if errors.As(err, &ae) && ae.Code == http.StatusTooManyRequests {
+		ee := &EvictionError{Namespace: v.namespace, Name: name, RetryAfter: ae.RetryDelay, Err: ae}
 		if ae.Details != nil {
 			for _, c := range ae.Details.Causes {
 				if c.Type == disruptionBudgetCause {

@@ -52,7 +52,7 @@ func ExampleView_Get_notFound() {
 	fmt.Println(errors.Is(err, sdk.ErrNotFound))
 	var ae *sdk.APIError
 	if errors.As(err, &ae) {
-		fmt.Println(ae.StatusCode, ae.Reason, ae.Message)
+		fmt.Println(ae.Code, ae.Reason, ae.Message)
 	}
 	// Output:
 	// true

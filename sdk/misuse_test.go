@@ -43,6 +43,7 @@ func main() {
 // the compiler's output and whether it built.
 func buildProgram(t *testing.T, body string) (string, bool) {
 	t.Helper()
+	require.NoError(t, os.MkdirAll("testdata", 0o755))
 	dir, err := os.MkdirTemp("testdata", "misuse-")
 	require.NoError(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })

@@ -147,7 +147,7 @@ func (s rawSource) ListPage(ctx context.Context, opts watch.ListOptions) (watch.
 		Items    []map[string]any `json:"items"`
 	}
 	if err := s.c.getJSON(ctx, s.path, q, &list); err != nil {
-		return page, asStatus(err)
+		return page, err
 	}
 	page.Items, page.ResourceVersion, page.Continue = list.Items, list.Metadata.ResourceVersion, list.Metadata.Continue
 	return page, nil
@@ -167,7 +167,7 @@ func (s rawSource) OpenWatch(ctx context.Context, opts watch.WatchOptions) (watc
 	}
 	resp, err := s.c.do(ctx, request{method: http.MethodGet, path: s.path, query: q, streaming: true})
 	if err != nil {
-		return nil, asStatus(err)
+		return nil, err
 	}
 	return newEventStream(resp.Body, s.c.limits.maxObject, s.path, rawReader(func(raw []byte) (map[string]any, error) {
 		m := map[string]any{}

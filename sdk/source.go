@@ -17,16 +17,16 @@ import (
 // Source returns the view as a watch.Source, for watch.Store,
 // watch.WaitFor and watch.Watch. The view's namespace and label and field
 // selectors apply to every request, so the server does the filtering. It
-// also implements watch.Labeler (labels for Store.List; streaming initial
-// lists), watch.Trimmer (drops metadata.managedFields from cached items)
-// and watch.Tombstoner.
+// also implements watch.Labeler (labels for Store.List),
+// watch.StreamingLister (streaming initial lists), watch.Trimmer (drops
+// metadata.managedFields from cached items) and watch.Tombstoner.
 func (v *View[S]) Source() watch.Source[*Item[S]] { return viewSource[S]{v} }
 
 // ObjectSource returns a watch.Source of the single object name of the
 // view (a server-side field selector on metadata.name, which replaces the
 // view's selectors), for waiting on one object:
 //
-//	pod, err := watch.WaitFor(ctx, cluster.Pods.In(ns).ObjectSource("web"), kinds.PodRunning)
+//	pod, err := watch.WaitFor(ctx, cluster.Pods.In(ns).ObjectSource("web"), kinds.PodIsReady())
 func (v *View[S]) ObjectSource(name string) watch.Source[*Item[S]] {
 	return v.Filter(nil, selector.Fields{"metadata.name": name}).Source()
 }
@@ -34,9 +34,10 @@ func (v *View[S]) ObjectSource(name string) watch.Source[*Item[S]] {
 type viewSource[S Status] struct{ v *View[S] }
 
 var (
-	_ watch.Labeler[*Item[FromStatus]]    = viewSource[FromStatus]{}
-	_ watch.Trimmer[*Item[FromStatus]]    = viewSource[FromStatus]{}
-	_ watch.Tombstoner[*Item[FromStatus]] = viewSource[FromStatus]{}
+	_ watch.Labeler[*Item[FromStatus]]         = viewSource[FromStatus]{}
+	_ watch.StreamingLister[*Item[FromStatus]] = viewSource[FromStatus]{}
+	_ watch.Trimmer[*Item[FromStatus]]         = viewSource[FromStatus]{}
+	_ watch.Tombstoner[*Item[FromStatus]]      = viewSource[FromStatus]{}
 )
 
 // Meta implements watch.Source.
@@ -47,8 +48,10 @@ func (s viewSource[S]) Meta(obj *Item[S]) (key, uid, rv string) {
 // Labels implements watch.Labeler.
 func (s viewSource[S]) Labels(obj *Item[S]) map[string]string { return obj.meta.Labels }
 
-// Annotations implements watch.Labeler.
-func (s viewSource[S]) Annotations(obj *Item[S]) map[string]string { return obj.meta.Annotations }
+// InitialEventsEnd implements watch.StreamingLister.
+func (s viewSource[S]) InitialEventsEnd(obj *Item[S]) bool {
+	return obj.meta.Annotations[watch.InitialEventsEndAnnotation] == "true"
+}
 
 // Trim implements watch.Trimmer: the item decoded again from its JSON
 // without metadata.managedFields (the item itself if it has none, or if
@@ -169,7 +172,7 @@ func (s viewSource[S]) ListPage(ctx context.Context, opts watch.ListOptions) (wa
 	}
 	resp, err := s.v.client.do(ctx, request{method: http.MethodGet, path: base, query: s.v.listQuery(limit, opts.Continue, opts.ResourceVersion)})
 	if err != nil {
-		return page, asStatus(err)
+		return page, err
 	}
 	defer resp.Body.Close()
 	meta, err := decodeList(resp.Body, s.v.client.limits.maxObject, base, s.v.reader(), func(it *Item[S]) bool {
@@ -206,19 +209,7 @@ func (s viewSource[S]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (
 	}
 	resp, err := s.v.client.do(ctx, request{method: http.MethodGet, path: base, query: q, streaming: true})
 	if err != nil {
-		return nil, asStatus(err)
+		return nil, err
 	}
 	return newEventStream(resp.Body, s.v.client.limits.maxObject, base, s.v.reader()), nil
-}
-
-// asStatus makes an error answer of the server also match
-// *watch.StatusError, which the watch loop reads to decide between
-// relisting, retrying and giving up. It still matches *APIError and its
-// categories.
-func asStatus(err error) error {
-	ae, ok := err.(*APIError)
-	if !ok || ae.StatusCode == 0 {
-		return err
-	}
-	return &watchError{StatusError: watch.StatusError{Code: ae.StatusCode, Reason: ae.Reason, Message: ae.Message, RetryAfter: ae.RetryAfter}, api: ae}
 }

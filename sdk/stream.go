@@ -35,7 +35,7 @@ func newEventStream[T any](body io.ReadCloser, max int64, path string, read item
 // io.ErrUnexpectedEOF; a failed read is an *APIError (no status code)
 // wrapping io.ErrUnexpectedEOF and the read error; all three let the
 // watch loop resume. A malformed frame or object is a *DecodeError that
-// ends the loop.
+// also matches watch.ErrMalformed: the loop relists.
 func (s *eventStream[T]) Next() (watch.Event[T], error) {
 	var zero watch.Event[T]
 	tok, err := s.dec.ReadToken()
@@ -114,11 +114,14 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 		if err := unmarshal(rawObject, &st); err != nil {
 			return zero, &DecodeError{Path: s.path, Offset: -1, Reason: "malformed ERROR event", Err: err}
 		}
-		api := &APIError{Method: "WATCH", Path: s.path, StatusCode: st.Code, Reason: st.Reason, Message: st.Message, Details: st.Details}
+		api := &APIError{Method: "WATCH", Path: s.path, Code: st.Code, Reason: st.Reason, Message: st.Message, Details: st.Details}
 		if st.Details != nil && st.Details.RetryAfterSeconds > 0 {
-			api.RetryAfter = time.Duration(st.Details.RetryAfterSeconds) * time.Second
+			api.RetryDelay = time.Duration(st.Details.RetryAfterSeconds) * time.Second
 		}
-		return zero, &watchError{StatusError: watch.StatusError{Code: st.Code, Reason: st.Reason, Message: st.Message, RetryAfter: api.RetryAfter}, api: api}
+		if api.Code == 0 && api.Reason == "" && api.Message == "" {
+			api.Message = "the ERROR event carried no Status"
+		}
+		return zero, api
 	case "":
 		return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: "malformed watch frame: no type"}
 	default:
@@ -173,32 +176,4 @@ func (s *eventStream[T]) frameError(err error) error {
 func (s *eventStream[T]) Close() error {
 	s.once.Do(func() { s.body.Close() })
 	return nil
-}
-
-// watchError is an error answer of the server, as a response or as an
-// in-stream ERROR event: it matches both *watch.StatusError (which the
-// watch loop reads) and the *APIError categories (ErrGone for an expired
-// resourceVersion).
-type watchError struct {
-	watch.StatusError
-	api *APIError
-}
-
-// Error is the APIError's message.
-func (e *watchError) Error() string { return e.api.Error() }
-
-// Unwrap returns the *APIError.
-func (e *watchError) Unwrap() error { return e.api }
-
-// Is matches ErrKube and the categories of the equivalent APIError.
-func (e *watchError) Is(target error) bool { return e.api.Is(target) }
-
-// As lets errors.As find the *watch.StatusError (the *APIError is found
-// through Unwrap).
-func (e *watchError) As(target any) bool {
-	if t, ok := target.(**watch.StatusError); ok {
-		*t = &e.StatusError
-		return true
-	}
-	return false
 }

@@ -71,12 +71,12 @@ func TestAPIErrorClassification(t *testing.T) {
 			assert.ErrorIs(t, err, sdk.ErrKube)
 			var ae *sdk.APIError
 			require.ErrorAs(t, err, &ae)
-			assert.Equal(t, tt.code, ae.StatusCode)
+			assert.Equal(t, tt.code, ae.Code)
 			assert.Equal(t, tt.kreason, ae.Reason)
 			assert.Equal(t, "the message", ae.Message)
 			assert.Equal(t, "GET", ae.Method)
 			assert.Equal(t, "/api/v1/namespaces/ns/pods/p", ae.Path)
-			assert.Equal(t, "7s", ae.RetryAfter.String())
+			assert.Equal(t, "7s", ae.RetryDelay.String())
 			assert.Contains(t, err.Error(), "GET /api/v1/namespaces/ns/pods/p: "+fmt.Sprint(tt.code))
 		})
 	}
@@ -524,7 +524,7 @@ func TestTransportErrorIsAPIError(t *testing.T) {
 	_, err := c.Nodes.List(context.Background())
 	var ae *sdk.APIError
 	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, 0, ae.StatusCode)
+	assert.Equal(t, 0, ae.Code)
 	assert.Contains(t, err.Error(), "connection refused")
 	assert.Contains(t, err.Error(), "GET /api/v1/nodes")
 }

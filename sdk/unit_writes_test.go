@@ -19,6 +19,7 @@ import (
 	"github.com/kube-for-go/kube"
 	"github.com/kube-for-go/kube/kinds"
 	"github.com/kube-for-go/kube/sdk"
+	"github.com/kube-for-go/kube/watch"
 )
 
 // wExchange is one request the mock API server received.
@@ -572,7 +573,7 @@ func TestApplyConflictError(t *testing.T) {
 		t.Errorf("%v does not match ErrConflict and ErrKube", err)
 	}
 	var ae *sdk.APIError
-	if !errors.As(err, &ae) || ae.StatusCode != 409 {
+	if !errors.As(err, &ae) || ae.Code != 409 {
 		t.Errorf("errors.As does not find the 409 *APIError in %v", err)
 	}
 	want := []sdk.FieldConflict{
@@ -623,7 +624,7 @@ func TestUpdateConflictAndModify(t *testing.T) {
 		spec["replicas"] = spec["replicas"].(int64) + 1
 		return nil
 	}
-	d2, err := d.Modify(ctx, addOne, sdk.ModifyOptions{Backoff: sdk.Backoff{Initial: time.Microsecond}})
+	d2, err := d.Modify(ctx, addOne, sdk.ModifyOptions{Retry: sdk.RetryOptions{Backoff: watch.Backoff{Initial: time.Microsecond}}})
 	if err != nil {
 		t.Fatalf("Modify: %v", err)
 	}
@@ -689,8 +690,8 @@ func TestUpdateChangeErrors(t *testing.T) {
 }
 
 func TestRetryOnConflict(t *testing.T) {
-	conflict := &sdk.APIError{StatusCode: 409, Reason: "Conflict"}
-	other := &sdk.APIError{StatusCode: 500}
+	conflict := &sdk.APIError{Code: 409, Reason: "Conflict"}
+	other := &sdk.APIError{Code: 500}
 	tests := []struct {
 		name      string
 		reason    string
@@ -705,7 +706,7 @@ func TestRetryOnConflict(t *testing.T) {
 	}
 	for _, tc := range tests {
 		calls := 0
-		err := sdk.RetryOnConflict(t.Context(), sdk.Backoff{Steps: 3, Initial: time.Microsecond}, func() error {
+		err := sdk.RetryOnConflict(t.Context(), sdk.RetryOptions{Attempts: 3, Backoff: watch.Backoff{Initial: time.Microsecond}}, func() error {
 			r := tc.results[min(calls, len(tc.results)-1)]
 			calls++
 			return r
@@ -720,7 +721,7 @@ func TestRetryOnConflict(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	err := sdk.RetryOnConflict(ctx, sdk.Backoff{Initial: time.Hour}, func() error { return conflict })
+	err := sdk.RetryOnConflict(ctx, sdk.RetryOptions{Backoff: watch.Backoff{Initial: time.Hour}}, func() error { return conflict })
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled wait: %v, want context.Canceled", err)
 	}
@@ -909,11 +910,11 @@ func ExampleJSONPatchOps() {
 
 func ExampleRetryOnConflict() {
 	attempts := 0
-	err := sdk.RetryOnConflict(context.Background(), sdk.Backoff{Initial: time.Millisecond}, func() error {
+	err := sdk.RetryOnConflict(context.Background(), sdk.RetryOptions{Backoff: watch.Backoff{Initial: time.Millisecond}}, func() error {
 		attempts++
 		if attempts < 3 {
 			// What an Update of a stale snapshot answers.
-			return &sdk.APIError{Method: "PUT", Path: "/api/v1/namespaces/ns/services/s", StatusCode: 409, Reason: "Conflict"}
+			return &sdk.APIError{Method: "PUT", Path: "/api/v1/namespaces/ns/services/s", Code: 409, Reason: "Conflict"}
 		}
 		return nil
 	})

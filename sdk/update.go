@@ -123,20 +123,21 @@ func (it *Item[S]) Update(ctx context.Context, change Change, opts WriteOptions)
 // ModifyOptions configure Modify.
 type ModifyOptions struct {
 	WriteOptions
-	// Backoff between attempts; the zero value is DefaultBackoff.
-	Backoff Backoff
+	// Retry says how often to retry after a conflict; the zero value
+	// means the defaults (see RetryOptions).
+	Retry RetryOptions
 }
 
 // Modify is Update with retries: when the object changed since the snapshot
 // (ErrConflict), it fetches the newest snapshot, applies change to it again
-// and retries, waiting as opts.Backoff says. change must therefore compute
+// and retries, waiting as opts.Retry says. change must therefore compute
 // its edit from the obj it is given, not from state captured earlier. It
 // returns the snapshot that was finally stored.
 func (it *Item[S]) Modify(ctx context.Context, change Change, opts ModifyOptions) (*Item[S], error) {
 	cur := it
 	var out *Item[S]
 	first := true
-	err := RetryOnConflict(ctx, opts.Backoff, func() error {
+	err := RetryOnConflict(ctx, opts.Retry, func() error {
 		if !first {
 			fresh, err := cur.Fetch(ctx)
 			if err != nil {

@@ -1,6 +1,7 @@
 package watch_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,6 +10,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -165,8 +169,8 @@ type spySource struct {
 func (s *spySource) Labels(p *kinds.Pod) map[string]string {
 	return s.Source.(watch.Labeler[*kinds.Pod]).Labels(p)
 }
-func (s *spySource) Annotations(p *kinds.Pod) map[string]string {
-	return s.Source.(watch.Labeler[*kinds.Pod]).Annotations(p)
+func (s *spySource) InitialEventsEnd(p *kinds.Pod) bool {
+	return s.Source.(watch.StreamingLister[*kinds.Pod]).InitialEventsEnd(p)
 }
 func (s *spySource) Trim(p *kinds.Pod) *kinds.Pod {
 	return s.Source.(watch.Trimmer[*kinds.Pod]).Trim(p)
@@ -249,8 +253,8 @@ func (s *spySource) sawGone() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, err := range s.errs {
-		var se *watch.StatusError
-		if errors.As(err, &se) && se.Gone() {
+		var st watch.APIStatus
+		if errors.As(err, &st) && watch.Expired(st.StatusCode(), st.StatusReason()) {
 			return true
 		}
 	}
@@ -278,7 +282,7 @@ func TestE2ERestart(t *testing.T) {
 	node := tc.Nodes[0]
 
 	spy := &spySource{Source: e.c.Pods.In(e.ns).Source()}
-	store := watch.NewStore[*kinds.Pod](spy, watch.StoreOptions{Watch: watch.Options{Backoff: watch.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}}})
+	store := watch.NewStore[*kinds.Pod](spy, watch.StoreOptions{LoopOptions: watch.LoopOptions{Backoff: watch.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}}})
 	sctx, stop := context.WithCancel(ctx)
 	runErr := make(chan error, 1)
 	go func() { runErr <- store.Run(sctx) }()
@@ -371,7 +375,7 @@ func TestE2EGone(t *testing.T) {
 	}
 
 	spy := &spySource{Source: e.c.Pods.In(e.ns).Source()}
-	store := watch.NewStore[*kinds.Pod](spy, watch.StoreOptions{Watch: watch.Options{Backoff: watch.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}}})
+	store := watch.NewStore[*kinds.Pod](spy, watch.StoreOptions{LoopOptions: watch.LoopOptions{Backoff: watch.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}}})
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go store.Run(sctx)
@@ -563,3 +567,151 @@ func TestE2EStoreTrimsManagedFields(t *testing.T) {
 	t.Logf("raw JSON of a real pod: %d bytes as sent, %d bytes cached (%.0f%%)", len(full.Raw()), len(cached.Raw()), 100*float64(len(cached.Raw()))/float64(len(full.Raw())))
 	assert.Less(t, len(cached.Raw()), len(full.Raw()))
 }
+
+// TestE2EStreamingListIsUsed checks, against the real API server (which
+// supports sendInitialEvents), that the loop's detection of servers that
+// ignore it raises no false alarm: the Store syncs with one streaming
+// list, no paginated list, and no error to recover from.
+func TestE2EStreamingListIsUsed(t *testing.T) {
+	tc := testutil.Shared(t)
+	e := newEnv(t, tc)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, n := range []string{"a", "b", "c"} {
+		require.NoError(t, e.createPod(ctx, n, tc.Nodes[0], map[string]string{"app": "s"}))
+	}
+	spy := &spySource{Source: e.c.Pods.In(e.ns).Source()}
+	var retried []error
+	var mu sync.Mutex
+	store := watch.NewStore[*kinds.Pod](spy, watch.StoreOptions{LoopOptions: watch.LoopOptions{OnRetry: func(err error, _ time.Duration) {
+		mu.Lock()
+		retried = append(retried, err)
+		mu.Unlock()
+	}}})
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go store.Run(sctx)
+	require.NoError(t, store.WaitForSync(ctx))
+	d, err := storeDiff(ctx, e, store)
+	require.NoError(t, err)
+	assert.Empty(t, d, "the synced store equals a fresh list")
+	assert.Equal(t, int32(1), spy.initials.Load(), "one streaming list")
+	assert.Equal(t, int32(0), spy.lists.Load(), "no fallback to paginated lists")
+	require.NoError(t, e.deletePod(ctx, "b"))
+	testutil.Eventually(t, ctx, "the store to see the deletion", func() error {
+		if _, ok := store.Get(e.ns + "/b"); ok {
+			return errors.New("b still cached")
+		}
+		return nil
+	})
+	assert.NoError(t, store.Err())
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Empty(t, retried, "nothing to recover from")
+}
+
+// TestE2ELegacyServerFallback makes the real API server look like one
+// that ignores sendInitialEvents (before Kubernetes 1.27): a proxy drops
+// sendInitialEvents and resourceVersionMatch from requests, and the
+// initial-events-end annotation from the bookmarks of the stream (1.34
+// still sends it to a watch from "now" with bookmarks; older servers do
+// not). The store must sync, fall back to list + watch, and lose no
+// deletion (issue #11.7).
+func TestE2ELegacyServerFallback(t *testing.T) {
+	tc := testutil.Shared(t)
+	e := newEnv(t, tc)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, n := range []string{"a", "b", "c"} {
+		require.NoError(t, e.createPod(ctx, n, tc.Nodes[0], nil))
+	}
+	target, err := url.Parse(tc.ProxyURL)
+	require.NoError(t, err)
+	var dropped atomic.Int32
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.FlushInterval = -1
+	var stripped atomic.Int32
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.URL.Query().Get("watch") == "true" {
+			resp.Body = &legacyFrames{r: bufio.NewReader(resp.Body), c: resp.Body, stripped: &stripped}
+		}
+		return nil
+	}
+	legacy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Has("sendInitialEvents") {
+			dropped.Add(1)
+			q.Del("sendInitialEvents")
+			q.Del("resourceVersionMatch")
+			r.URL.RawQuery = q.Encode()
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer legacy.Close()
+	c, err := kube.New(kube.Options{URL: legacy.URL})
+	require.NoError(t, err)
+	defer c.Close()
+
+	spy := &spySource{Source: c.Pods.In(e.ns).Source()}
+	var retried []string
+	var mu sync.Mutex
+	store := watch.NewStore[*kinds.Pod](spy, watch.StoreOptions{LoopOptions: watch.LoopOptions{OnRetry: func(err error, _ time.Duration) {
+		mu.Lock()
+		retried = append(retried, err.Error())
+		mu.Unlock()
+	}}})
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go store.Run(sctx)
+	require.NoError(t, store.WaitForSync(ctx), "the store syncs with a server that ignores sendInitialEvents")
+	assert.GreaterOrEqual(t, dropped.Load(), int32(1), "the streaming list was tried")
+	assert.GreaterOrEqual(t, spy.lists.Load(), int32(1), "then a paginated list")
+	require.NoError(t, e.deletePod(ctx, "b"))
+	require.NoError(t, e.createPod(ctx, "d", tc.Nodes[0], nil))
+	testutil.Eventually(t, ctx, "the store to equal a fresh list", func() error {
+		d, err := storeDiff(ctx, e, store)
+		if err != nil {
+			return err
+		}
+		if d != "" {
+			return errors.New(d)
+		}
+		return nil
+	})
+	assert.NoError(t, store.Err())
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("recovered from: %q; end annotations stripped: %d", retried, stripped.Load())
+	require.NotEmpty(t, retried)
+	assert.Contains(t, retried[0], "does not support the streaming initial list")
+}
+
+// legacyFrames removes the initial-events-end annotation from the frames
+// of a watch response (one JSON document per line, as the API server
+// frames them).
+type legacyFrames struct {
+	r        *bufio.Reader
+	c        io.Closer
+	buf      []byte
+	stripped *atomic.Int32
+}
+
+func (l *legacyFrames) Read(p []byte) (int, error) {
+	if len(l.buf) == 0 {
+		line, err := l.r.ReadBytes('\n')
+		if len(line) == 0 {
+			return 0, err
+		}
+		const end = `,"annotations":{"k8s.io/initial-events-end":"true"}`
+		if bytes.Contains(line, []byte(end)) {
+			l.stripped.Add(1)
+			line = bytes.ReplaceAll(line, []byte(end), nil)
+		}
+		l.buf = line
+	}
+	n := copy(p, l.buf)
+	l.buf = l.buf[n:]
+	return n, nil
+}
+
+func (l *legacyFrames) Close() error { return l.c.Close() }

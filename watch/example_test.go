@@ -52,10 +52,12 @@ func (m *memSource) OpenWatch(ctx context.Context, opts watch.WatchOptions) (wat
 	return s, nil
 }
 
-func (m *memSource) Meta(o Obj) (key, uid, rv string)    { return o.Name, o.UID, o.RV }
-func (m *memSource) Labels(o Obj) map[string]string      { return o.Labels }
-func (m *memSource) Annotations(o Obj) map[string]string { return o.Annotations }
-func (m *memSource) Tombstone(key, uid, rv string) Obj   { return Obj{Name: key, UID: uid, RV: rv} }
+func (m *memSource) Meta(o Obj) (key, uid, rv string) { return o.Name, o.UID, o.RV }
+func (m *memSource) Labels(o Obj) map[string]string   { return o.Labels }
+func (m *memSource) InitialEventsEnd(o Obj) bool {
+	return o.Annotations[watch.InitialEventsEndAnnotation] == "true"
+}
+func (m *memSource) Tombstone(key, uid, rv string) Obj { return Obj{Name: key, UID: uid, RV: rv} }
 
 type memStream struct {
 	ctx    context.Context
@@ -186,4 +188,26 @@ func ExampleBackoff_Delay() {
 	// 3 4s 2s
 	// 4 8s 4s
 	// 5 8s 4s
+}
+
+// A Watcher hands out one event per Next call, each with its own
+// deadline (the seed's ResourceWatcher.next(timeout)).
+func ExampleNewWatcher() {
+	ctx := context.Background()
+	w := watch.NewWatcher(ctx, exampleSource(), watch.Options{InitialList: true})
+	defer w.Close()
+	for range 3 {
+		next, cancel := context.WithTimeout(ctx, time.Second)
+		ev, err := w.Next(next)
+		cancel()
+		if err != nil {
+			fmt.Println("error:", err) // a deadline means: no event in time
+			return
+		}
+		fmt.Println(ev.Type, ev.Object.Name, ev.Object.RV)
+	}
+	// Output:
+	// ADDED web-1 5
+	// ADDED db-1 6
+	// MODIFIED web-1 11
 }

@@ -2,9 +2,10 @@ package watch_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -22,9 +23,12 @@ import (
 // way kube-apiserver frames lists and watches. Requests beyond the script
 // are held open without data until the client goes away (an idle watch).
 // Tests drive it through a real sdk View, so the whole decode path runs.
+//
+// It serves in memory (memTransport), without a network, so tests run in
+// a testing/synctest bubble: backoff, timeouts and stalls take no real
+// time, and a handler blocked until its client goes away blocks durably.
 type fakeAPI struct {
 	t     *testing.T
-	srv   *httptest.Server
 	mu    sync.Mutex
 	steps []step
 	reqs  []url.Values
@@ -36,11 +40,7 @@ type step func(w http.ResponseWriter, r *http.Request)
 
 func newFakeAPI(t *testing.T, steps ...step) *fakeAPI {
 	f := &fakeAPI{t: t, steps: steps, quit: make(chan struct{})}
-	f.srv = httptest.NewServer(f)
-	t.Cleanup(func() {
-		close(f.quit)
-		f.srv.Close()
-	})
+	t.Cleanup(func() { close(f.quit) })
 	return f
 }
 
@@ -84,12 +84,15 @@ func (f *fakeAPI) requests() []url.Values {
 	return append([]url.Values(nil), f.reqs...)
 }
 
-// describe summarizes request i: "list", "list limit=1", "watch rv=10",
-// "watch initial".
+// describe summarizes a request: "list", "now" (a list of one object),
+// "watch rv=10", "watch initial".
 func describe(q url.Values) string {
 	if q.Get("watch") != "true" {
 		if q.Get("limit") == "1" {
 			return "now"
+		}
+		if c := q.Get("continue"); c != "" {
+			return "list continue=" + c
 		}
 		return "list"
 	}
@@ -134,7 +137,7 @@ func (f *fakeAPI) waitGone(ctx context.Context, i int) error {
 
 // pods returns a view of namespace "ns" of the fake server.
 func (f *fakeAPI) pods() *sdk.View[kinds.PodStatus] {
-	c, err := kube.New(kube.Options{URL: f.srv.URL})
+	c, err := kube.New(kube.Options{URL: "http://fake-apiserver", Transport: memTransport{f}})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -175,6 +178,19 @@ func list(rv string, items ...string) step {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":%q},"items":[%s]}`, rv, strings.Join(items, ","))
+	}
+}
+
+// listPage answers a list request with one page: items, the list's
+// resourceVersion and a continue token.
+func listPage(rv, cont string, items ...string) step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("watch") == "true" {
+			http.Error(w, statusJSON(400, "BadRequest", "script expected a list, got a watch"), 400)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":%q,"continue":%q},"items":[%s]}`, rv, cont, strings.Join(items, ","))
 	}
 }
 
@@ -230,45 +246,19 @@ func status(code int, reason string, retryAfter int) step {
 	}
 }
 
+// hdr sends the response headers of a successful watch.
+func hdr(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	w.(http.Flusher).Flush()
+}
+
 func hold(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
 	w.(http.Flusher).Flush()
 	<-r.Context().Done()
 }
-
-// fakeClock fires every timer at once, advancing its time by the timer's
-// duration, and records the durations. Use it with IdleTimeout < 0.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	waits []time.Duration
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) watch.Timer {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.waits = append(c.waits, d)
-	c.mu.Unlock()
-	go f()
-	return firedTimer{}
-}
-
-type firedTimer struct{}
-
-func (firedTimer) Stop() bool { return false }
 
 // collect ranges over seq until n events arrived (then breaks) or an error.
 func collect[T any](seq func(func(watch.Event[T], error) bool), n int) ([]watch.Event[T], error) {
@@ -301,8 +291,121 @@ func summary(evs []watch.Event[*kinds.Pod]) []string {
 	return out
 }
 
+// testCtx bounds a test; in a synctest bubble the bound is fake time, so
+// a test that would hang fails at once with the context's error.
 func testCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// stallHeaders never answers: the response headers never arrive.
+func stallHeaders(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+
+// stallBody sends the headers and the start of a list, then nothing.
+func stallBody(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	io.WriteString(w, `{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"10"},"items":[`)
+	w.(http.Flusher).Flush()
+	<-r.Context().Done()
+}
+
+// memTransport is an http.RoundTripper that serves requests with a
+// handler in memory: the response streams through an io.Pipe as the
+// handler writes and flushes. The handler's request context ends when the
+// client closes the body or its request context ends; a handler that
+// panics (http.ErrAbortHandler) breaks the connection: before the headers
+// RoundTrip fails, after them the body ends with io.ErrUnexpectedEOF.
+type memTransport struct{ h http.Handler }
+
+func (m memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancel(req.Context())
+	pr, pw := io.Pipe()
+	w := &memWriter{header: http.Header{}, pw: pw, ready: make(chan struct{})}
+	sreq := req.Clone(ctx)
+	if sreq.Body == nil {
+		sreq.Body = http.NoBody
+	}
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				w.mu.Lock()
+				w.aborted = !w.sent
+				w.mu.Unlock()
+				w.WriteHeader(0)
+				pw.CloseWithError(io.ErrUnexpectedEOF)
+				return
+			}
+			w.WriteHeader(200)
+			pw.Close()
+		}()
+		m.h.ServeHTTP(w, sreq)
+	}()
+	select {
+	case <-w.ready:
+	case <-req.Context().Done():
+		cancel()
+		pr.CloseWithError(req.Context().Err())
+		return nil, req.Context().Err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.aborted {
+		cancel()
+		return nil, errors.New("memtransport: connection reset by the server")
+	}
+	stop := context.AfterFunc(req.Context(), func() { pr.CloseWithError(req.Context().Err()) })
+	return &http.Response{
+		Status: fmt.Sprintf("%d %s", w.code, http.StatusText(w.code)), StatusCode: w.code,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: w.sentHeader, Body: &memBody{pr: pr, done: func() { stop(); cancel() }}, Request: req,
+		ContentLength: -1,
+	}, nil
+}
+
+type memWriter struct {
+	header     http.Header
+	pw         *io.PipeWriter
+	ready      chan struct{}
+	mu         sync.Mutex
+	sent       bool
+	aborted    bool
+	code       int
+	sentHeader http.Header
+}
+
+func (w *memWriter) Header() http.Header { return w.header }
+
+func (w *memWriter) WriteHeader(code int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sent {
+		return
+	}
+	w.sent, w.code, w.sentHeader = true, code, w.header.Clone()
+	close(w.ready)
+}
+
+func (w *memWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(200)
+	return w.pw.Write(p)
+}
+
+func (w *memWriter) Flush() { w.WriteHeader(200) }
+
+type memBody struct {
+	pr   *io.PipeReader
+	done func()
+	once sync.Once
+}
+
+func (b *memBody) Read(p []byte) (int, error) { return b.pr.Read(p) }
+
+func (b *memBody) Close() error {
+	b.once.Do(func() {
+		b.pr.Close()
+		b.done()
+	})
+	return nil
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
+	"math/rand/v2"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -13,14 +13,15 @@ import (
 
 // loop is the engine under Watch, Watcher, Store and WaitFor: list and
 // watch requests, resumption, relists with synthesized differences,
-// backoff. It is used by one goroutine.
+// backoff, bounded waits. It is used by one goroutine.
 type loop[T any] struct {
-	src     Source[T]
-	opts    Options
-	clock   Clock
-	backoff Backoff
-	labeler Labeler[T] // nil: no streaming list
-	tomb    Tombstoner[T]
+	src       Source[T]
+	opts      LoopOptions // with defaults
+	initial   bool        // start with a list (InitialList)
+	startRV   string      // else the first resume point ("" = now)
+	bookmarks bool        // deliver bookmarks
+	streamer  StreamingLister[T]
+	tomb      Tombstoner[T]
 
 	// emit delivers an event; false stops the loop (errStop).
 	emit func(Event[T]) bool
@@ -30,14 +31,22 @@ type loop[T any] struct {
 	// onSync is called after every completed (re)list, once the whole
 	// difference has been emitted; nil means nothing to do.
 	onSync func()
+	// onMalformed is handed each ErrMalformed error before the loop
+	// relists; false stops the loop (errStop). nil means continue.
+	onMalformed func(error) bool
+	// health is told of each error the loop recovers from, and of nil once
+	// the loop is in sync again (a completed list, a resumed watch).
+	health func(error)
 
-	rv       string              // resume point: the last delivered resourceVersion
-	tracked  map[string]objState // live objects delivered so far
-	needList bool                // the next step is a (re)list
-	listing  bool                // a list is being delivered: diff against tracked
-	seen     map[string]bool     // keys listed in the current list
-	noStream bool                // the server rejected the streaming list
-	attempt  int                 // consecutive failed attempts
+	rv         string              // resume point: the last delivered resourceVersion
+	tracked    map[string]objState // live objects delivered so far
+	needList   bool                // the next step is a (re)list
+	listing    bool                // a list is being delivered: diff against tracked
+	streaming  bool                // ... by a streaming initial list
+	seen       map[string]bool     // keys listed in the current list
+	noStream   bool                // the server does not support the streaming list
+	incomplete int                 // streaming lists in a row that ended before their end
+	attempt    int                 // consecutive failed attempts
 	// goneStreak counts 410s since the last event of a watch: the first
 	// relist is immediate, further ones back off.
 	goneStreak int
@@ -48,20 +57,22 @@ type objState struct{ uid, rv string }
 // errStop says the consumer stopped the loop.
 var errStop = errors.New("watch: stopped by the consumer")
 
-// errIdle says no event arrived on a connection for the idle timeout.
-var errIdle = errors.New("watch: connection idle")
-
 // errEmptyEnd says a connection ended cleanly before delivering anything:
 // retried with backoff so a server that keeps doing that is not hammered.
 var errEmptyEnd = errors.New("watch: the server ended the watch without sending anything")
 
-func newLoop[T any](src Source[T], opts Options, emit func(Event[T]) bool) *loop[T] {
-	l := &loop[T]{
-		src: src, opts: opts, clock: opts.clock(), backoff: opts.Backoff.withDefaults(),
-		emit: emit, tracked: map[string]objState{},
-	}
-	if lb, ok := src.(Labeler[T]); ok && !opts.NoStreamingList {
-		l.labeler = lb
+// errNoStreamingList wraps the signs that the server does not support
+// the streaming initial list: the loop falls back to list + watch.
+var errNoStreamingList = errors.New("watch: the server does not support the streaming initial list (sendInitialEvents); falling back to list + watch")
+
+// maxIncompleteStreams is the number of streaming lists in a row that may
+// end before their end bookmark before the loop falls back to list + watch.
+const maxIncompleteStreams = 2
+
+func newLoop[T any](src Source[T], opts LoopOptions, emit func(Event[T]) bool) *loop[T] {
+	l := &loop[T]{src: src, opts: opts.withDefaults(), emit: emit, tracked: map[string]objState{}}
+	if st, ok := src.(StreamingLister[T]); ok && !opts.NoStreamingList {
+		l.streamer = st
 	}
 	if tb, ok := src.(Tombstoner[T]); ok {
 		l.tomb = tb
@@ -75,19 +86,19 @@ func (l *loop[T]) run(ctx context.Context) error {
 	if l.src == nil {
 		return errors.New("watch: nil Source")
 	}
-	l.needList = l.opts.InitialList
+	l.needList = l.initial
 	if !l.needList {
-		l.rv = l.opts.ResourceVersion
+		l.rv = l.startRV
 	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		start := l.clock.Now()
+		start := time.Now()
 		var err error
 		delivered := false
 		switch {
-		case l.needList && l.labeler != nil && !l.noStream:
+		case l.needList && l.streamer != nil && !l.noStream:
 			delivered, err = l.watch(ctx, true)
 		case l.needList:
 			err = l.list(ctx)
@@ -104,7 +115,7 @@ func (l *loop[T]) run(ctx context.Context) error {
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr
 		}
-		healthy := l.clock.Now().Sub(start) >= l.backoff.ResetAfter
+		healthy := time.Since(start) >= l.opts.ResetAfter
 		if healthy {
 			l.attempt = 0
 		}
@@ -114,75 +125,81 @@ func (l *loop[T]) run(ctx context.Context) error {
 			}
 			err = errEmptyEnd // a clean end without a single event: back off
 		}
-		var se *StatusError
+		class, retryAfter := classify(err)
+		immediate := false
 		switch {
-		case errors.As(err, &se) && se.Gone():
+		case errors.Is(err, errNoStreamingList):
+			l.noStream, l.needList = true, true
+			immediate = true
+		case class == expired:
 			// The resume point expired: relist now. A relist cannot
 			// expire (it reads the newest state), so this cannot spin;
 			// still, count it so repeated failures back off.
 			l.needList, l.rv = true, ""
 			l.goneStreak++
-			if l.goneStreak == 1 {
-				continue
+			immediate = l.goneStreak == 1
+		case class == malformed:
+			// Skip the bad data: relist. (A failed list is repeated
+			// anyway; a failed read of the current resourceVersion too.)
+			if !l.needList && l.rv != "" {
+				l.needList, l.rv = true, ""
 			}
-		case errors.Is(err, errStreamRejected):
-			l.noStream = true
-			continue
-		case !retryable(err):
+			if l.onMalformed != nil && !l.onMalformed(err) {
+				return errStop
+			}
+		case class == temporary, class == broken:
+		default:
 			return err
 		}
-		l.attempt++
-		wait := l.backoff.Delay(l.attempt, l.opts.rand())
-		if se != nil && se.RetryAfter > wait {
-			wait = se.RetryAfter
+		var wait time.Duration
+		if !immediate {
+			l.attempt++
+			wait = max(l.opts.Backoff.Delay(l.attempt, rand.Float64()), retryAfter)
 		}
-		if l.opts.OnRetry != nil {
-			l.opts.OnRetry(err, wait)
-		}
-		if err := sleep(ctx, l.clock, wait); err != nil {
+		l.report(err, wait)
+		if err := sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
 }
 
-// retryable reports whether err is transient: a temporary server answer or
-// a broken connection.
-func retryable(err error) bool {
-	var se *StatusError
-	if errors.As(err, &se) {
-		return se.Temporary()
+// report tells the observers of an error the loop recovers from.
+func (l *loop[T]) report(err error, wait time.Duration) {
+	if l.health != nil {
+		l.health(err)
 	}
-	var ne net.Error
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, errIdle) || errors.Is(err, errEmptyEnd) || errors.As(err, &ne)
+	if l.opts.OnRetry != nil {
+		l.opts.OnRetry(err, wait)
+	}
 }
 
-// errStreamRejected wraps the server's rejection of a streaming list.
-var errStreamRejected = errors.New("watch: the server rejected the streaming initial list")
+// inSync tells the health observer that the loop is in sync again.
+func (l *loop[T]) inSync() {
+	if l.health != nil {
+		l.health(nil)
+	}
+}
 
-func sleep(ctx context.Context, c Clock, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
+// listPage reads one page, abandoning the call after RequestTimeout.
+func (l *loop[T]) listPage(ctx context.Context, lo ListOptions) (ListPage[T], error) {
+	d := l.opts.RequestTimeout
+	cctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	page, err := l.src.ListPage(cctx, lo)
+	if err != nil && ctx.Err() == nil && cctx.Err() != nil {
+		return page, &TimeoutError{Op: "list", After: d}
 	}
-	done := make(chan struct{})
-	t := c.AfterFunc(d, func() { close(done) })
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		t.Stop()
-		return ctx.Err()
-	}
+	return page, err
 }
 
 // now reads the collection's current resourceVersion to watch from.
 func (l *loop[T]) now(ctx context.Context) error {
-	page, err := l.src.ListPage(ctx, ListOptions{Limit: 1})
+	page, err := l.listPage(ctx, ListOptions{Limit: 1})
 	if err != nil {
 		return err
 	}
 	if page.ResourceVersion == "" {
-		return errors.New("watch: the list answer has no resourceVersion")
+		return fmt.Errorf("%w: the list answer has no resourceVersion", ErrMalformed)
 	}
 	l.rv = page.ResourceVersion
 	return nil
@@ -191,10 +208,10 @@ func (l *loop[T]) now(ctx context.Context) error {
 // list reads the whole collection page by page and delivers the
 // difference to what was delivered before.
 func (l *loop[T]) list(ctx context.Context) error {
-	l.beginList()
+	l.beginList(false)
 	var lo ListOptions
 	for {
-		page, err := l.src.ListPage(ctx, lo)
+		page, err := l.listPage(ctx, lo)
 		if err != nil {
 			return err
 		}
@@ -206,8 +223,35 @@ func (l *loop[T]) list(ctx context.Context) error {
 		if page.Continue == "" {
 			return l.endList(page.ResourceVersion)
 		}
+		if page.Continue == lo.Continue {
+			return fmt.Errorf("%w: the server answered continue token %q with itself", ErrMalformed, shorten(page.Continue))
+		}
 		lo.Continue = page.Continue
 	}
+}
+
+// shorten cuts a long server-provided string for an error message.
+func shorten(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "..."
+	}
+	return s
+}
+
+// open opens one watch connection; ctx is the connection's context and
+// cancel cancels it. The call is abandoned after RequestTimeout.
+func (l *loop[T]) open(ctx context.Context, cancel context.CancelFunc, wo WatchOptions) (Stream[T], error) {
+	d := l.opts.RequestTimeout
+	t := time.AfterFunc(d, cancel)
+	s, err := l.src.OpenWatch(ctx, wo)
+	if t.Stop() {
+		return s, err
+	}
+	// The bound expired: the call was abandoned (ctx cancelled).
+	if err == nil && s != nil {
+		s.Close()
+	}
+	return nil, &TimeoutError{Op: "open watch", After: d}
 }
 
 // watch runs one watch connection; initial asks for the streaming initial
@@ -217,22 +261,48 @@ func (l *loop[T]) watch(ctx context.Context, initial bool) (bool, error) {
 	if initial {
 		wo.ResourceVersion, wo.SendInitialEvents = "", true
 	}
-	s, err := l.src.OpenWatch(ctx, wo)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s, err := l.open(wctx, cancel, wo)
 	if err != nil {
-		var se *StatusError
-		if initial && errors.As(err, &se) && (se.Code == 400 || se.Code == 422) {
-			return false, fmt.Errorf("%w: %w", errStreamRejected, err)
+		if initial && rejected(err) {
+			return false, fmt.Errorf("%w: %w", errNoStreamingList, err)
 		}
 		return false, err
 	}
 	defer s.Close()
 	if initial {
-		l.beginList()
+		l.beginList(true)
+	} else {
+		l.inSync()
 	}
+	var idle atomic.Bool
+	t := time.AfterFunc(time.Hour, func() {
+		idle.Store(true)
+		s.Close()
+	})
+	defer t.Stop()
 	got := false
 	for {
-		ev, err := l.next(s)
+		d := l.opts.IdleTimeout
+		if l.streaming {
+			d = min(d, l.opts.RequestTimeout)
+		}
+		t.Reset(d)
+		ev, err := s.Next()
+		if idle.Load() && err != nil {
+			err = &TimeoutError{Op: "read watch", After: d}
+		}
 		if err != nil {
+			if l.streaming {
+				if rejected(err) {
+					return got, fmt.Errorf("%w: %w", errNoStreamingList, err)
+				}
+				// The initial events ended before their end bookmark.
+				if l.incomplete++; l.incomplete >= maxIncompleteStreams {
+					return got, fmt.Errorf("%w: %d streaming lists in a row ended before the end of their initial events: %w", errNoStreamingList, l.incomplete, err)
+				}
+			}
 			if err == io.EOF {
 				// A clean end (server timeout). During the initial
 				// events the list is incomplete: needList stays set.
@@ -247,64 +317,48 @@ func (l *loop[T]) watch(ctx context.Context, initial bool) (bool, error) {
 	}
 }
 
-// next reads one event, closing the stream if nothing arrives within the
-// idle timeout.
-func (l *loop[T]) next(s Stream[T]) (Event[T], error) {
-	d := l.opts.idleTimeout()
-	if d <= 0 {
-		return s.Next()
-	}
-	var idle atomic.Bool
-	t := l.clock.AfterFunc(d, func() {
-		idle.Store(true)
-		s.Close()
-	})
-	ev, err := s.Next()
-	t.Stop()
-	if idle.Load() {
-		if err == nil {
-			// The timer fired just after the event arrived; the stream is
-			// closed now, so the next read fails and the loop resumes.
-			return ev, nil
-		}
-		return ev, fmt.Errorf("%w: nothing received for %s", errIdle, d)
-	}
-	return ev, err
+// rejected reports whether err is the server's refusal of a streaming
+// initial list: 400 Bad Request or 422 Invalid.
+func rejected(err error) bool {
+	var st APIStatus
+	return errors.As(err, &st) && (st.StatusCode() == 400 || st.StatusCode() == 422)
 }
 
 // handle applies one event of a watch connection.
 func (l *loop[T]) handle(ev Event[T]) error {
 	key, uid, rv := l.src.Meta(ev.Object)
-	if !l.listing {
-		l.goneStreak = 0
-	}
-	switch ev.Type {
-	case Bookmark:
-		if l.listing {
-			if l.labeler.Annotations(ev.Object)[InitialEventsEndAnnotation] == "true" {
+	if l.streaming {
+		// The initial events: a server that honours sendInitialEvents
+		// sends only Added events, then the annotated bookmark.
+		switch ev.Type {
+		case Added:
+			return l.listed(ev.Object)
+		case Bookmark:
+			if l.streamer.InitialEventsEnd(ev.Object) {
 				return l.endList(rv)
 			}
-			return nil
+			return fmt.Errorf("%w: a bookmark without the %s annotation arrived during the initial events", errNoStreamingList, InitialEventsEndAnnotation)
+		case Modified, Deleted:
+			return fmt.Errorf("%w: a %s event arrived during the initial events", errNoStreamingList, ev.Type)
 		}
+		return fmt.Errorf("%w: unexpected event type %q", ErrMalformed, shorten(string(ev.Type)))
+	}
+	l.goneStreak = 0
+	switch ev.Type {
+	case Bookmark:
 		if rv != "" {
 			l.rv = rv
 		}
-		if l.opts.Bookmarks && !l.emit(ev) {
+		if l.bookmarks && !l.emit(ev) {
 			return errStop
 		}
 		return nil
 	case Added, Modified:
-		if l.listing {
-			return l.listed(ev.Object)
-		}
 		l.tracked[key] = objState{uid, rv}
 	case Deleted:
-		if l.listing {
-			return nil // cannot happen in initial events; the end bookmark settles the state
-		}
 		delete(l.tracked, key)
 	default:
-		return fmt.Errorf("watch: unexpected event type %q", ev.Type)
+		return fmt.Errorf("%w: unexpected event type %q", ErrMalformed, shorten(string(ev.Type)))
 	}
 	if rv != "" {
 		l.rv = rv
@@ -315,8 +369,8 @@ func (l *loop[T]) handle(ev Event[T]) error {
 	return nil
 }
 
-func (l *loop[T]) beginList() {
-	l.listing = true
+func (l *loop[T]) beginList(streaming bool) {
+	l.listing, l.streaming = true, streaming
 	l.seen = map[string]bool{}
 }
 
@@ -358,7 +412,9 @@ func (l *loop[T]) endList(rv string) error {
 			return err
 		}
 	}
-	l.listing, l.seen, l.needList, l.rv = false, nil, false, rv
+	l.listing, l.streaming, l.seen, l.needList, l.rv = false, false, nil, false, rv
+	l.incomplete = 0
+	l.inSync()
 	if l.onSync != nil {
 		l.onSync()
 	}

@@ -1,13 +1,15 @@
 package watch
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"time"
 )
 
-// Options configure Watch, NewWatcher, NewStore and WaitFor. The zero
-// value watches changes from now with the default backoff and idle timeout.
+// Options configure Watch and NewWatcher (the sdk's View.Watch and
+// View.Watcher). The zero value watches changes from now with the default
+// LoopOptions.
 type Options struct {
 	// ResourceVersion to start after. "" starts from now: the loop reads
 	// the collection's current resourceVersion (a list of one object) and
@@ -20,46 +22,93 @@ type Options struct {
 	// asks the server for bookmarks (they keep its resume point fresh and
 	// show the connection is alive); this only says whether you see them.
 	Bookmarks bool
-	// TimeoutSeconds asks the server to end each connection after this
-	// long (the watch resumes transparently); 0 = the server's default
+	// LoopOptions tune the loop's requests and recovery.
+	LoopOptions
+}
+
+// LoopOptions tune the list-and-watch loop under every entry point: they
+// are part of Options (Watch, NewWatcher), StoreOptions (Store) and the
+// options of WaitForOpts. The zero value means the defaults; every wait of
+// the loop has a bound, so no value makes it wait forever.
+type LoopOptions struct {
+	// TimeoutSeconds asks the server to end each watch connection after
+	// this long (the loop resumes transparently); 0 = the server's default
 	// (30 to 60 minutes).
 	TimeoutSeconds int64
-	// IdleTimeout: a connection on which no event (bookmarks included)
-	// arrives for this long is closed and replaced, resuming from the last
-	// resourceVersion. 0 means DefaultIdleTimeout; negative disables it.
+	// IdleTimeout: a watch connection on which no event (bookmarks
+	// included) arrives for this long is closed and replaced, resuming
+	// from the last resourceVersion. ≤ 0 means DefaultIdleTimeout. During
+	// a streaming initial list the bound is min(IdleTimeout,
+	// RequestTimeout): a server that honours sendInitialEvents sends the
+	// initial events without pause.
 	IdleTimeout time.Duration
-	// NoStreamingList makes InitialList (and relists) use paginated lists
-	// instead of the server's streaming initial list (sendInitialEvents).
+	// RequestTimeout bounds each call the loop makes to its Source: every
+	// Source.ListPage (a list page's headers and whole body) and every
+	// Source.OpenWatch until it returns (the response headers of a watch).
+	// A call still running then is abandoned (its context is cancelled)
+	// and retried with backoff, reported as a *TimeoutError. ≤ 0 means
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// NoStreamingList makes initial lists and relists use paginated lists
+	// instead of the server's streaming initial list (sendInitialEvents),
+	// even when the Source is a StreamingLister.
 	NoStreamingList bool
 	// Backoff between retries; the zero value means the defaults.
 	Backoff Backoff
-	// OnRetry, if set, is called before each wait for a retry with the
-	// error that caused it and the computed wait (logging, tests).
+	// ResetAfter: a step that lasted at least this long (typically a watch
+	// connection that stayed up) counts as healthy, and the next retry's
+	// backoff starts again from Backoff.Initial. ≤ 0 means
+	// DefaultResetAfter.
+	ResetAfter time.Duration
+	// OnRetry, if set, is called from the loop's goroutine for every
+	// error the loop recovers from, before it waits wait (0: it retries at
+	// once) and retries, resumes or relists (see the package's Recovery
+	// section). Use it to log, or to count failures. It must not block.
 	OnRetry func(err error, wait time.Duration)
-	// Clock is the time source for waits and timeouts; nil means the real
-	// clock. Tests inject a fake one.
-	Clock Clock
-	// Rand returns the random numbers in [0, 1) used for jitter; nil means
-	// math/rand/v2.Float64.
-	Rand func() float64
 }
 
-// DefaultIdleTimeout is the default Options.IdleTimeout: two and a half
-// times the interval at which the API server sends bookmarks to idle
-// watches (about a minute).
-const DefaultIdleTimeout = 150 * time.Second
+// Defaults of LoopOptions.
+const (
+	// DefaultIdleTimeout is the default LoopOptions.IdleTimeout: two and a
+	// half times the interval at which the API server sends bookmarks to
+	// idle watches (about a minute).
+	DefaultIdleTimeout = 150 * time.Second
+	// DefaultRequestTimeout is the default LoopOptions.RequestTimeout.
+	DefaultRequestTimeout = 60 * time.Second
+	// DefaultResetAfter is the default LoopOptions.ResetAfter.
+	DefaultResetAfter = 2 * time.Minute
+)
 
-// Backoff is the retry policy of a watch loop: the n-th consecutive retry
-// waits Initial·Factor^(n-1), capped at Max, reduced by up to Jitter of
-// itself at random. After a connection stays healthy for ResetAfter the
-// count starts again. Zero fields mean the defaults (500ms, 30s, 2, 0.5,
-// 2m).
+func (o LoopOptions) withDefaults() LoopOptions {
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.ResetAfter <= 0 {
+		o.ResetAfter = DefaultResetAfter
+	}
+	o.Backoff = o.Backoff.withDefaults()
+	return o
+}
+
+// Backoff is the retry policy of the SDK, for every loop that retries a
+// failed attempt (the watch loop; optimistic-concurrency retries): the
+// n-th consecutive retry waits d = min(Max, Initial·Factor^(n-1)),
+// randomised by Jitter to a value in [d·(1−Jitter), d], so that many
+// clients failing together do not retry together. Zero (or out of range)
+// fields mean the defaults: Initial 500ms, Max 30s, Factor 2, Jitter 0.5.
 type Backoff struct {
-	Initial    time.Duration
-	Max        time.Duration
-	Factor     float64
-	Jitter     float64 // in (0, 1]: the fraction of the delay that is random
-	ResetAfter time.Duration
+	// Initial is the wait before the first retry.
+	Initial time.Duration
+	// Max caps every wait (before jitter).
+	Max time.Duration
+	// Factor multiplies the wait at each further retry; < 1 means 2.
+	Factor float64
+	// Jitter in (0, 1] is the fraction of the wait that is random: a wait
+	// d becomes a random value in [d·(1−Jitter), d].
+	Jitter float64
 }
 
 func (b Backoff) withDefaults() Backoff {
@@ -72,22 +121,19 @@ func (b Backoff) withDefaults() Backoff {
 	if b.Max < b.Initial {
 		b.Max = b.Initial
 	}
-	if b.Factor < 1 {
+	if b.Factor < 1 || math.IsNaN(b.Factor) || math.IsInf(b.Factor, 0) {
 		b.Factor = 2
 	}
-	if b.Jitter <= 0 || b.Jitter > 1 {
+	if !(b.Jitter > 0 && b.Jitter <= 1) {
 		b.Jitter = 0.5
-	}
-	if b.ResetAfter <= 0 {
-		b.ResetAfter = 2 * time.Minute
 	}
 	return b
 }
 
-// Delay returns the wait before the n-th consecutive retry (n ≥ 1), given
-// r in [0, 1) from a random source: a value in
-// [d·(1-Jitter), d] where d = min(Max, Initial·Factor^(n-1)). With r = 1
-// there is no jitter.
+// Delay returns the wait before the n-th consecutive retry (n ≥ 1; a
+// smaller n counts as 1), given r in [0, 1] from a random source: a value
+// in [d·(1−Jitter), d] where d = min(Max, Initial·Factor^(n-1)). r = 1
+// gives d (no jitter), r = 0 gives d·(1−Jitter).
 func (b Backoff) Delay(n int, r float64) time.Duration {
 	b = b.withDefaults()
 	if n < 1 {
@@ -97,49 +143,31 @@ func (b Backoff) Delay(n int, r float64) time.Duration {
 	if d > float64(b.Max) || math.IsInf(d, 0) || math.IsNaN(d) {
 		d = float64(b.Max)
 	}
+	if math.IsNaN(r) {
+		r = 1
+	}
 	r = min(max(r, 0), 1)
 	return time.Duration(d * (1 - b.Jitter*(1-r)))
 }
 
-// Clock is the time source of a watch loop.
-type Clock interface {
-	// Now returns the current time.
-	Now() time.Time
-	// AfterFunc calls f in its own goroutine after d, unless stopped first.
-	AfterFunc(d time.Duration, f func()) Timer
+// Sleep waits the n-th retry's delay, Delay(n, r) with r drawn at random,
+// or until ctx is done: it returns nil after the wait, ctx's error if ctx
+// ends first.
+func (b Backoff) Sleep(ctx context.Context, n int) error {
+	return sleep(ctx, b.Delay(n, rand.Float64()))
 }
 
-// Timer is a timer started by Clock.AfterFunc.
-type Timer interface {
-	// Stop prevents the timer from firing; it reports whether it did.
-	Stop() bool
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time                            { return time.Now() }
-func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
-
-func (o Options) clock() Clock {
-	if o.Clock != nil {
-		return o.Clock
+// sleep waits d or until ctx is done (ctx's error).
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
 	}
-	return realClock{}
-}
-
-func (o Options) rand() float64 {
-	if o.Rand != nil {
-		return o.Rand()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return rand.Float64()
-}
-
-func (o Options) idleTimeout() time.Duration {
-	switch {
-	case o.IdleTimeout < 0:
-		return 0
-	case o.IdleTimeout == 0:
-		return DefaultIdleTimeout
-	}
-	return o.IdleTimeout
 }

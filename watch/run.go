@@ -13,11 +13,18 @@ var ErrReused = errors.New("watch: iterator already used (watch iterators are si
 
 // Watch returns a single-use iterator over the events of src, with the
 // guarantees described in the package documentation: it resumes after
-// server timeouts and broken connections, relists and delivers the
-// difference after 410 Gone, backs off between retries, and ends only
-// when the consumer breaks out of the loop, or with an error: a permanent
-// error of the server or the source, or ctx's error when ctx is done.
-// The error is always the last element yielded.
+// server timeouts, broken connections and stalled requests, relists and
+// delivers the difference after 410 Gone, backs off between retries, and
+// ends only when the consumer breaks out of the loop, or with an error: a
+// permanent error of the server or the source, or ctx's error when ctx is
+// done. That error is the last element yielded.
+//
+// One kind of error is not final: when the server sends data that does
+// not decode, Watch yields an error matching ErrMalformed (with the
+// Source's details, e.g. the sdk's *DecodeError). A consumer that keeps
+// ranging gets, after backoff, the difference between a fresh list and
+// the events delivered so far (as after 410 Gone), then every later
+// event; one that stops ranging ends the watch.
 //
 // Breaking out of the loop or cancelling ctx closes the connection at
 // once. While the loop body runs the connection is not read, so a slow
@@ -33,7 +40,9 @@ func Watch[T any](ctx context.Context, src Source[T], opts Options) iter.Seq2[Ev
 			yield(Event[T]{}, ErrReused)
 			return
 		}
-		l := newLoop(src, opts, func(ev Event[T]) bool { return yield(ev, nil) })
+		l := newLoop(src, opts.LoopOptions, func(ev Event[T]) bool { return yield(ev, nil) })
+		l.initial, l.startRV, l.bookmarks = opts.InitialList, opts.ResourceVersion, opts.Bookmarks
+		l.onMalformed = func(err error) bool { return yield(Event[T]{}, err) }
 		if err := l.run(ctx); err != errStop {
 			yield(Event[T]{}, err)
 		}

@@ -26,6 +26,13 @@ import (
 //
 // Cached objects are trimmed (managedFields dropped) when the Source is a
 // Trimmer, unless StoreOptions.KeepManagedFields is set.
+//
+// A Store never freezes on an error it can recover from (see the package's
+// Recovery section): after a broken connection, a stalled request, an
+// expired resourceVersion or data that does not decode it resumes or
+// relists with backoff, and ends with exactly the server's state. While it
+// recovers, Err reports why (health checks), and LoopOptions.OnRetry is
+// called for every such error.
 type Store[T any] struct {
 	src     Source[T]
 	opts    StoreOptions
@@ -38,16 +45,18 @@ type Store[T any] struct {
 	subs    map[*subscription[T]]struct{}
 	ended   bool
 	err     error         // Run's error once ended
+	lastErr error         // the error being recovered from; nil when in sync
 	syncCh  chan struct{} // closed at the first sync
 	endCh   chan struct{} // closed when Run returns
 	running bool
 }
 
-// StoreOptions configure a Store.
+// StoreOptions configure a Store. A Store always lists first, then
+// watches, and never delivers bookmarks: the loop's other settings are the
+// embedded LoopOptions.
 type StoreOptions struct {
-	// Watch configures the watch loop; InitialList is implied and
-	// ResourceVersion ignored.
-	Watch Options
+	// LoopOptions tune the loop's requests and recovery.
+	LoopOptions
 	// KeepManagedFields keeps metadata.managedFields in cached objects.
 	KeepManagedFields bool
 	// Buffer is the number of changes each Changes iterator may fall
@@ -102,11 +111,11 @@ func (s *Store[T]) Run(ctx context.Context) error {
 	s.running = true
 	s.mu.Unlock()
 
-	opts := s.opts.Watch
-	opts.InitialList, opts.ResourceVersion, opts.Bookmarks = true, "", false
-	l := newLoop(s.src, opts, s.apply)
+	l := newLoop(s.src, s.opts.LoopOptions, s.apply)
+	l.initial = true
 	l.last = s.Get
 	l.onSync = s.markSynced
+	l.health = s.setHealth
 	err := l.run(ctx)
 
 	s.mu.Lock()
@@ -140,6 +149,28 @@ func (s *Store[T]) apply(ev Event[T]) bool {
 		sub.send(ev)
 	}
 	return true
+}
+
+func (s *Store[T]) setHealth(err error) {
+	s.mu.Lock()
+	s.lastErr = err
+	s.mu.Unlock()
+}
+
+// Err reports the store's health. While Run runs, it is nil when the store
+// is in sync with the server (or still making its first list), and the
+// last error the loop is recovering from otherwise: set by each such
+// error (a broken connection, a *TimeoutError, a 410, 429 or 5xx answer,
+// an error matching ErrMalformed, ...), cleared once the loop is in sync
+// again (a completed relist, or a resumed watch connection). After Run has
+// ended, it is Run's error.
+func (s *Store[T]) Err() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.ended {
+		return s.err
+	}
+	return s.lastErr
 }
 
 func (s *Store[T]) markSynced() {

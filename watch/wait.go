@@ -75,7 +75,7 @@ func Not[T any](c Condition[T]) Condition[T] {
 // ends with an error wrapping err (and never holds otherwise). Combine it
 // with the condition waited for:
 //
-//	watch.Or(kinds.PodReady(), watch.FailIf(kinds.PodFailed(), errPodFailed))
+//	watch.Or(kinds.PodIsReady(), watch.FailIf(kinds.PodFailure(), errPodFailed))
 func FailIf[T any](cond Condition[T], err error) Condition[T] {
 	return func(obj T, exists bool) (bool, error) {
 		ok, cerr := cond(obj, exists)
@@ -115,12 +115,14 @@ func (e *ConditionError) Unwrap() error { return e.Err }
 // watch's error when it fails permanently, and an error wrapping ctx's
 // error when ctx ends first (with the last state seen, if any).
 func WaitFor[T any](ctx context.Context, src Source[T], cond Condition[T]) (T, error) {
-	return WaitForOpts(ctx, src, cond, Options{})
+	return WaitForOpts(ctx, src, cond, LoopOptions{})
 }
 
-// WaitForOpts is WaitFor with watch options (backoff, idle timeout,
-// clock); InitialList is implied and ResourceVersion ignored.
-func WaitForOpts[T any](ctx context.Context, src Source[T], cond Condition[T], opts Options) (T, error) {
+// WaitForOpts is WaitFor with the loop's options (backoff, timeouts,
+// OnRetry). Like a Store, WaitFor always reads the current state first and
+// recovers from errors that are not permanent (they reach opts.OnRetry, not
+// the caller).
+func WaitForOpts[T any](ctx context.Context, src Source[T], cond Condition[T], opts LoopOptions) (T, error) {
 	var (
 		zero, found, last T
 		done              bool
@@ -140,7 +142,6 @@ func WaitForOpts[T any](ctx context.Context, src Source[T], cond Condition[T], o
 		}
 		return true
 	}
-	opts.InitialList, opts.ResourceVersion, opts.Bookmarks = true, "", false
 	l := newLoop(src, opts, func(ev Event[T]) bool {
 		key, _, _ := src.Meta(ev.Object)
 		last, seen = ev.Object, true
@@ -154,6 +155,7 @@ func WaitForOpts[T any](ctx context.Context, src Source[T], cond Condition[T], o
 		}
 		return true
 	})
+	l.initial = true
 	l.last = func(key string) (T, bool) { obj, ok := states[key]; return obj, ok }
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

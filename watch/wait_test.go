@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/kube-for-go/kube/kinds"
@@ -96,30 +97,55 @@ func TestWaitForScripted(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.reason, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeAPI(t, stream(true, c.frames...))
-			got, err := watch.WaitFor(testCtx(t), f.pods().ObjectSource("a"), c.cond)
-			if c.wantErr != nil {
-				assert.ErrorIs(t, err, c.wantErr, c.reason)
-			} else {
-				require.NoError(t, err, c.reason)
-			}
-			if c.wantRV == "" {
-				assert.Nil(t, got, c.reason)
-			} else {
-				require.NotNil(t, got, c.reason)
-				assert.Equal(t, c.wantRV, got.Version(), c.reason)
-			}
-			assert.Equal(t, "metadata.name=a", f.requests()[0].Get("fieldSelector"), "ObjectSource filters on the server")
+			synctest.Test(t, func(t *testing.T) {
+				f := newFakeAPI(t, stream(true, c.frames...))
+				got, err := watch.WaitFor(testCtx(t), f.pods().ObjectSource("a"), c.cond)
+				if c.wantErr != nil {
+					assert.ErrorIs(t, err, c.wantErr, c.reason)
+				} else {
+					require.NoError(t, err, c.reason)
+				}
+				if c.wantRV == "" {
+					assert.Nil(t, got, c.reason)
+				} else {
+					require.NotNil(t, got, c.reason)
+					assert.Equal(t, c.wantRV, got.Version(), c.reason)
+				}
+				assert.Equal(t, "metadata.name=a", f.requests()[0].Get("fieldSelector"), "ObjectSource filters on the server")
+			})
 		})
 	}
 }
 
 func TestWaitForDeadline(t *testing.T) {
-	f := newFakeAPI(t, stream(true, frame("ADDED", pod("a", "ua", "5")), bookmark("10", true)))
-	ctx, cancel := context.WithTimeout(testCtx(t), 100*time.Millisecond)
-	defer cancel()
-	got, err := watch.WaitFor(ctx, f.pods().ObjectSource("a"), watch.Absent[*kinds.Pod]())
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	require.NotNil(t, got, "the last state seen is returned with the timeout")
-	assert.Equal(t, "5", got.Version())
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeAPI(t, stream(true, frame("ADDED", pod("a", "ua", "5")), bookmark("10", true)))
+		ctx, cancel := context.WithTimeout(testCtx(t), 100*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		got, err := watch.WaitFor(ctx, f.pods().ObjectSource("a"), watch.Absent[*kinds.Pod]())
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, 100*time.Millisecond, time.Since(start), "WaitFor returns when the deadline passes")
+		require.NotNil(t, got, "the last state seen is returned with the timeout")
+		assert.Equal(t, "5", got.Version())
+	})
+}
+
+// TestWaitForRecoversFromMalformed: WaitFor does not fail on data that
+// does not decode: it relists (reporting through OnRetry) and goes on.
+func TestWaitForRecoversFromMalformed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeAPI(t,
+			stream(false, frame("ADDED", pod("a", "ua", "5")), bookmark("10", true), "garbage\n"),
+			stream(true, frame("ADDED", pod("a", "ua", "12", "ready=1")), bookmark("12", true)),
+		)
+		var reported []error
+		got, err := watch.WaitForOpts(testCtx(t), f.pods().ObjectSource("a"),
+			watch.Match(func(p *kinds.Pod) bool { return p.Labels().Has("ready") }),
+			watch.LoopOptions{OnRetry: func(err error, _ time.Duration) { reported = append(reported, err) }})
+		require.NoError(t, err)
+		assert.Equal(t, "12", got.Version())
+		require.Len(t, reported, 1)
+		assert.ErrorIs(t, reported[0], watch.ErrMalformed)
+	})
 }

@@ -4,6 +4,10 @@
 //
 //	pods := cluster.Pods.In("default")
 //	for ev, err := range pods.Watch(ctx, watch.Options{InitialList: true}) {
+//		if errors.Is(err, watch.ErrMalformed) {
+//			log.Print(err) // bad data from the server: the loop relists
+//			continue
+//		}
 //		if err != nil {
 //			return err // permanent error, or ctx's error
 //		}
@@ -33,32 +37,81 @@
 //     event carries the object's last state when the loop knows it (Store),
 //     otherwise a tombstone: an object with only name, namespace, UID and
 //     resourceVersion (see Tombstoner).
+//   - When the server sends data that does not decode (ErrMalformed), the
+//     loop relists with backoff and delivers the difference the same way,
+//     so one bad frame or page never freezes a Store. Watch yields that
+//     error to its consumer first; a consumer that keeps ranging gets the
+//     difference, and every later event.
 //   - Between retries it waits with exponential backoff and jitter (see
 //     Backoff), at least as long as a 429 or 5xx answer's Retry-After.
-//   - A connection on which nothing arrives for Options.IdleTimeout is
-//     considered dead and replaced (the loop always asks for bookmarks,
-//     which the API server sends about once a minute).
-//   - Permanent errors (401, 403, 404, 400, 422, an undecodable object, a
-//     misconfigured view) end the loop with that error.
+//   - No wait is unbounded: every list page and every watch request until
+//     its response headers is bounded by LoopOptions.RequestTimeout, and a
+//     watch connection on which nothing arrives for LoopOptions.IdleTimeout
+//     is considered dead (the loop always asks for bookmarks, which the
+//     API server sends about once a minute). A stalled request is
+//     abandoned and retried; only the end of ctx ends the loop with ctx's
+//     error.
+//   - Permanent errors (401, 403, 404, 400, 422, a misconfigured view, an
+//     error the Source does not classify) end the loop with that error.
 //
 // With InitialList the loop first delivers the current state as Added
 // events, using the server's streaming initial list (sendInitialEvents)
-// when the Source supports it, falling back to paginated list + watch when
-// the server rejects it.
+// when the Source is a StreamingLister, and paginated list + watch
+// otherwise, or when the server turns out not to support it.
+//
+// # Recovery
+//
+// What the loop does with each error of its Source (ListPage, OpenWatch,
+// Stream.Next), in this order of precedence:
+//
+//   - ctx is done: the loop ends with ctx's error.
+//   - An APIStatus (errors.As) with a code or reason, classified by
+//     Expired: the resume point is gone; relist, at once the first time
+//     and with backoff if the relist's watch expires again without an
+//     event in between.
+//   - An APIStatus classified by Temporary (429, 5xx, Timeout,
+//     ServerTimeout, TooManyRequests): retry the same step after backoff,
+//     and at least the server's RetryAfter.
+//   - An APIStatus with another code (400, 401, 403, 404, 422, ...):
+//     permanent; the loop ends with it. Exception: a 400 or 422 answering
+//     a streaming initial list means the server does not support it; the
+//     loop switches to list + watch at once.
+//   - A broken connection: an error wrapping io.EOF or
+//     io.ErrUnexpectedEOF (also a stream that ends inside a frame), a
+//     net.Error, any error whose Timeout method reports true, and the
+//     loop's own *TimeoutError for a stalled call or an idle connection:
+//     resume from the last delivered resourceVersion after backoff (repeat
+//     the list or the step that failed).
+//   - ErrMalformed (errors.Is): data that does not decode. The loop hands
+//     the error to Watch's consumer (a non-final error), then relists after
+//     backoff: the offending event is skipped and the relist delivers the
+//     difference. A Store reports it (Store.Err) and relists the same way.
+//   - A server that ignores sendInitialEvents (before Kubernetes 1.27, or
+//     with the WatchList feature off, or a proxy that drops the parameter)
+//     answers with the legacy stream (synthetic Added events, then changes)
+//     and never sends the end-of-initial-events bookmark. The loop
+//     recognises it by a Bookmark without the InitialEventsEndAnnotation,
+//     or a Modified or Deleted event, before that bookmark, or by two
+//     streaming lists in a row that ended without it; it then switches to
+//     list + watch for the rest of its run, relisting at once and
+//     delivering the difference.
+//   - Any other error is permanent and ends the loop.
+//
+// Every error the loop recovers from is passed to LoopOptions.OnRetry with
+// the wait before the next attempt. A connection that stayed up for
+// LoopOptions.ResetAfter resets the backoff.
 package watch
 
 import (
 	"context"
-	"strconv"
-	"time"
 )
 
 // EventType is the type of a watch event.
 type EventType string
 
 // The event types of the Kubernetes watch protocol. Error events never
-// reach a consumer as events: the loop turns them into errors (see
-// StatusError).
+// reach a consumer as events: a Source returns them as errors (see
+// APIStatus).
 const (
 	Added    EventType = "ADDED"
 	Modified EventType = "MODIFIED"
@@ -106,9 +159,10 @@ type WatchOptions struct {
 // Stream is one open watch connection.
 type Stream[T any] interface {
 	// Next returns the next event. It returns io.EOF when the server ends
-	// the stream cleanly, an error matching *StatusError for an in-stream
-	// ERROR event, and another error when the connection breaks or a
-	// frame is malformed.
+	// the stream cleanly, an error implementing APIStatus for an in-stream
+	// ERROR event, an error matching ErrMalformed for a frame or object
+	// that does not decode, and another error (wrapping io.ErrUnexpectedEOF
+	// or a net.Error) when the connection breaks.
 	Next() (Event[T], error)
 	// Close releases the connection; it is safe to call more than once and
 	// concurrently with Next, which it interrupts.
@@ -118,15 +172,18 @@ type Stream[T any] interface {
 // Source is a watchable collection: what the sdk's views provide
 // (View.Source).
 //
-// How the loop reads the errors of a Source: an error matching
-// *StatusError (errors.As) is classified by its code (410 → relist; 429
-// and 5xx → retry after backoff or Retry-After; others permanent). An
-// error wrapping io.EOF, io.ErrUnexpectedEOF or a net.Error is a broken
-// connection and is retried. Any other error is permanent and ends the
-// loop.
+// The loop reads the errors of a Source as the package's Recovery section
+// describes: a server answer implements APIStatus; undecodable data
+// matches ErrMalformed; a broken connection wraps io.EOF,
+// io.ErrUnexpectedEOF or a net.Error. Any other error is permanent.
 //
-// A Source may implement the optional interfaces Labeler, Trimmer and
-// Tombstoner for more features; the loop finds them by type assertion.
+// Every call must end when its ctx is cancelled: the loop bounds each
+// call with LoopOptions.RequestTimeout by cancelling ctx, and relies on
+// that to never hang.
+//
+// A Source may implement the optional interfaces Labeler, StreamingLister,
+// Trimmer and Tombstoner for more features; the loop finds them by type
+// assertion.
 type Source[T any] interface {
 	// ListPage reads one page of the collection.
 	ListPage(ctx context.Context, opts ListOptions) (ListPage[T], error)
@@ -138,18 +195,28 @@ type Source[T any] interface {
 	Meta(obj T) (key, uid, resourceVersion string)
 }
 
-// Labeler is implemented by sources whose objects carry labels and
-// annotations. Store.List needs it to filter by label selector. A Source
-// that implements Labeler also promises that OpenWatch honours
-// SendInitialEvents (the loop recognizes the end of the initial events by
-// the bookmark's "k8s.io/initial-events-end" annotation); without it the
-// loop uses list + watch.
+// Labeler is implemented by sources whose objects carry labels. Store.List
+// needs it to filter by label selector.
 type Labeler[T any] interface {
 	// Labels returns the object's labels; the caller does not modify them.
 	Labels(obj T) map[string]string
-	// Annotations returns the object's annotations; the caller does not
-	// modify them.
-	Annotations(obj T) map[string]string
+}
+
+// StreamingLister is implemented by sources whose OpenWatch honours
+// WatchOptions.SendInitialEvents (the server's streaming initial list,
+// Kubernetes 1.27+ with the WatchList feature): the loop then makes its
+// initial lists and relists with one watch request instead of paginated
+// lists (unless LoopOptions.NoStreamingList).
+//
+// Implementing it is a promise about the Source, not about every server:
+// the loop still falls back to list + watch, for the rest of its run,
+// when the server rejects the request (400 or 422), or shows that it
+// ignored the parameter (see the package's Recovery section).
+type StreamingLister[T any] interface {
+	// InitialEventsEnd reports whether obj, the object of a Bookmark
+	// event, marks the end of the initial events: its annotation
+	// InitialEventsEndAnnotation is "true".
+	InitialEventsEnd(obj T) bool
 }
 
 // Trimmer is implemented by sources that can make a smaller copy of an
@@ -157,6 +224,7 @@ type Labeler[T any] interface {
 // StoreOptions.KeepManagedFields is set; the sdk's views drop
 // metadata.managedFields, which is often half of an object's JSON.
 type Trimmer[T any] interface {
+	// Trim returns the copy of obj to cache.
 	Trim(obj T) T
 }
 
@@ -165,37 +233,11 @@ type Trimmer[T any] interface {
 // loop synthesizes after a relist when it does not hold the object's last
 // state. Without it such events carry the zero T.
 type Tombstoner[T any] interface {
+	// Tombstone returns the placeholder of the object with this key, UID
+	// and resourceVersion.
 	Tombstone(key, uid, resourceVersion string) T
 }
 
 // InitialEventsEndAnnotation marks the bookmark that ends the initial
 // events of a streaming list (sendInitialEvents=true).
 const InitialEventsEndAnnotation = "k8s.io/initial-events-end"
-
-// StatusError is a Kubernetes Status the server answered with, either as
-// an HTTP error response or as an in-stream ERROR event. The loop reads it
-// (with errors.As) to decide between relisting, retrying and giving up;
-// the sdk's errors match it.
-type StatusError struct {
-	Code       int           // HTTP status code (410 for an expired resourceVersion)
-	Reason     string        // Status.reason, e.g. "Expired"
-	Message    string        // Status.message
-	RetryAfter time.Duration // from Retry-After or details.retryAfterSeconds; 0 if none
-}
-
-// Error formats the code, reason and message.
-func (e *StatusError) Error() string {
-	return "watch: server error: " + strconv.Itoa(e.Code) + " " + e.Reason + ": " + e.Message
-}
-
-// Gone reports whether the error says the resourceVersion is too old (410
-// Gone / Expired): the loop relists.
-func (e *StatusError) Gone() bool {
-	return e.Code == 410 || e.Reason == "Expired" || e.Reason == "Gone"
-}
-
-// Temporary reports whether retrying may succeed: 429 Too Many Requests,
-// 5xx, or a Status with reason Timeout or ServerTimeout.
-func (e *StatusError) Temporary() bool {
-	return e.Code == 429 || e.Code >= 500 || e.Reason == "Timeout" || e.Reason == "ServerTimeout" || e.Reason == "TooManyRequests"
-}

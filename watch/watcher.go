@@ -56,6 +56,8 @@ func NewWatcher[T any](ctx context.Context, src Source[T], opts Options) *Watche
 // (a deadline means "no event in time", and the watcher stays usable).
 // When the watch ends with an error (a permanent one, or the error of the
 // context given to NewWatcher), Next returns it once and then ErrClosed.
+// An error matching ErrMalformed is not final (see Watch): the following
+// calls return the events of the relist that recovers from it.
 func (w *Watcher[T]) Next(ctx context.Context) (Event[T], error) {
 	var zero Event[T]
 	select {
@@ -77,7 +79,8 @@ func (w *Watcher[T]) Next(ctx context.Context) (Event[T], error) {
 }
 
 // All iterates over the remaining events until the watch ends (its final
-// error is yielded) or Close. ctx bounds the whole iteration; its error
+// error is yielded) or Close; an error matching ErrMalformed is yielded
+// and iteration goes on (see Watch). ctx bounds the whole iteration; its error
 // is yielded when it ends first.
 func (w *Watcher[T]) All(ctx context.Context) iter.Seq2[Event[T], error] {
 	return func(yield func(Event[T], error) bool) {
@@ -86,7 +89,7 @@ func (w *Watcher[T]) All(ctx context.Context) iter.Seq2[Event[T], error] {
 			if errors.Is(err, ErrClosed) {
 				return
 			}
-			if !yield(ev, err) || err != nil {
+			if !yield(ev, err) || err != nil && !errors.Is(err, ErrMalformed) {
 				return
 			}
 		}
