@@ -54,7 +54,7 @@ func ExampleConfigError() {
 
 // Printing a Config never shows its secrets.
 func ExampleConfig_String() {
-	cfg := &transport.Config{Server: "https://kube.example:6443", BearerToken: "eyJhbGciOi...", Namespace: "apps"}
+	cfg := &transport.Config{Server: "https://kube.example:6443", BearerToken: transport.NewSecret("eyJhbGciOi..."), Namespace: "apps"}
 	fmt.Println(cfg)
 	fmt.Printf("%#v\n", cfg)
 	// Output:
@@ -74,7 +74,7 @@ func ExampleConfig_RoundTripper() {
 	}))
 	defer srv.Close()
 
-	cfg := &transport.Config{Server: srv.URL, BearerToken: "my-token"}
+	cfg := &transport.Config{Server: srv.URL, BearerToken: transport.NewSecret("my-token")}
 	rt, err := cfg.RoundTripper()
 	if err != nil {
 		log.Fatal(err)

@@ -34,9 +34,9 @@ func TestExecInteractiveMode(t *testing.T) {
 			info := filepath.Join(dir, "info")
 			cfg := ExecConfig{
 				APIVersion: ExecAPIVersionV1, Command: ExecPlugin(t), InteractiveMode: tc.mode, Stderr: io.Discard,
-				Env: []ExecEnvVar{{"PLUGIN_INFO_FILE", info}, {"PLUGIN_COUNT_FILE", filepath.Join(dir, "n")}},
+				Env: []ExecEnvVar{{"PLUGIN_INFO_FILE", NewSecret(info)}, {"PLUGIN_COUNT_FILE", NewSecret(filepath.Join(dir, "n"))}},
 			}
-			p := newExecProvider(cfg, nil, realClock{}, nil)
+			p := newExecProvider(cfg, nil, nil)
 			p.isTerminal = func(*os.File) bool { return tc.terminal }
 			_, err := p.get(context.Background())
 			if tc.wantErr != nil {

@@ -59,7 +59,7 @@ func TestLoadKubeconfigContexts(t *testing.T) {
 		context: "data",
 		want: &transport.Config{
 			Server: "https://data.example",
-			TLS:    transport.TLSConfig{CAData: ca, CertData: crt, KeyData: key},
+			TLS:    transport.TLSConfig{CAData: ca, CertData: crt, KeyData: transport.NewSecret(string(key))},
 		},
 		reason: "-data fields are base64-decoded; no namespace in the context gives \"\"",
 	}, {
@@ -68,7 +68,7 @@ func TestLoadKubeconfigContexts(t *testing.T) {
 			Server:      "https://insecure.example:6443",
 			Namespace:   "team-b",
 			TLS:         transport.TLSConfig{Insecure: true},
-			BearerToken: "fixture-static-token",
+			BearerToken: transport.NewSecret("fixture-static-token"),
 			Impersonate: transport.Impersonation{
 				UserName: "jane", UID: "1234", Groups: []string{"devs", "ops"},
 				Extra: map[string][]string{"reason": {"testing"}},
@@ -89,7 +89,7 @@ func TestLoadKubeconfigContexts(t *testing.T) {
 			Server:   "https://data.example",
 			TLS:      transport.TLSConfig{CAData: ca},
 			Username: "admin",
-			Password: "fixture-password",
+			Password: transport.NewSecret("fixture-password"),
 		},
 		reason: "username and password",
 	}, {
@@ -101,7 +101,7 @@ func TestLoadKubeconfigContexts(t *testing.T) {
 				APIVersion:         transport.ExecAPIVersionV1,
 				Command:            "kube-login",
 				Args:               []string{"get-token", "--cluster", "data"},
-				Env:                []transport.ExecEnvVar{{Name: "LOGIN_SECRET", Value: "fixture-env-secret"}},
+				Env:                []transport.ExecEnvVar{{Name: "LOGIN_SECRET", Value: transport.NewSecret("fixture-env-secret")}},
 				InstallHint:        "install kube-login from example.com",
 				ProvideClusterInfo: true,
 				InteractiveMode:    transport.ExecInteractiveNever,
@@ -171,9 +171,9 @@ func TestLoadKubeconfigMerge(t *testing.T) {
 			if err != nil {
 				t.Fatalf("LoadKubeconfig: %v (%s)", err, tc.reason)
 			}
-			if cfg.Server != tc.server || cfg.BearerToken != tc.token || cfg.Namespace != tc.namespace {
+			if cfg.Server != tc.server || cfg.BearerToken.Reveal() != tc.token || cfg.Namespace != tc.namespace {
 				t.Errorf("got server %q, token %q, namespace %q; want %q, %q, %q (%s)",
-					cfg.Server, cfg.BearerToken, cfg.Namespace, tc.server, tc.token, tc.namespace, tc.reason)
+					cfg.Server, cfg.BearerToken.Reveal(), cfg.Namespace, tc.server, tc.token, tc.namespace, tc.reason)
 			}
 		})
 	}
