@@ -2,6 +2,7 @@ package transport_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +61,21 @@ func ExampleConfig_String() {
 	// Output:
 	// transport.Config{Server:https://kube.example:6443 BearerToken:REDACTED Namespace:apps}
 	// transport.Config{Server:"https://kube.example:6443", BearerToken:"REDACTED", Namespace:"apps"}
+}
+
+// A Secret holds a credential; only Reveal shows it.
+func ExampleSecret() {
+	token := transport.NewSecret("eyJhbGciOi...")
+	fmt.Println(token)
+	fmt.Printf("%q %x %d\n", token, token, token)
+	b, _ := json.Marshal(struct{ Token transport.Secret }{token})
+	fmt.Println(string(b))
+	fmt.Println(len(token.Reveal()))
+	// Output:
+	// REDACTED
+	// "REDACTED" 5245444143544544 %!d(string=REDACTED)
+	// {"Token":"REDACTED"}
+	// 13
 }
 
 // RoundTripper builds the layered stack; here against a local test server

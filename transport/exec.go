@@ -70,10 +70,12 @@ const execExpirySkew = 10 * time.Second
 // A non-interactive plugin runs in a process group of its own (on Unix);
 // when the request context ends, when it runs for two minutes, or when it
 // prints more than [ExecOutputLimit], the whole group is killed, children
-// included, and the request fails with the context's error or an
-// [ExecError]. A plugin that exits but leaves a child holding its output
-// open gets one more second, then the group is killed and what it printed
-// is used. An interactive plugin (standard input is a terminal) stays in the
+// included, and the request fails with an [ExecError] (matching the
+// context's error when that ended it). When the plugin exits, whatever it
+// left running in its group is killed too; a child holding the plugin's
+// output open delays the answer by at most a second, after which what the
+// plugin printed is used. An
+// interactive plugin (standard input is a terminal) stays in the
 // terminal's foreground process group, so only the plugin itself is killed
 // when the context ends. Only one plugin run happens at a time; requests
 // waiting for it give up when their context ends.
@@ -405,7 +407,10 @@ func (p *execProvider) parse(out []byte) (*execCred, error) {
 		switch {
 		case errors.As(err, &syn):
 			return nil, fmt.Errorf("%w: not a JSON ExecCredential (syntax error at byte %d)", ErrExecOutput, syn.Offset)
+		case errors.As(err, &typ) && typ.Field == "":
+			return nil, fmt.Errorf("%w: not a JSON object", ErrExecOutput)
 		case errors.As(err, &typ):
+			// Field is a path of the decoded struct's names, not output.
 			return nil, fmt.Errorf("%w: field %q of the ExecCredential has the wrong type", ErrExecOutput, typ.Field)
 		default:
 			return nil, fmt.Errorf("%w: not a valid ExecCredential (malformed field value)", ErrExecOutput)

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -348,14 +349,32 @@ var errNotYAML = errors.New("not valid YAML")
 // yamlLine matches the position the YAML library puts in its messages.
 var yamlLine = regexp.MustCompile(`^yaml: line ([0-9]+):`)
 
-// yamlError turns an error of the YAML library into a ConfigError with the
-// line, when the library reports one, and a generic reason.
-func yamlError(path string, err error) *ConfigError {
-	ce := &ConfigError{File: path, Err: errNotYAML}
+// yamlError turns an error of the YAML library about data into a
+// ConfigError with a line and a generic reason.
+func yamlError(path string, data []byte, err error) *ConfigError {
+	return &ConfigError{File: path, Line: yamlErrorLine(data, err), Err: errNotYAML}
+}
+
+// yamlErrorLine returns the line of a YAML error: the one in the library's
+// message, or else (an unknown alias, for one) the first line at which a
+// prefix of the document stops parsing, found by bisection.
+func yamlErrorLine(data []byte, err error) int {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		ce.Line, _ = strconv.Atoi(m[1])
+		n, _ := strconv.Atoi(m[1])
+		return n
 	}
-	return ce
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	lo, hi := 0, len(lines) // the first lo lines parse, the first hi do not
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		var n yaml.Node
+		if yaml.Unmarshal(bytes.Join(lines[:mid], nil), &n) == nil {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
 }
 
 // parseKubeconfig parses the content of the kubeconfig file path.
@@ -364,7 +383,7 @@ func parseKubeconfig(path string, data []byte) (*kcFile, error) {
 	f := &kcFile{path: path, clusters: map[string]*kcCluster{}, users: map[string]*kcUser{}, contexts: map[string]*kcContext{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, yamlError(path, err)
+		return nil, yamlError(path, data, err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return f, nil // an empty file is an empty configuration

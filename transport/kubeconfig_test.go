@@ -207,6 +207,8 @@ func TestLoadKubeconfigErrors(t *testing.T) {
 		{file: "malformed/insecure-with-ca.yaml", field: "clusters[name=c].cluster.insecure-skip-tls-verify", line: 6, reason: "insecure and a CA contradict each other"},
 		{file: "malformed/key-without-cert.yaml", field: "users[name=u].user.client-certificate", line: 7, reason: "a key needs a certificate"},
 		{file: "malformed/auth-provider.yaml", field: "users[name=u].user.auth-provider", line: 8, reason: "auth-provider plugins are not supported"},
+		{file: "malformed/unknown-anchor.yaml", field: "", line: 8, reason: "a YAML error names the line but never quotes the source (here an alias named like a password)"},
+		{file: "malformed/bad-namespace.yaml", field: "contexts[name=c].context.namespace", line: 9, reason: "a namespace must be a DNS-1123 label"},
 		{file: "no-current-context.yaml", field: "current-context", reason: "without current-context a context must be chosen"},
 		{file: "merge-a.yaml", context: "nope", field: "KubeconfigOptions.Context", reason: "an explicit context must exist"},
 		{paths: []string{"testdata/kubeconfig/does-not-exist.yaml"}, field: "KubeconfigOptions.Paths", is: fs.ErrNotExist, reason: "explicit paths must exist"},
@@ -241,7 +243,7 @@ func TestLoadKubeconfigErrors(t *testing.T) {
 			if !strings.Contains(msg, tc.field) || (ce.File != "" && !strings.Contains(msg, ce.File)) {
 				t.Errorf("message %q does not name the file and the field (%s)", msg, tc.reason)
 			}
-			if strings.Contains(msg, "malformed-secret") {
+			if strings.Contains(msg, "malformed-secret") || strings.Contains(msg, "S3cret") {
 				t.Errorf("message %q quotes a secret value (%s)", msg, tc.reason)
 			}
 			if tc.is != nil && !errors.Is(err, tc.is) {

@@ -33,7 +33,7 @@ func TestRedaction(t *testing.T) {
 	secrets := []string{
 		"SECRET-bearer-token", "SECRET-password", "SECRET-env-value", "SECRET-proxy-pass",
 		"SECRET-exec-token", "SECRET-file-token", "SECRET-key-material", keyBody,
-		"S3cret", "SECRET-dup", "SECRET-kc-proxy",
+		"S3cret", "SECRET-kc-proxy",
 	}
 
 	var collected []string
@@ -122,7 +122,7 @@ func TestRedaction(t *testing.T) {
 		collect(name+" config", cfg)
 	}
 	// Malformed kubeconfigs around a secret.
-	for _, file := range []string{"token-is-list.yaml", "unknown-anchor.yaml", "duplicate-key.yaml"} {
+	for _, file := range []string{"token-is-list.yaml", "unknown-anchor.yaml"} {
 		_, err = transport.LoadKubeconfig(transport.KubeconfigOptions{Paths: []string{fixture(t, "malformed", file)}})
 		collect("kubeconfig "+file, err)
 		if err == nil {
