@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -205,8 +206,8 @@ type execProvider struct {
 	onCertChange func()
 	isTerminal   func(*os.File) bool // replaced in tests
 
-	sem  chan struct{} // holds one token: the right to read or run
-	cred *execCred     // guarded by sem
+	sem  chan struct{}            // holds one token: the right to run the plugin
+	cred atomic.Pointer[execCred] // the cached credentials; written under sem
 }
 
 func newExecProvider(cfg ExecConfig, cluster *execCluster, onCertChange func()) *execProvider {
@@ -239,14 +240,18 @@ func (p *execProvider) valid(c *execCred) bool {
 }
 
 // get returns cached credentials, running the plugin when there are none or
-// they expired.
+// they expired. Valid cached credentials are returned without waiting for a
+// plugin run in progress.
 func (p *execProvider) get(ctx context.Context) (*execCred, error) {
+	if c := p.cred.Load(); p.valid(c) {
+		return c, nil
+	}
 	if err := p.lock(ctx); err != nil {
 		return nil, err
 	}
 	defer p.unlock()
-	if p.valid(p.cred) {
-		return p.cred, nil
+	if c := p.cred.Load(); p.valid(c) {
+		return c, nil // another request ran the plugin meanwhile
 	}
 	return p.runLocked(ctx)
 }
@@ -258,10 +263,10 @@ func (p *execProvider) refresh(ctx context.Context, used *execCred) (*execCred, 
 		return nil, err
 	}
 	defer p.unlock()
-	if p.cred != used && p.valid(p.cred) {
-		return p.cred, nil
+	if c := p.cred.Load(); c != used && p.valid(c) {
+		return c, nil
 	}
-	p.cred = nil
+	p.cred.Store(nil)
 	return p.runLocked(ctx)
 }
 
@@ -296,8 +301,7 @@ func (p *execProvider) runLocked(ctx context.Context) (*execCred, error) {
 	if err != nil {
 		return nil, p.fail(err)
 	}
-	old := p.cred
-	p.cred = cred
+	old := p.cred.Swap(cred)
 	if old != nil && p.onCertChange != nil && !sameCert(old.cert, cred.cert) {
 		p.onCertChange()
 	}
