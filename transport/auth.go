@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -27,15 +26,15 @@ type authorizer interface {
 }
 
 // staticAuth is a fixed bearer token or basic authentication.
-type staticAuth struct{ value string }
+type staticAuth struct{ value Secret }
 
-func (a staticAuth) header(context.Context) (string, any, error) { return a.value, nil, nil }
+func (a staticAuth) header(context.Context) (string, any, error) { return a.value.Reveal(), nil, nil }
 func (a staticAuth) renew(context.Context, any) (string, bool, error) {
-	return a.value, false, nil
+	return a.value.Reveal(), false, nil
 }
 
-func basicAuth(user, password string) staticAuth {
-	return staticAuth{"Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))}
+func basicAuth(user string, password Secret) staticAuth {
+	return staticAuth{NewSecret("Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password.Reveal())))}
 }
 
 // tokenFileAuth reads a bearer token from a file, again every
@@ -43,7 +42,6 @@ func basicAuth(user, password string) staticAuth {
 // re-read fails.
 type tokenFileAuth struct {
 	path   string
-	clock  Clock
 	logger *slog.Logger // warnings; never nil
 
 	mu     sync.Mutex
@@ -52,11 +50,11 @@ type tokenFileAuth struct {
 }
 
 func (a *tokenFileAuth) readLocked() error {
-	b, err := os.ReadFile(a.path)
+	b, err := readFile(a.path)
 	if err == nil && len(strings.TrimSpace(string(b))) == 0 {
 		err = fmt.Errorf("token file %s is empty", a.path)
 	}
-	a.readAt = a.clock.Now()
+	a.readAt = time.Now()
 	if err != nil {
 		if a.token == "" {
 			return &ConfigError{File: a.path, Field: "BearerTokenFile", Err: err}
@@ -71,7 +69,7 @@ func (a *tokenFileAuth) readLocked() error {
 func (a *tokenFileAuth) header(context.Context) (string, any, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.token == "" || a.clock.Now().Sub(a.readAt) >= tokenFileRefresh {
+	if a.token == "" || time.Since(a.readAt) >= tokenFileRefresh {
 		if err := a.readLocked(); err != nil {
 			return "", nil, err
 		}

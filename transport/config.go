@@ -30,9 +30,11 @@ const (
 //
 // The zero value of every field except Server means "the documented
 // default". A Config is plain data: it is validated by [Config.Validate] and
-// when the round tripper is built, not when fields are assigned. Printing a
-// Config with fmt (%v, %+v, %#v, %s) or logging it with log/slog shows
-// REDACTED in place of every secret.
+// when the round tripper is built, not when fields are assigned.
+//
+// Every credential is a [Secret], so no way of showing a Config reveals one:
+// fmt with any verb, encoding/json, log/slog, and printing by reflection as
+// fmt does when the Config sits in an unexported field of another struct.
 type Config struct {
 	// Server is the base URL of the API server, such as
 	// "https://host:6443" or "http://localhost:8001" for kubectl proxy.
@@ -43,22 +45,31 @@ type Config struct {
 	TLS TLSConfig
 
 	// BearerToken is sent as "Authorization: Bearer <token>".
-	BearerToken string
+	BearerToken Secret
 	// BearerTokenFile names a file holding the bearer token. It is re-read
 	// every minute and after a 401 response, because bound service-account
 	// tokens rotate. When set it takes precedence over BearerToken.
 	BearerTokenFile string
 	// Username and Password enable HTTP basic authentication.
-	Username, Password string
+	Username string
+	// Password is the basic authentication password.
+	Password Secret
 	// Exec runs a client.authentication.k8s.io credential plugin.
 	Exec *ExecConfig
 
 	// Impersonate makes requests act as another user.
 	Impersonate Impersonation
 
-	// ProxyURL is an http, https or socks5 proxy for every request. When
-	// empty the proxy comes from the environment (HTTPS_PROXY, NO_PROXY, …).
+	// ProxyURL is an http, https or socks5 proxy for every request, such as
+	// "http://proxy:3128". When empty the proxy comes from the environment
+	// (HTTPS_PROXY, NO_PROXY, …). It must not hold credentials: put them in
+	// ProxyUsername and ProxyPassword ([LoadKubeconfig] splits a kubeconfig's
+	// proxy-url that holds them).
 	ProxyURL string
+	// ProxyUsername authenticates to the proxy, with ProxyPassword.
+	ProxyUsername string
+	// ProxyPassword is the proxy password.
+	ProxyPassword Secret
 
 	// Namespace is the default namespace: from the kubeconfig context or the
 	// in-cluster namespace file. It is "" when none was configured; the
@@ -89,10 +100,6 @@ type Config struct {
 	// "kube-for-go/<version> (<GOOS>/<GOARCH>)".
 	UserAgent string
 
-	// Clock is the time source for rate limiting, retry backoff, token file
-	// refresh and credential expiry. Nil means real time.
-	Clock Clock
-
 	// Base, when set, replaces the standard library *http.Transport at the
 	// bottom of the stack (for tests, or a custom dialer). TLS, ProxyURL,
 	// Timeouts.Dial and Timeouts.TLSHandshake and client certificates from
@@ -114,8 +121,8 @@ type TLSConfig struct {
 	CertData []byte
 	// CertFile names a PEM client certificate file.
 	CertFile string
-	// KeyData is the PEM private key of the client certificate. Secret.
-	KeyData []byte
+	// KeyData is the PEM private key of the client certificate.
+	KeyData Secret
 	// KeyFile names the PEM private key file of the client certificate.
 	KeyFile string
 	// ServerName overrides the name checked against the server certificate.
@@ -164,8 +171,8 @@ const (
 // reached the server). A Retry-After header in seconds (or an HTTP date) is
 // honoured exactly; when it asks for more than MaxDelay, or more than the
 // request context allows, the response is returned to the caller instead.
-// Otherwise attempt n waits a random duration in [d/2, d] with
-// d = min(MaxDelay, BaseDelay·2ⁿ⁻¹).
+// Otherwise retry n waits d = min(MaxDelay, BaseDelay·2ⁿ⁻¹) with a jitter
+// of 0.5: the delay d becomes a random value in [d·(1−0.5), d].
 type RetryPolicy struct {
 	// MaxAttempts is the total number of attempts, including the first.
 	MaxAttempts int
@@ -202,21 +209,9 @@ type Timeouts struct {
 	ResponseHeader time.Duration
 }
 
-// Clock is a source of time. Tests inject a fake one to check rate limiting
-// and backoff without sleeping.
-type Clock interface {
-	// Now returns the current time.
-	Now() time.Time
-	// Sleep waits for d, or until ctx is done, in which case it returns
-	// ctx.Err().
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+// sleep waits for d, or until ctx is done, in which case it returns
+// ctx.Err().
+func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -273,11 +268,11 @@ func (c *Config) Validate() error {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return bad("Server", "scheme %q is not http or https", u.Scheme)
 	}
-	if u.Host == "" {
-		return bad("Server", "no host in %q", c.Server)
-	}
 	if u.User != nil {
 		return bad("Server", "credentials in the URL are not supported; use Username and Password")
+	}
+	if u.Host == "" {
+		return bad("Server", "no host in the URL")
 	}
 	if c.ProxyURL != "" {
 		p, err := url.Parse(c.ProxyURL)
@@ -292,21 +287,33 @@ func (c *Config) Validate() error {
 		if p.Host == "" {
 			return bad("ProxyURL", "no host")
 		}
+		if p.User != nil {
+			return bad("ProxyURL", "credentials in the proxy URL are not supported; use ProxyUsername and ProxyPassword")
+		}
+	}
+	if !c.ProxyPassword.IsZero() && c.ProxyUsername == "" {
+		return bad("ProxyUsername", "a proxy password needs a proxy user name")
+	}
+	if c.ProxyUsername != "" && c.ProxyURL == "" {
+		return bad("ProxyURL", "proxy credentials need a ProxyURL")
+	}
+	if c.Namespace != "" && !isDNSLabel(c.Namespace) {
+		return bad("Namespace", "not a valid namespace name: %s", dnsLabelRule)
 	}
 	t := c.TLS
 	if t.Insecure && (len(t.CAData) > 0 || t.CAFile != "") {
 		return bad("TLS.Insecure", "cannot be combined with a certificate authority (TLS.CAData or TLS.CAFile)")
 	}
 	hasCert := len(t.CertData) > 0 || t.CertFile != ""
-	hasKey := len(t.KeyData) > 0 || t.KeyFile != ""
+	hasKey := !t.KeyData.IsZero() || t.KeyFile != ""
 	if hasCert != hasKey {
 		if hasCert {
 			return bad("TLS.KeyData", "a client certificate needs a private key (TLS.KeyData or TLS.KeyFile)")
 		}
 		return bad("TLS.CertData", "a private key needs a client certificate (TLS.CertData or TLS.CertFile)")
 	}
-	hasBearer := c.BearerToken != "" || c.BearerTokenFile != ""
-	hasBasic := c.Username != "" || c.Password != ""
+	hasBearer := !c.BearerToken.IsZero() || c.BearerTokenFile != ""
+	hasBasic := c.Username != "" || !c.Password.IsZero()
 	switch {
 	case hasBearer && hasBasic:
 		return bad("Username", "basic authentication cannot be combined with a bearer token")
@@ -388,11 +395,25 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
-func (c *Config) clock() Clock {
-	if c.Clock == nil {
-		return realClock{}
+// dnsLabelRule says what isDNSLabel accepts, for error messages.
+const dnsLabelRule = "a DNS-1123 label (at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit)"
+
+// isDNSLabel reports whether s is a DNS-1123 label, the form of a namespace
+// name.
+func isDNSLabel(s string) bool {
+	if len(s) == 0 || len(s) > 63 {
+		return false
 	}
-	return c.Clock
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '-' && i > 0 && i < len(s)-1:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // isLoopback reports whether host (without port) is a loopback name or address.

@@ -34,15 +34,23 @@
 //
 // # Secrets
 //
-// Tokens, passwords, private keys and exec plugin output never appear in an
-// error, a log record or a printed [Config]. Credentials are attached only to
-// requests for the origin of Config.Server, so a redirect to another host,
-// however it is followed, does not carry them.
+// Every credential a Config holds (bearer token, password, private key,
+// proxy password, exec plugin environment values) is a [Secret], which
+// prints, encodes and logs as REDACTED whatever the verb, the encoder or the
+// nesting, also by reflection from an unexported field. Errors never quote a
+// credential, a kubeconfig's source text or anything an exec plugin printed.
+// Credentials are attached only to requests for the origin of
+// Config.Server, so a redirect to another host, however it is followed,
+// does not carry them.
 //
 // # Limits
 //
-// auth-provider plugins (gcp, azure, oidc) are not supported; use their exec
-// plugin replacements. Exec plugins are run with the standard library only,
+// Files are read up to [MaxFileSize] and exec plugin output up to
+// [ExecOutputLimit]. A non-interactive exec plugin runs in its own process
+// group, which is killed when the request context ends or after two
+// minutes; requests waiting for a plugin run give up when their own context
+// ends. auth-provider plugins (gcp, azure, oidc) are not supported; use
+// their exec plugin replacements. Exec plugins are run with the standard library only,
 // so "is standard input a terminal" is approximated (see
 // ExecConfig.InteractiveMode). Protocol upgrades (exec, attach, port-forward)
 // need HTTP/1.1, which this round tripper does not force.

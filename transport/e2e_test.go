@@ -55,7 +55,7 @@ func TestE2EAccess(t *testing.T) {
 	}
 	withToken := func(user string) *transport.Config {
 		cfg := e2eDirect(c)
-		cfg.BearerToken = c.Token(user)
+		cfg.BearerToken = transport.NewSecret(c.Token(user))
 		return cfg
 	}
 	tests := []struct {
@@ -88,7 +88,7 @@ func TestE2EInvalidToken(t *testing.T) {
 	const secret = "e2e-invalid-token-0123456789"
 	logger, logs := transport.CaptureLogger()
 	cfg := e2eDirect(c)
-	cfg.BearerToken = secret
+	cfg.BearerToken = transport.NewSecret(secret)
 	cfg.Logger = logger
 	status, body, err := e2eGet(t, cfg, "/api/v1/namespaces")
 	if err != nil {
@@ -174,7 +174,7 @@ func TestE2EExecPlugin(t *testing.T) {
 func TestE2EWrongCA(t *testing.T) {
 	c := testutil.Shared(t)
 	cfg := &transport.Config{Server: c.ServerURL, TLS: transport.TLSConfig{CAData: transport.NewTestCA(t, "not-the-cluster-ca").PEM},
-		BearerToken: c.Token(testutil.UserAdmin), Retry: transport.RetryPolicy{MaxAttempts: 1}}
+		BearerToken: transport.NewSecret(c.Token(testutil.UserAdmin)), Retry: transport.RetryPolicy{MaxAttempts: 1}}
 	_, _, err := e2eGet(t, cfg, "/api/v1/namespaces")
 	var te *transport.TLSError
 	if !errors.As(err, &te) {
@@ -188,7 +188,7 @@ func TestE2EWrongCA(t *testing.T) {
 func TestE2EWatchStream(t *testing.T) {
 	c := testutil.Shared(t)
 	cfg := e2eDirect(c)
-	cfg.BearerToken = c.Token(testutil.UserAdmin)
+	cfg.BearerToken = transport.NewSecret(c.Token(testutil.UserAdmin))
 	// The watch lasts 2 s, four times the header timeout: a stream must run
 	// until the server (or the context) ends it.
 	cfg.Timeouts.ResponseHeader = 500 * time.Millisecond

@@ -32,6 +32,11 @@ var ErrExecFailed = errors.New("plugin failed")
 // malformed JSON).
 var ErrExecOutput = errors.New("invalid plugin output")
 
+// ErrExecOutputTooLarge reports that an exec credential plugin printed more
+// than [ExecOutputLimit] bytes. The [ExecError] carrying it also matches
+// [ErrExecOutput].
+var ErrExecOutputTooLarge = errors.New("plugin output too large")
+
 // ErrExecNotInteractive reports that an exec credential plugin configured
 // with interactiveMode Always was run while standard input is not a terminal.
 var ErrExecNotInteractive = errors.New("plugin needs an interactive terminal but standard input is not a terminal")
@@ -79,9 +84,13 @@ func (e *ConfigError) Error() string {
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // ExecError reports a failure of an exec credential plugin. Err wraps one of
-// [ErrExecNotFound], [ErrExecFailed], [ErrExecOutput] or
-// [ErrExecNotInteractive], so callers can use errors.Is. The plugin's output
-// is never part of the message, because it carries credentials.
+// [ErrExecNotFound], [ErrExecFailed], [ErrExecOutput] (and
+// [ErrExecOutputTooLarge]) or [ErrExecNotInteractive], so callers can use
+// errors.Is; a plugin stopped because the request context ended also
+// matches the context's error (context.DeadlineExceeded or
+// context.Canceled). Nothing the plugin printed, on standard output or
+// standard error, is ever part of the message, because it carries
+// credentials.
 type ExecError struct {
 	// Command is the plugin command as configured.
 	Command string

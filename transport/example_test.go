@@ -2,6 +2,7 @@ package transport_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -54,12 +55,27 @@ func ExampleConfigError() {
 
 // Printing a Config never shows its secrets.
 func ExampleConfig_String() {
-	cfg := &transport.Config{Server: "https://kube.example:6443", BearerToken: "eyJhbGciOi...", Namespace: "apps"}
+	cfg := &transport.Config{Server: "https://kube.example:6443", BearerToken: transport.NewSecret("eyJhbGciOi..."), Namespace: "apps"}
 	fmt.Println(cfg)
 	fmt.Printf("%#v\n", cfg)
 	// Output:
 	// transport.Config{Server:https://kube.example:6443 BearerToken:REDACTED Namespace:apps}
 	// transport.Config{Server:"https://kube.example:6443", BearerToken:"REDACTED", Namespace:"apps"}
+}
+
+// A Secret holds a credential; only Reveal shows it.
+func ExampleSecret() {
+	token := transport.NewSecret("eyJhbGciOi...")
+	fmt.Println(token)
+	fmt.Printf("%q %x %d\n", token, token, token)
+	b, _ := json.Marshal(struct{ Token transport.Secret }{token})
+	fmt.Println(string(b))
+	fmt.Println(len(token.Reveal()))
+	// Output:
+	// REDACTED
+	// "REDACTED" 5245444143544544 %!d(string=REDACTED)
+	// {"Token":"REDACTED"}
+	// 13
 }
 
 // RoundTripper builds the layered stack; here against a local test server
@@ -74,7 +90,7 @@ func ExampleConfig_RoundTripper() {
 	}))
 	defer srv.Close()
 
-	cfg := &transport.Config{Server: srv.URL, BearerToken: "my-token"}
+	cfg := &transport.Config{Server: srv.URL, BearerToken: transport.NewSecret("my-token")}
 	rt, err := cfg.RoundTripper()
 	if err != nil {
 		log.Fatal(err)

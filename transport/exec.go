@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,6 +21,10 @@ const (
 	ExecAPIVersionV1      = "client.authentication.k8s.io/v1"
 	ExecAPIVersionV1beta1 = "client.authentication.k8s.io/v1beta1"
 )
+
+// execAPIVersionV1alpha1 was removed from Kubernetes; it is only named in
+// errors.
+const execAPIVersionV1alpha1 = "client.authentication.k8s.io/v1alpha1"
 
 // ExecInteractiveMode says whether an exec plugin may use standard input.
 type ExecInteractiveMode string
@@ -42,6 +48,16 @@ const execInfoEnv = "KUBERNETES_EXEC_INFO"
 // bounded only by the request context.
 const execTimeout = 2 * time.Minute
 
+// execWaitDelay bounds how long a finished or killed plugin's output pipes
+// may stay open (held by a child it left behind) before they are closed.
+const execWaitDelay = time.Second
+
+// ExecOutputLimit is the most an exec credential plugin may print on
+// standard output: 1 MiB, far more than any ExecCredential needs. A plugin
+// printing more is killed and the request fails with an [ExecError]
+// matching [ErrExecOutputTooLarge] (and [ErrExecOutput]).
+const ExecOutputLimit = 1 << 20
+
 // execExpirySkew renews credentials this long before they expire, so that
 // they do not expire while a request is in flight.
 const execExpirySkew = 10 * time.Second
@@ -52,8 +68,22 @@ const execExpirySkew = 10 * time.Second
 // a bearer token or a client certificate and key; they are cached until
 // their expirationTimestamp, and renewed early when the server answers 401.
 //
-// Printing an ExecConfig shows the environment variable names but not their
-// values.
+// A non-interactive plugin runs in a process group of its own (on Unix);
+// when the request context ends, when it runs for two minutes, or when it
+// prints more than [ExecOutputLimit], the whole group is killed, children
+// included, and the request fails with an [ExecError] (matching the
+// context's error when that ended it). When the plugin exits, whatever it
+// left running in its group is killed too; a child holding the plugin's
+// output open delays the answer by at most a second, after which what the
+// plugin printed is used. An
+// interactive plugin (standard input is a terminal) stays in the
+// terminal's foreground process group, so only the plugin itself is killed
+// when the context ends. Only one plugin run happens at a time; requests
+// waiting for it give up when their context ends.
+//
+// Printing an ExecConfig, with any fmt verb, encoding/json or log/slog,
+// shows the environment variable names but not their values, which are
+// [Secret]s.
 type ExecConfig struct {
 	// APIVersion is ExecAPIVersionV1 or ExecAPIVersionV1beta1.
 	APIVersion string
@@ -81,8 +111,11 @@ type ExecConfig struct {
 
 // ExecEnvVar is one environment variable for an exec plugin.
 type ExecEnvVar struct {
-	Name  string
-	Value string
+	// Name is the variable's name.
+	Name string
+	// Value is the variable's value; a Secret, since plugins are often
+	// given credentials this way.
+	Value Secret
 }
 
 func (e *ExecConfig) validate() error {
@@ -170,26 +203,27 @@ func isTerminal(f *os.File) bool {
 type execProvider struct {
 	cfg          ExecConfig
 	cluster      *execCluster // nil unless ProvideClusterInfo
-	clock        Clock
 	onCertChange func()
 	isTerminal   func(*os.File) bool // replaced in tests
 
-	sem  chan struct{} // holds one token: the right to read or run
-	cred *execCred     // guarded by sem
+	sem  chan struct{}            // holds one token: the right to run the plugin
+	cred atomic.Pointer[execCred] // the cached credentials; written under sem
 }
 
-func newExecProvider(cfg ExecConfig, cluster *execCluster, clock Clock, onCertChange func()) *execProvider {
+func newExecProvider(cfg ExecConfig, cluster *execCluster, onCertChange func()) *execProvider {
 	if cfg.InteractiveMode == "" {
 		cfg.InteractiveMode = ExecInteractiveIfAvailable
 	}
 	if !cfg.ProvideClusterInfo {
 		cluster = nil
 	}
-	p := &execProvider{cfg: cfg, cluster: cluster, clock: clock, onCertChange: onCertChange, isTerminal: isTerminal, sem: make(chan struct{}, 1)}
+	p := &execProvider{cfg: cfg, cluster: cluster, onCertChange: onCertChange, isTerminal: isTerminal, sem: make(chan struct{}, 1)}
 	p.sem <- struct{}{}
 	return p
 }
 
+// lock takes the right to read or run, or gives up with ctx's error: a
+// waiter never outlives its own context, whatever the holder does.
 func (p *execProvider) lock(ctx context.Context) error {
 	select {
 	case <-p.sem:
@@ -202,18 +236,22 @@ func (p *execProvider) lock(ctx context.Context) error {
 func (p *execProvider) unlock() { p.sem <- struct{}{} }
 
 func (p *execProvider) valid(c *execCred) bool {
-	return c != nil && (c.expiry.IsZero() || p.clock.Now().Before(c.expiry.Add(-execExpirySkew)))
+	return c != nil && (c.expiry.IsZero() || time.Now().Before(c.expiry.Add(-execExpirySkew)))
 }
 
 // get returns cached credentials, running the plugin when there are none or
-// they expired.
+// they expired. Valid cached credentials are returned without waiting for a
+// plugin run in progress.
 func (p *execProvider) get(ctx context.Context) (*execCred, error) {
+	if c := p.cred.Load(); p.valid(c) {
+		return c, nil
+	}
 	if err := p.lock(ctx); err != nil {
 		return nil, err
 	}
 	defer p.unlock()
-	if p.valid(p.cred) {
-		return p.cred, nil
+	if c := p.cred.Load(); p.valid(c) {
+		return c, nil // another request ran the plugin meanwhile
 	}
 	return p.runLocked(ctx)
 }
@@ -225,10 +263,10 @@ func (p *execProvider) refresh(ctx context.Context, used *execCred) (*execCred, 
 		return nil, err
 	}
 	defer p.unlock()
-	if p.cred != used && p.valid(p.cred) {
-		return p.cred, nil
+	if c := p.cred.Load(); c != used && p.valid(c) {
+		return c, nil
 	}
-	p.cred = nil
+	p.cred.Store(nil)
 	return p.runLocked(ctx)
 }
 
@@ -255,49 +293,112 @@ func (p *execProvider) runLocked(ctx context.Context) (*execCred, error) {
 		return nil, p.fail(fmt.Errorf("%w: encoding %s: %w", ErrExecFailed, execInfoEnv, err))
 	}
 
-	if !interactive {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, execTimeout)
-		defer cancel()
+	out, err := p.run(ctx, info, interactive)
+	if err != nil {
+		return nil, p.fail(err)
 	}
-	cmd := exec.CommandContext(ctx, p.cfg.Command, p.cfg.Args...)
+	cred, err := p.parse(out)
+	if err != nil {
+		return nil, p.fail(err)
+	}
+	old := p.cred.Swap(cred)
+	if old != nil && p.onCertChange != nil && !sameCert(old.cert, cred.cert) {
+		p.onCertChange()
+	}
+	return cred, nil
+}
+
+// errExecTimeout is the cause of a plugin run that reached execTimeout.
+var errExecTimeout = fmt.Errorf("no answer within %v", execTimeout)
+
+// run runs the plugin and returns what it printed. Its errors wrap
+// ErrExecNotFound, ErrExecFailed (with the caller's context error, or the
+// exit status) or ErrExecOutputTooLarge; none holds the plugin's output.
+func (p *execProvider) run(ctx context.Context, info []byte, interactive bool) ([]byte, error) {
+	var runCtx context.Context
+	var cancel context.CancelFunc
+	if interactive {
+		runCtx, cancel = context.WithCancel(ctx)
+	} else {
+		runCtx, cancel = context.WithTimeoutCause(ctx, execTimeout, errExecTimeout)
+	}
+	defer cancel()
+	cmd := exec.CommandContext(runCtx, p.cfg.Command, p.cfg.Args...)
 	env := os.Environ()
 	for _, v := range p.cfg.Env {
-		env = append(env, v.Name+"="+v.Value)
+		env = append(env, v.Name+"="+v.Value.Reveal())
 	}
 	cmd.Env = append(env, execInfoEnv+"="+string(info))
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
+	stdout := &limitedBuffer{limit: ExecOutputLimit, overflow: cancel}
+	cmd.Stdout = stdout
 	cmd.Stderr = p.cfg.Stderr
 	if cmd.Stderr == nil {
 		cmd.Stderr = os.Stderr
 	}
 	if interactive {
 		cmd.Stdin = os.Stdin
+	} else {
+		ownProcessGroup(cmd)
 	}
-	if err := cmd.Run(); err != nil {
-		var exitErr *exec.ExitError
-		switch {
-		case errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist):
-			return nil, p.fail(fmt.Errorf("%w: %w", ErrExecNotFound, err))
-		case ctx.Err() != nil:
-			return nil, p.fail(fmt.Errorf("%w: %w", ErrExecFailed, context.Cause(ctx)))
-		case errors.As(err, &exitErr):
-			return nil, p.fail(fmt.Errorf("%w: exit status %d (see the plugin's standard error)", ErrExecFailed, exitErr.ExitCode()))
-		default:
-			return nil, p.fail(fmt.Errorf("%w: %w", ErrExecFailed, err))
-		}
+	cmd.WaitDelay = execWaitDelay
+	err := cmd.Run()
+	if !interactive && cmd.Process != nil {
+		// Children left behind (holding the output open, or not) go too.
+		killProcessGroup(cmd)
 	}
-	cred, err := p.parse(stdout.Bytes())
-	if err != nil {
-		return nil, p.fail(err)
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w: %w", ErrExecNotFound, err)
+	case stdout.exceeded():
+		return nil, fmt.Errorf("%w: %w (%d bytes); the plugin was stopped", ErrExecOutput, ErrExecOutputTooLarge, ExecOutputLimit)
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("%w: stopped: %w", ErrExecFailed, context.Cause(ctx))
+	case runCtx.Err() != nil:
+		return nil, fmt.Errorf("%w: stopped: %w: %w", ErrExecFailed, context.Cause(runCtx), context.DeadlineExceeded)
+	case errors.Is(err, exec.ErrWaitDelay):
+		// The plugin exited successfully, but something it started kept
+		// the output open; what it printed before exiting is used.
+	case errors.As(err, &exitErr):
+		return nil, fmt.Errorf("%w: exit status %d (see the plugin's standard error)", ErrExecFailed, exitErr.ExitCode())
+	default:
+		return nil, fmt.Errorf("%w: %w", ErrExecFailed, err)
 	}
-	old := p.cred
-	p.cred = cred
-	if old != nil && p.onCertChange != nil && !sameCert(old.cert, cred.cert) {
-		p.onCertChange()
+	return stdout.Bytes(), nil
+}
+
+// limitedBuffer keeps at most limit bytes; a write beyond them fails and
+// calls overflow, which stops the plugin.
+type limitedBuffer struct {
+	mu       sync.Mutex
+	buf      bytes.Buffer
+	limit    int
+	over     bool
+	overflow func()
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.over || b.buf.Len()+len(p) > b.limit {
+		b.over = true
+		b.overflow()
+		return 0, ErrExecOutputTooLarge
 	}
-	return cred, nil
+	return b.buf.Write(p)
+}
+
+func (b *limitedBuffer) exceeded() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.over
+}
+
+func (b *limitedBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Bytes()
 }
 
 // parse decodes the plugin's output. Its errors never quote the output,
@@ -310,17 +411,28 @@ func (p *execProvider) parse(out []byte) (*execCred, error) {
 		switch {
 		case errors.As(err, &syn):
 			return nil, fmt.Errorf("%w: not a JSON ExecCredential (syntax error at byte %d)", ErrExecOutput, syn.Offset)
+		case errors.As(err, &typ) && typ.Field == "":
+			return nil, fmt.Errorf("%w: not a JSON object", ErrExecOutput)
 		case errors.As(err, &typ):
+			// Field is a path of the decoded struct's names, not output.
 			return nil, fmt.Errorf("%w: field %q of the ExecCredential has the wrong type", ErrExecOutput, typ.Field)
 		default:
 			return nil, fmt.Errorf("%w: not a valid ExecCredential (malformed field value)", ErrExecOutput)
 		}
 	}
 	if o.Kind != "ExecCredential" {
-		return nil, fmt.Errorf("%w: kind is %q, want ExecCredential", ErrExecOutput, o.Kind)
+		return nil, fmt.Errorf("%w: kind is not ExecCredential", ErrExecOutput)
 	}
 	if o.APIVersion != p.cfg.APIVersion {
-		return nil, fmt.Errorf("%w: plugin returned apiVersion %q, configured %q", ErrExecOutput, o.APIVersion, p.cfg.APIVersion)
+		// Only a known version is named: the output itself is never quoted.
+		got := "an unknown apiVersion"
+		switch o.APIVersion {
+		case ExecAPIVersionV1, ExecAPIVersionV1beta1, execAPIVersionV1alpha1:
+			got = "apiVersion " + o.APIVersion
+		case "":
+			got = "no apiVersion"
+		}
+		return nil, fmt.Errorf("%w: plugin returned %s, configured %s", ErrExecOutput, got, p.cfg.APIVersion)
 	}
 	s := o.Status
 	if s == nil {

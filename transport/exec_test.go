@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -39,9 +40,9 @@ func (p *pluginEnv) config(t *testing.T, apiVersion string, env ...string) *tran
 		APIVersion: apiVersion,
 		Command:    transport.ExecPlugin(t),
 		Env: []transport.ExecEnvVar{
-			{Name: "PLUGIN_COUNT_FILE", Value: p.countFile},
-			{Name: "PLUGIN_INFO_FILE", Value: p.infoFile},
-			{Name: "PLUGIN_TOKEN", Value: "tok"},
+			{Name: "PLUGIN_COUNT_FILE", Value: transport.NewSecret(p.countFile)},
+			{Name: "PLUGIN_INFO_FILE", Value: transport.NewSecret(p.infoFile)},
+			{Name: "PLUGIN_TOKEN", Value: transport.NewSecret("tok")},
 		},
 		Stderr: io.Discard,
 	}
@@ -49,7 +50,7 @@ func (p *pluginEnv) config(t *testing.T, apiVersion string, env ...string) *tran
 		cfg.InteractiveMode = transport.ExecInteractiveNever
 	}
 	for i := 0; i+1 < len(env); i += 2 {
-		cfg.Env = append(cfg.Env, transport.ExecEnvVar{Name: env[i], Value: env[i+1]})
+		cfg.Env = append(cfg.Env, transport.ExecEnvVar{Name: env[i], Value: transport.NewSecret(env[i+1])})
 	}
 	return cfg
 }
@@ -171,30 +172,36 @@ func TestExecPluginProtocol(t *testing.T) {
 
 func TestExecPluginExpiry(t *testing.T) {
 	t.Parallel()
-	clock := transport.NewFakeClock()
+	transport.ExecPlugin(t) // built outside the bubble
 	p := newPluginEnv(t)
-	srv, mock := newAuthServer("tok-1", "tok-2")
-	exec := p.config(t, transport.ExecAPIVersionV1, "PLUGIN_EXPIRY", clock.Now().Add(time.Hour).Format(time.RFC3339))
-	rt := mustRT(t, &transport.Config{Server: "https://kube.test", Exec: exec, Base: mock, Clock: clock})
-	steps := []struct {
-		advance time.Duration
-		want    string
-		runs    int
-	}{
-		{0, "Bearer tok-1", 1},
-		{30 * time.Minute, "Bearer tok-1", 1},
-		{31 * time.Minute, "Bearer tok-2", 2},
-	}
-	for i, s := range steps {
-		clock.Advance(s.advance)
-		if _, err := get(t, rt, context.Background(), "https://kube.test/api"); err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		// The plugin runs in real time; the bubble's clock moves only when
+		// the test sleeps.
+		srv, mock := newAuthServer("tok-1", "tok-2")
+		exec := p.config(t, transport.ExecAPIVersionV1, "PLUGIN_EXPIRY", time.Now().Add(time.Hour).Format(time.RFC3339))
+		rt := mustRT(t, &transport.Config{Server: "https://kube.test", Exec: exec, Base: mock})
+		steps := []struct {
+			advance time.Duration
+			want    string
+			runs    int
+			reason  string
+		}{
+			{0, "Bearer tok-1", 1, "the first request runs the plugin"},
+			{30 * time.Minute, "Bearer tok-1", 1, "the credential is cached until it expires"},
+			{29*time.Minute + 49*time.Second, "Bearer tok-1", 1, "11 s before expiry the credential is still used"},
+			{2 * time.Second, "Bearer tok-2", 2, "within 10 s of expiry it is renewed"},
 		}
-		got := srv.sent()
-		if last := got[len(got)-1]; last != s.want || p.runs(t) != s.runs {
-			t.Errorf("step %d: sent %q after %d plugin runs, want %q after %d", i, last, p.runs(t), s.want, s.runs)
+		for i, s := range steps {
+			time.Sleep(s.advance)
+			if _, err := get(t, rt, context.Background(), "https://kube.test/api"); err != nil {
+				t.Fatal(err)
+			}
+			got := srv.sent()
+			if last := got[len(got)-1]; last != s.want || p.runs(t) != s.runs {
+				t.Errorf("step %d: sent %q after %d plugin runs, want %q after %d (%s)", i, last, p.runs(t), s.want, s.runs, s.reason)
+			}
 		}
-	}
+	})
 }
 
 func TestExecPluginRefreshOn401(t *testing.T) {

@@ -5,7 +5,6 @@ package transport
 
 import (
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -29,58 +28,6 @@ import (
 
 	"github.com/kube-for-go/kube/internal/testutil"
 )
-
-// FakeClock is a Clock whose Sleep returns at once, advancing the time and
-// recording the duration. With Block set, Sleep instead waits for its
-// context and reports on Sleeping that it started.
-type FakeClock struct {
-	mu       sync.Mutex
-	now      time.Time
-	sleeps   []time.Duration
-	Block    bool
-	Sleeping chan time.Duration
-}
-
-// NewFakeClock returns a FakeClock at a fixed instant.
-func NewFakeClock() *FakeClock {
-	return &FakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), Sleeping: make(chan time.Duration, 100)}
-}
-
-func (c *FakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *FakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if c.Block {
-		c.Sleeping <- d
-		<-ctx.Done()
-		return ctx.Err()
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	return nil
-}
-
-// Advance moves the clock forward.
-func (c *FakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// Sleeps returns the durations slept so far.
-func (c *FakeClock) Sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.sleeps...)
-}
 
 // TestCA is a certificate authority made for one test.
 type TestCA struct {

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"net"
 	"os"
@@ -66,10 +67,13 @@ func InClusterFrom(opts InClusterOptions) (*Config, error) {
 		TLS:             TLSConfig{CAFile: caFile},
 		BearerTokenFile: tokenFile,
 	}
-	ns, err := os.ReadFile(nsFile)
+	ns, err := readFile(nsFile)
 	switch {
 	case err == nil:
 		cfg.Namespace = strings.TrimSpace(string(ns))
+		if cfg.Namespace != "" && !isDNSLabel(cfg.Namespace) {
+			return nil, &ConfigError{File: nsFile, Field: "Namespace", Err: fmt.Errorf("not a valid namespace name: %s", dnsLabelRule)}
+		}
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, &ConfigError{File: nsFile, Field: "Namespace", Err: err}
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -34,9 +35,9 @@ func TestExecInteractiveMode(t *testing.T) {
 			info := filepath.Join(dir, "info")
 			cfg := ExecConfig{
 				APIVersion: ExecAPIVersionV1, Command: ExecPlugin(t), InteractiveMode: tc.mode, Stderr: io.Discard,
-				Env: []ExecEnvVar{{"PLUGIN_INFO_FILE", info}, {"PLUGIN_COUNT_FILE", filepath.Join(dir, "n")}},
+				Env: []ExecEnvVar{{"PLUGIN_INFO_FILE", NewSecret(info)}, {"PLUGIN_COUNT_FILE", NewSecret(filepath.Join(dir, "n"))}},
 			}
-			p := newExecProvider(cfg, nil, realClock{}, nil)
+			p := newExecProvider(cfg, nil, nil)
 			p.isTerminal = func(*os.File) bool { return tc.terminal }
 			_, err := p.get(context.Background())
 			if tc.wantErr != nil {
@@ -199,5 +200,38 @@ func TestHTTPTransportSettings(t *testing.T) {
 	c.Timeouts = Timeouts{TLSHandshake: -1}
 	if tr, _ := c.httpTransport(nil); tr.TLSHandshakeTimeout != 0 {
 		t.Errorf("a negative timeout must mean none, got %v", tr.TLSHandshakeTimeout)
+	}
+}
+
+func TestExecProviderDoesNotWaitForARunWithValidCredentials(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		cached  *execCred
+		wantErr error
+		reason  string
+	}{
+		{&execCred{token: "cached"}, nil, "valid credentials are used while another request runs the plugin"},
+		{&execCred{token: "old", expiry: time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)}, context.DeadlineExceeded, "expired credentials make the request wait for the run, within its own context"},
+		{nil, context.DeadlineExceeded, "without credentials the request waits for the run, within its own context"},
+	}
+	for _, tc := range tests {
+		synctest.Test(t, func(t *testing.T) {
+			p := newExecProvider(ExecConfig{APIVersion: ExecAPIVersionV1, Command: "unused", InteractiveMode: ExecInteractiveNever}, nil, nil)
+			p.cred.Store(tc.cached)
+			if err := p.lock(context.Background()); err != nil { // a plugin run in progress
+				t.Fatal(err)
+			}
+			defer p.unlock()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			start := time.Now()
+			got, err := p.get(ctx)
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && got != tc.cached) {
+				t.Errorf("get = %v, %v; want %v (%s)", got, err, tc.wantErr, tc.reason)
+			}
+			if want := map[bool]time.Duration{true: 0, false: time.Minute}[tc.wantErr == nil]; time.Since(start) != want {
+				t.Errorf("get returned after %v, want %v (%s)", time.Since(start), want, tc.reason)
+			}
+		})
 	}
 }

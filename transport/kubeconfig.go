@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -158,12 +160,13 @@ type kcCluster struct {
 
 type kcUser struct {
 	kcEntry
-	certFile, keyFile, token, tokenFile, username, password string
-	certData, keyData                                       []byte
-	imp                                                     Impersonation
-	exec                                                    *ExecConfig
-	authProvider                                            string
-	hasAuthProvider                                         bool
+	certFile, keyFile, tokenFile, username string
+	token, password, keyData               Secret
+	certData                               []byte
+	imp                                    Impersonation
+	exec                                   *ExecConfig
+	authProvider                           string
+	hasAuthProvider                        bool
 }
 
 type kcContext struct {
@@ -275,6 +278,11 @@ func (p *kcParser) str(n *yaml.Node, field string) (string, error) {
 	return n.Value, nil
 }
 
+func (p *kcParser) secret(n *yaml.Node, field string) (Secret, error) {
+	s, err := p.str(n, field)
+	return NewSecret(s), err
+}
+
 func (p *kcParser) boolean(n *yaml.Node, field string) (bool, error) {
 	if isNull(n) {
 		return false, nil
@@ -326,15 +334,56 @@ func (p *kcParser) path(s string) string {
 }
 
 func parseKubeconfigFile(path string) (*kcFile, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, &ConfigError{File: path, Err: err}
 	}
+	return parseKubeconfig(path, data)
+}
+
+// errNotYAML is the whole reason given for a YAML syntax error: the YAML
+// library's own messages quote the source text (an unknown anchor, a
+// duplicate key), which may be a secret.
+var errNotYAML = errors.New("not valid YAML")
+
+// yamlLine matches the position the YAML library puts in its messages.
+var yamlLine = regexp.MustCompile(`^yaml: line ([0-9]+):`)
+
+// yamlError turns an error of the YAML library about data into a
+// ConfigError with a line and a generic reason.
+func yamlError(path string, data []byte, err error) *ConfigError {
+	return &ConfigError{File: path, Line: yamlErrorLine(data, err), Err: errNotYAML}
+}
+
+// yamlErrorLine returns the line of a YAML error: the one in the library's
+// message, or else (an unknown alias, for one) the first line at which a
+// prefix of the document stops parsing, found by bisection.
+func yamlErrorLine(data []byte, err error) int {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	lo, hi := 0, len(lines) // the first lo lines parse, the first hi do not
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		var n yaml.Node
+		if yaml.Unmarshal(bytes.Join(lines[:mid], nil), &n) == nil {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
+}
+
+// parseKubeconfig parses the content of the kubeconfig file path.
+func parseKubeconfig(path string, data []byte) (*kcFile, error) {
 	p := &kcParser{file: path, dir: filepath.Dir(path)}
 	f := &kcFile{path: path, clusters: map[string]*kcCluster{}, users: map[string]*kcUser{}, contexts: map[string]*kcContext{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &ConfigError{File: path, Err: fmt.Errorf("not valid YAML: %w", err)}
+		return nil, yamlError(path, data, err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return f, nil // an empty file is an empty configuration
@@ -509,16 +558,18 @@ func (p *kcParser) user(e kcEntry, node *yaml.Node) (*kcUser, error) {
 			u.keyFile, err = p.str(kv.valueNode, f)
 			u.keyFile = p.path(u.keyFile)
 		case "client-key-data":
-			u.keyData, err = p.base64Data(kv.valueNode, f)
+			var b []byte
+			b, err = p.base64Data(kv.valueNode, f)
+			u.keyData = NewSecret(string(b))
 		case "token":
-			u.token, err = p.str(kv.valueNode, f)
+			u.token, err = p.secret(kv.valueNode, f)
 		case "tokenFile":
 			u.tokenFile, err = p.str(kv.valueNode, f)
 			u.tokenFile = p.path(u.tokenFile)
 		case "username":
 			u.username, err = p.str(kv.valueNode, f)
 		case "password":
-			u.password, err = p.str(kv.valueNode, f)
+			u.password, err = p.secret(kv.valueNode, f)
 		case "as":
 			u.imp.UserName, err = p.str(kv.valueNode, f)
 		case "as-uid":
@@ -640,7 +691,7 @@ func (p *kcParser) execEnv(n *yaml.Node, field string) ([]ExecEnvVar, error) {
 			case "name":
 				v.Name, err = p.str(kv.valueNode, at+".name")
 			case "value":
-				v.Value, err = p.str(kv.valueNode, at+".value")
+				v.Value, err = p.secret(kv.valueNode, at+".value")
 			}
 			if err != nil {
 				return nil, err
@@ -697,6 +748,9 @@ func (m *kcFile) config(override string, paths []string) (*Config, error) {
 		return nil, &ConfigError{File: m.currentFile, Line: m.currentLine, Field: "current-context",
 			Err: fmt.Errorf("context %q not found in %s", name, strings.Join(paths, ", "))}
 	}
+	if ctx.namespace != "" && !isDNSLabel(ctx.namespace) {
+		return nil, ctx.fail("namespace", fmt.Errorf("not a valid namespace name: %s", dnsLabelRule))
+	}
 	if ctx.cluster == "" {
 		return nil, ctx.fail("cluster", errors.New("no cluster named"))
 	}
@@ -711,7 +765,7 @@ func (m *kcFile) config(override string, paths []string) (*Config, error) {
 		}
 	}
 
-	cfg := &Config{Namespace: ctx.namespace, ProxyURL: cl.proxyURL}
+	cfg := &Config{Namespace: ctx.namespace}
 	if cl.server == "" {
 		return nil, cl.fail("server", errors.New("no server URL"))
 	}
@@ -720,17 +774,27 @@ func (m *kcFile) config(override string, paths []string) (*Config, error) {
 	}
 	cfg.Server = strings.TrimRight(cl.server, "/")
 	if cl.proxyURL != "" {
-		if pu, err := url.Parse(cl.proxyURL); err != nil || pu.Host == "" ||
-			(pu.Scheme != "http" && pu.Scheme != "https" && pu.Scheme != "socks5") {
+		pu, err := url.Parse(cl.proxyURL)
+		if err != nil || pu.Host == "" || (pu.Scheme != "http" && pu.Scheme != "https" && pu.Scheme != "socks5") {
 			return nil, cl.fail("proxy-url", errors.New("not an http, https or socks5 URL with a host"))
 		}
+		if pu.User != nil {
+			// Credentials move to the Config's proxy fields, the password
+			// into a Secret.
+			cfg.ProxyUsername = pu.User.Username()
+			if pw, ok := pu.User.Password(); ok {
+				cfg.ProxyPassword = NewSecret(pw)
+			}
+			pu.User = nil
+		}
+		cfg.ProxyURL = pu.String()
 	}
 	cfg.TLS = TLSConfig{CAData: cl.caData, CAFile: cl.caFile, ServerName: cl.serverName, Insecure: cl.insecure}
 	if cl.insecure && (len(cl.caData) > 0 || cl.caFile != "") {
 		return nil, cl.fail("insecure-skip-tls-verify", errors.New("cannot be combined with certificate-authority or certificate-authority-data"))
 	}
 	if len(cl.caData) == 0 && cl.caFile != "" {
-		pem, err := os.ReadFile(cl.caFile)
+		pem, err := readFile(cl.caFile)
 		if err != nil {
 			return nil, cl.fail("certificate-authority", err)
 		}
@@ -772,22 +836,22 @@ func (u *kcUser) apply(cfg *Config, cl *kcCluster) error {
 	}
 
 	hasCert := len(u.certData) > 0 || u.certFile != ""
-	hasKey := len(u.keyData) > 0 || u.keyFile != ""
+	hasKey := !u.keyData.IsZero() || u.keyFile != ""
 	switch {
 	case hasCert && !hasKey:
 		return u.fail("client-key", errors.New("a client certificate needs client-key or client-key-data"))
 	case hasKey && !hasCert:
 		return u.fail("client-certificate", errors.New("a client key needs client-certificate or client-certificate-data"))
 	case hasCert:
-		certPEM, keyPEM := u.certData, u.keyData
+		certPEM, keyPEM := u.certData, []byte(u.keyData.Reveal())
 		var err error
 		if len(certPEM) == 0 {
-			if certPEM, err = os.ReadFile(u.certFile); err != nil {
+			if certPEM, err = readFile(u.certFile); err != nil {
 				return u.fail("client-certificate", err)
 			}
 		}
 		if len(keyPEM) == 0 {
-			if keyPEM, err = os.ReadFile(u.keyFile); err != nil {
+			if keyPEM, err = readFile(u.keyFile); err != nil {
 				return u.fail("client-key", err)
 			}
 		}
@@ -804,10 +868,10 @@ func (u *kcUser) apply(cfg *Config, cl *kcCluster) error {
 			return u.fail("tokenFile", err)
 		}
 	}
-	if (u.token != "" || u.tokenFile != "") && (u.username != "" || u.password != "") {
+	if (!u.token.IsZero() || u.tokenFile != "") && (u.username != "" || !u.password.IsZero()) {
 		return u.fail("username", errors.New("basic authentication cannot be combined with token or tokenFile"))
 	}
-	if u.exec != nil && (u.token != "" || u.tokenFile != "" || u.username != "" || u.password != "") {
+	if u.exec != nil && (!u.token.IsZero() || u.tokenFile != "" || u.username != "" || !u.password.IsZero()) {
 		return u.fail("exec", errors.New("an exec plugin cannot be combined with token, tokenFile, username or password"))
 	}
 	if !u.imp.IsZero() && u.imp.UserName == "" {

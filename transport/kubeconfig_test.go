@@ -59,7 +59,7 @@ func TestLoadKubeconfigContexts(t *testing.T) {
 		context: "data",
 		want: &transport.Config{
 			Server: "https://data.example",
-			TLS:    transport.TLSConfig{CAData: ca, CertData: crt, KeyData: key},
+			TLS:    transport.TLSConfig{CAData: ca, CertData: crt, KeyData: transport.NewSecret(string(key))},
 		},
 		reason: "-data fields are base64-decoded; no namespace in the context gives \"\"",
 	}, {
@@ -68,7 +68,7 @@ func TestLoadKubeconfigContexts(t *testing.T) {
 			Server:      "https://insecure.example:6443",
 			Namespace:   "team-b",
 			TLS:         transport.TLSConfig{Insecure: true},
-			BearerToken: "fixture-static-token",
+			BearerToken: transport.NewSecret("fixture-static-token"),
 			Impersonate: transport.Impersonation{
 				UserName: "jane", UID: "1234", Groups: []string{"devs", "ops"},
 				Extra: map[string][]string{"reason": {"testing"}},
@@ -89,7 +89,7 @@ func TestLoadKubeconfigContexts(t *testing.T) {
 			Server:   "https://data.example",
 			TLS:      transport.TLSConfig{CAData: ca},
 			Username: "admin",
-			Password: "fixture-password",
+			Password: transport.NewSecret("fixture-password"),
 		},
 		reason: "username and password",
 	}, {
@@ -101,7 +101,7 @@ func TestLoadKubeconfigContexts(t *testing.T) {
 				APIVersion:         transport.ExecAPIVersionV1,
 				Command:            "kube-login",
 				Args:               []string{"get-token", "--cluster", "data"},
-				Env:                []transport.ExecEnvVar{{Name: "LOGIN_SECRET", Value: "fixture-env-secret"}},
+				Env:                []transport.ExecEnvVar{{Name: "LOGIN_SECRET", Value: transport.NewSecret("fixture-env-secret")}},
 				InstallHint:        "install kube-login from example.com",
 				ProvideClusterInfo: true,
 				InteractiveMode:    transport.ExecInteractiveNever,
@@ -171,9 +171,9 @@ func TestLoadKubeconfigMerge(t *testing.T) {
 			if err != nil {
 				t.Fatalf("LoadKubeconfig: %v (%s)", err, tc.reason)
 			}
-			if cfg.Server != tc.server || cfg.BearerToken != tc.token || cfg.Namespace != tc.namespace {
+			if cfg.Server != tc.server || cfg.BearerToken.Reveal() != tc.token || cfg.Namespace != tc.namespace {
 				t.Errorf("got server %q, token %q, namespace %q; want %q, %q, %q (%s)",
-					cfg.Server, cfg.BearerToken, cfg.Namespace, tc.server, tc.token, tc.namespace, tc.reason)
+					cfg.Server, cfg.BearerToken.Reveal(), cfg.Namespace, tc.server, tc.token, tc.namespace, tc.reason)
 			}
 		})
 	}
@@ -207,6 +207,8 @@ func TestLoadKubeconfigErrors(t *testing.T) {
 		{file: "malformed/insecure-with-ca.yaml", field: "clusters[name=c].cluster.insecure-skip-tls-verify", line: 6, reason: "insecure and a CA contradict each other"},
 		{file: "malformed/key-without-cert.yaml", field: "users[name=u].user.client-certificate", line: 7, reason: "a key needs a certificate"},
 		{file: "malformed/auth-provider.yaml", field: "users[name=u].user.auth-provider", line: 8, reason: "auth-provider plugins are not supported"},
+		{file: "malformed/unknown-anchor.yaml", field: "", line: 8, reason: "a YAML error names the line but never quotes the source (here an alias named like a password)"},
+		{file: "malformed/bad-namespace.yaml", field: "contexts[name=c].context.namespace", line: 9, reason: "a namespace must be a DNS-1123 label"},
 		{file: "no-current-context.yaml", field: "current-context", reason: "without current-context a context must be chosen"},
 		{file: "merge-a.yaml", context: "nope", field: "KubeconfigOptions.Context", reason: "an explicit context must exist"},
 		{paths: []string{"testdata/kubeconfig/does-not-exist.yaml"}, field: "KubeconfigOptions.Paths", is: fs.ErrNotExist, reason: "explicit paths must exist"},
@@ -241,7 +243,7 @@ func TestLoadKubeconfigErrors(t *testing.T) {
 			if !strings.Contains(msg, tc.field) || (ce.File != "" && !strings.Contains(msg, ce.File)) {
 				t.Errorf("message %q does not name the file and the field (%s)", msg, tc.reason)
 			}
-			if strings.Contains(msg, "malformed-secret") {
+			if strings.Contains(msg, "malformed-secret") || strings.Contains(msg, "S3cret") {
 				t.Errorf("message %q quotes a secret value (%s)", msg, tc.reason)
 			}
 			if tc.is != nil && !errors.Is(err, tc.is) {

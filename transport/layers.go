@@ -144,15 +144,14 @@ func (b *cancelOnClose) Close() error {
 type limiter struct {
 	qps   float64
 	burst float64
-	clock Clock
 
 	mu     sync.Mutex
 	tokens float64
 	last   time.Time
 }
 
-func newLimiter(qps float64, burst int, clock Clock) *limiter {
-	return &limiter{qps: qps, burst: float64(burst), clock: clock, tokens: float64(burst), last: clock.Now()}
+func newLimiter(qps float64, burst int) *limiter {
+	return &limiter{qps: qps, burst: float64(burst), tokens: float64(burst), last: time.Now()}
 }
 
 // wait blocks until the request may proceed or ctx is done. It fails at
@@ -162,7 +161,7 @@ func (l *limiter) wait(ctx context.Context) error {
 		return err
 	}
 	l.mu.Lock()
-	now := l.clock.Now()
+	now := time.Now()
 	if elapsed := now.Sub(l.last); elapsed > 0 {
 		l.tokens = min(l.burst, l.tokens+elapsed.Seconds()*l.qps)
 		l.last = now
@@ -183,7 +182,7 @@ func (l *limiter) wait(ctx context.Context) error {
 	if d <= 0 {
 		return nil
 	}
-	if err := l.clock.Sleep(ctx, d); err != nil {
+	if err := sleep(ctx, d); err != nil {
 		l.mu.Lock()
 		l.tokens++
 		l.mu.Unlock()
@@ -225,21 +224,20 @@ func (t *tlsErrRT) RoundTrip(req *http.Request) (*http.Response, error) {
 // request once it is finished.
 type retryRT struct {
 	next   http.RoundTripper
-	policy RetryPolicy // with defaults applied
-	clock  Clock
-	logger *slog.Logger // may be nil
-	jitter func(n int64) int64
+	policy RetryPolicy         // with defaults applied
+	logger *slog.Logger        // may be nil
+	jitter func(n int64) int64 // rand.Int64N unless a test sets it
 }
 
 func (t *retryRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	start := t.clock.Now()
+	start := time.Now()
 	r := req
 	for attempt := 1; ; attempt++ {
 		resp, err := t.next.RoundTrip(r)
 		delay, ok := t.shouldRetry(req, resp, err, attempt)
 		if ok {
-			if dl, has := ctx.Deadline(); has && t.clock.Now().Add(delay).After(dl) {
+			if dl, has := ctx.Deadline(); has && time.Now().Add(delay).After(dl) {
 				ok = false
 			}
 		}
@@ -270,7 +268,7 @@ func (t *retryRT) RoundTrip(req *http.Request) (*http.Response, error) {
 		if resp != nil {
 			discard(resp)
 		}
-		if serr := t.clock.Sleep(ctx, delay); serr != nil {
+		if serr := sleep(ctx, delay); serr != nil {
 			closeBody(next)
 			t.log(ctx, req, nil, serr, attempt-1, start)
 			return nil, serr
@@ -292,7 +290,7 @@ func (t *retryRT) log(ctx context.Context, req *http.Request, resp *http.Respons
 	} else {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode))
 	}
-	attrs = append(attrs, slog.Duration("duration", t.clock.Now().Sub(start)), slog.Int("retries", retries))
+	attrs = append(attrs, slog.Duration("duration", time.Since(start)), slog.Int("retries", retries))
 	t.logger.LogAttrs(ctx, slog.LevelDebug, "kube request", attrs...)
 }
 
@@ -320,7 +318,7 @@ func (t *retryRT) shouldRetry(req *http.Request, resp *http.Response, err error,
 	default:
 		return 0, false
 	}
-	if ra, ok := retryAfter(resp.Header.Get("Retry-After"), t.clock.Now()); ok {
+	if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 		if ra > t.policy.MaxDelay {
 			return 0, false
 		}
@@ -329,7 +327,8 @@ func (t *retryRT) shouldRetry(req *http.Request, resp *http.Response, err error,
 	return t.backoff(attempt), true
 }
 
-// backoff returns a random delay in [d/2, d], d = min(MaxDelay, Base·2^(attempt-1)).
+// backoff returns d = min(MaxDelay, Base·2^(attempt-1)) with a jitter of
+// 0.5: a random delay in [d·(1−0.5), d].
 func (t *retryRT) backoff(attempt int) time.Duration {
 	d := t.policy.BaseDelay
 	for i := 1; i < attempt && d < t.policy.MaxDelay; i++ {

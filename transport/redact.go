@@ -1,6 +1,8 @@
 package transport
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -41,6 +43,25 @@ func printFields(typeName string, goSyntax bool, fields []field) string {
 	return b.String()
 }
 
+func jsonFields(fields []field) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Quote(f.name))
+		b.WriteByte(':')
+		v, err := json.Marshal(f.value)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
 func logFields(fields []field) slog.Value {
 	attrs := make([]slog.Attr, len(fields))
 	for i, f := range fields {
@@ -78,7 +99,7 @@ func (c Config) fields() []field {
 	if len(c.TLS.fields()) > 0 {
 		add("TLS", c.TLS)
 	}
-	if c.BearerToken != "" {
+	if !c.BearerToken.IsZero() {
 		add("BearerToken", redacted)
 	}
 	if c.BearerTokenFile != "" {
@@ -87,7 +108,7 @@ func (c Config) fields() []field {
 	if c.Username != "" {
 		add("Username", c.Username)
 	}
-	if c.Password != "" {
+	if !c.Password.IsZero() {
 		add("Password", redacted)
 	}
 	if c.Exec != nil {
@@ -98,6 +119,12 @@ func (c Config) fields() []field {
 	}
 	if c.ProxyURL != "" {
 		add("ProxyURL", redactURL(c.ProxyURL))
+	}
+	if c.ProxyUsername != "" {
+		add("ProxyUsername", c.ProxyUsername)
+	}
+	if !c.ProxyPassword.IsZero() {
+		add("ProxyPassword", redacted)
 	}
 	if c.Namespace != "" {
 		add("Namespace", c.Namespace)
@@ -120,9 +147,6 @@ func (c Config) fields() []field {
 	if c.UserAgent != "" {
 		add("UserAgent", c.UserAgent)
 	}
-	if c.Clock != nil {
-		add("Clock", fmt.Sprintf("%T", c.Clock))
-	}
 	if c.Base != nil {
 		add("Base", fmt.Sprintf("%T", c.Base))
 	}
@@ -130,12 +154,21 @@ func (c Config) fields() []field {
 }
 
 // String describes the Config with every secret (token, password, private
-// key, exec environment, proxy password) replaced by REDACTED. It also
-// serves %v and %+v.
+// key, exec environment, proxy password) replaced by REDACTED and only the
+// fields that are set.
 func (c Config) String() string { return printFields("transport.Config", false, c.fields()) }
 
 // GoString serves %#v like [Config.String]: secrets are REDACTED.
 func (c Config) GoString() string { return printFields("transport.Config", true, c.fields()) }
+
+// Format implements fmt.Formatter: every verb prints [Config.String] (%#v
+// prints [Config.GoString]), so no verb shows a secret.
+func (c Config) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String(), c.GoString()) }
+
+// MarshalJSON encodes the description of [Config.String] as a JSON object,
+// secrets REDACTED. It is a description for logs, not a serialization: there
+// is no way back.
+func (c Config) MarshalJSON() ([]byte, error) { return jsonFields(c.fields()) }
 
 // LogValue implements slog.LogValuer with secrets REDACTED.
 func (c Config) LogValue() slog.Value { return logFields(c.fields()) }
@@ -155,7 +188,7 @@ func (t TLSConfig) fields() []field {
 	if t.CertFile != "" {
 		add("CertFile", t.CertFile)
 	}
-	if len(t.KeyData) > 0 {
+	if !t.KeyData.IsZero() {
 		add("KeyData", redacted)
 	}
 	if t.KeyFile != "" {
@@ -176,6 +209,16 @@ func (t TLSConfig) String() string { return printFields("transport.TLSConfig", f
 
 // GoString serves %#v like [TLSConfig.String].
 func (t TLSConfig) GoString() string { return printFields("transport.TLSConfig", true, t.fields()) }
+
+// Format implements fmt.Formatter: every verb prints [TLSConfig.String]
+// (%#v prints [TLSConfig.GoString]).
+func (t TLSConfig) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, t.String(), t.GoString())
+}
+
+// MarshalJSON encodes the description of [TLSConfig.String] as a JSON
+// object, the private key REDACTED.
+func (t TLSConfig) MarshalJSON() ([]byte, error) { return jsonFields(t.fields()) }
 
 // LogValue implements slog.LogValuer with the private key REDACTED.
 func (t TLSConfig) LogValue() slog.Value { return logFields(t.fields()) }
@@ -210,6 +253,16 @@ func (e ExecConfig) String() string { return printFields("transport.ExecConfig",
 
 // GoString serves %#v like [ExecConfig.String].
 func (e ExecConfig) GoString() string { return printFields("transport.ExecConfig", true, e.fields()) }
+
+// Format implements fmt.Formatter: every verb prints [ExecConfig.String]
+// (%#v prints [ExecConfig.GoString]).
+func (e ExecConfig) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, e.String(), e.GoString())
+}
+
+// MarshalJSON encodes the description of [ExecConfig.String] as a JSON
+// object, environment values REDACTED.
+func (e ExecConfig) MarshalJSON() ([]byte, error) { return jsonFields(e.fields()) }
 
 // LogValue implements slog.LogValuer with environment values REDACTED.
 func (e ExecConfig) LogValue() slog.Value { return logFields(e.fields()) }

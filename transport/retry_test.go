@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -154,108 +155,119 @@ func TestRetry(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var mu sync.Mutex
-			calls := 0
-			var bodies []*trackedBody
-			var received []string
-			mock := httpmock.NewMockTransport()
-			mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+			synctest.Test(t, func(t *testing.T) {
+				var mu sync.Mutex
+				calls := 0
+				var bodies []*trackedBody
+				var received []string
+				var at []time.Time // when each attempt arrived, on the bubble's clock
+				mock := httpmock.NewMockTransport()
+				mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					at = append(at, time.Now())
+					if r.Body != nil {
+						b, _ := io.ReadAll(r.Body)
+						received = append(received, string(b))
+					}
+					s := tc.steps[calls]
+					calls++
+					if s.err != nil {
+						return nil, s.err
+					}
+					body := &trackedBody{Reader: strings.NewReader("status body")}
+					bodies = append(bodies, body)
+					resp := &http.Response{StatusCode: s.status, Header: http.Header{}, Body: body, Request: r}
+					if s.retryAfter != "" {
+						resp.Header.Set("Retry-After", s.retryAfter)
+					}
+					return resp, nil
+				})
+				rt := mustRT(t, &transport.Config{Server: "https://kube.test", Base: mock, Retry: tc.policy, QPS: transport.NoRateLimit})
+
+				ctx := context.Background()
+				if tc.deadline > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tc.deadline)
+					defer cancel()
+				}
+				var body io.Reader
+				if tc.body != "" {
+					body = bytes.NewBufferString(tc.body)
+				}
+				req, _ := http.NewRequestWithContext(ctx, tc.method, "https://kube.test/api/v1/namespaces/default/configmaps", body)
+				if tc.noGetBody {
+					req.GetBody = nil
+					req.Body = io.NopCloser(strings.NewReader(tc.body))
+				}
+				resp, err := rt.RoundTrip(req)
+				if tc.wantStatus == 0 {
+					if err == nil {
+						resp.Body.Close()
+						t.Fatalf("got status %d, want an error (%s)", resp.StatusCode, tc.reason)
+					}
+				} else {
+					if err != nil {
+						t.Fatalf("RoundTrip: %v (%s)", err, tc.reason)
+					}
+					if resp.StatusCode != tc.wantStatus {
+						t.Errorf("status %d, want %d (%s)", resp.StatusCode, tc.wantStatus, tc.reason)
+					}
+					resp.Body.Close()
+				}
 				mu.Lock()
 				defer mu.Unlock()
-				if r.Body != nil {
-					b, _ := io.ReadAll(r.Body)
-					received = append(received, string(b))
+				if calls != tc.wantCalls {
+					t.Errorf("%d attempts, want %d (%s)", calls, tc.wantCalls, tc.reason)
 				}
-				s := tc.steps[calls]
-				calls++
-				if s.err != nil {
-					return nil, s.err
+				for i := 0; i < len(bodies)-1; i++ {
+					if !bodies[i].isClosed() {
+						t.Errorf("the body of discarded response %d was not closed", i)
+					}
 				}
-				body := &trackedBody{Reader: strings.NewReader("status body")}
-				bodies = append(bodies, body)
-				resp := &http.Response{StatusCode: s.status, Header: http.Header{}, Body: body, Request: r}
-				if s.retryAfter != "" {
-					resp.Header.Set("Retry-After", s.retryAfter)
+				for i, b := range received {
+					if b != tc.body {
+						t.Errorf("attempt %d sent body %q, want %q", i+1, b, tc.body)
+					}
 				}
-				return resp, nil
+				var sleeps []time.Duration
+				for i := 1; i < len(at); i++ {
+					sleeps = append(sleeps, at[i].Sub(at[i-1]))
+				}
+				if len(sleeps) != len(tc.wantSleeps) {
+					t.Fatalf("slept %v, want %d sleeps in %v (%s)", sleeps, len(tc.wantSleeps), tc.wantSleeps, tc.reason)
+				}
+				for i, s := range sleeps {
+					if s < tc.wantSleeps[i][0] || s > tc.wantSleeps[i][1] {
+						t.Errorf("sleep %d = %v, want within %v (%s)", i, s, tc.wantSleeps[i], tc.reason)
+					}
+				}
 			})
-			clock := transport.NewFakeClock()
-			rt := mustRT(t, &transport.Config{Server: "https://kube.test", Base: mock, Clock: clock, Retry: tc.policy, QPS: transport.NoRateLimit})
-
-			ctx := context.Background()
-			if tc.deadline > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithDeadline(ctx, clock.Now().Add(tc.deadline))
-				defer cancel()
-			}
-			var body io.Reader
-			if tc.body != "" {
-				body = bytes.NewBufferString(tc.body)
-			}
-			req, _ := http.NewRequestWithContext(ctx, tc.method, "https://kube.test/api/v1/namespaces/default/configmaps", body)
-			if tc.noGetBody {
-				req.GetBody = nil
-				req.Body = io.NopCloser(strings.NewReader(tc.body))
-			}
-			resp, err := rt.RoundTrip(req)
-			if tc.wantStatus == 0 {
-				if err == nil {
-					resp.Body.Close()
-					t.Fatalf("got status %d, want an error (%s)", resp.StatusCode, tc.reason)
-				}
-			} else {
-				if err != nil {
-					t.Fatalf("RoundTrip: %v (%s)", err, tc.reason)
-				}
-				if resp.StatusCode != tc.wantStatus {
-					t.Errorf("status %d, want %d (%s)", resp.StatusCode, tc.wantStatus, tc.reason)
-				}
-				resp.Body.Close()
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if calls != tc.wantCalls {
-				t.Errorf("%d attempts, want %d (%s)", calls, tc.wantCalls, tc.reason)
-			}
-			for i := 0; i < len(bodies)-1; i++ {
-				if !bodies[i].isClosed() {
-					t.Errorf("the body of discarded response %d was not closed", i)
-				}
-			}
-			for i, b := range received {
-				if b != tc.body {
-					t.Errorf("attempt %d sent body %q, want %q", i+1, b, tc.body)
-				}
-			}
-			sleeps := clock.Sleeps()
-			if len(sleeps) != len(tc.wantSleeps) {
-				t.Fatalf("slept %v, want %d sleeps in %v (%s)", sleeps, len(tc.wantSleeps), tc.wantSleeps, tc.reason)
-			}
-			for i, s := range sleeps {
-				if s < tc.wantSleeps[i][0] || s > tc.wantSleeps[i][1] {
-					t.Errorf("sleep %d = %v, want within %v (%s)", i, s, tc.wantSleeps[i], tc.reason)
-				}
-			}
 		})
 	}
 }
 
 func TestRetryWaitRespectsContext(t *testing.T) {
 	t.Parallel()
-	mock := httpmock.NewMockTransport()
-	mock.RegisterNoResponder(httpmock.NewStringResponder(503, "busy"))
-	clock := transport.NewFakeClock()
-	clock.Block = true
-	rt := mustRT(t, &transport.Config{Server: "https://kube.test", Base: mock, Clock: clock, QPS: transport.NoRateLimit})
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		<-clock.Sleeping
-		cancel()
-	}()
-	_, err := get(t, rt, ctx, "https://kube.test/api")
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("got %v, want context.Canceled while waiting to retry", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		mock := httpmock.NewMockTransport()
+		mock.RegisterNoResponder(httpmock.NewStringResponder(503, "busy"))
+		rt := mustRT(t, &transport.Config{Server: "https://kube.test", Base: mock, QPS: transport.NoRateLimit,
+			Retry: transport.RetryPolicy{BaseDelay: time.Hour, MaxDelay: time.Hour}})
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(time.Minute, cancel) // well within the backoff of at least 30 minutes
+		start := time.Now()
+		_, err := get(t, rt, ctx, "https://kube.test/api")
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("got %v, want context.Canceled while waiting to retry", err)
+		}
+		if d := time.Since(start); d != time.Minute {
+			t.Errorf("RoundTrip returned after %v, want exactly when the context was cancelled (1m)", d)
+		}
+		if n := mock.GetTotalCallCount(); n != 1 {
+			t.Errorf("%d attempts, want 1", n)
+		}
+	})
 }
 
 func TestRateLimit(t *testing.T) {
@@ -267,7 +279,7 @@ func TestRateLimit(t *testing.T) {
 		burst     int
 		streaming bool
 		requests  int
-		want      []time.Duration
+		want      []time.Duration // the waits of the requests that waited
 		reason    string
 	}{
 		{"burst-then-rate", 10, 2, false, 5, []time.Duration{100 * ms, 100 * ms, 100 * ms}, "2 requests pass at once, then one per 100ms"},
@@ -279,85 +291,99 @@ func TestRateLimit(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			mock := httpmock.NewMockTransport()
-			mock.RegisterNoResponder(httpmock.NewStringResponder(200, "{}"))
-			clock := transport.NewFakeClock()
-			rt := mustRT(t, &transport.Config{Server: "https://kube.test", Base: mock, Clock: clock, QPS: tc.qps, Burst: tc.burst})
-			ctx := context.Background()
-			if tc.streaming {
-				ctx = transport.Streaming(ctx)
-			}
-			for range tc.requests {
-				resp, err := get(t, rt, ctx, "https://kube.test/api")
-				if err != nil {
-					t.Fatal(err)
+			synctest.Test(t, func(t *testing.T) {
+				mock := httpmock.NewMockTransport()
+				mock.RegisterNoResponder(httpmock.NewStringResponder(200, "{}"))
+				rt := mustRT(t, &transport.Config{Server: "https://kube.test", Base: mock, QPS: tc.qps, Burst: tc.burst})
+				ctx := context.Background()
+				if tc.streaming {
+					ctx = transport.Streaming(ctx)
 				}
-				resp.Body.Close()
-			}
-			got := clock.Sleeps()
-			if len(got) != len(tc.want) {
-				t.Fatalf("slept %v, want %v (%s)", got, tc.want, tc.reason)
-			}
-			for i := range got {
-				if d := got[i] - tc.want[i]; d < -ms || d > ms {
-					t.Errorf("sleep %d = %v, want %v (%s)", i, got[i], tc.want[i], tc.reason)
+				var got []time.Duration
+				for range tc.requests {
+					start := time.Now()
+					resp, err := get(t, rt, ctx, "https://kube.test/api")
+					if err != nil {
+						t.Fatal(err)
+					}
+					resp.Body.Close()
+					if d := time.Since(start); d > 0 {
+						got = append(got, d)
+					}
 				}
-			}
+				if len(got) != len(tc.want) {
+					t.Fatalf("waited %v, want %v (%s)", got, tc.want, tc.reason)
+				}
+				for i := range got {
+					if d := got[i] - tc.want[i]; d < -ms || d > ms {
+						t.Errorf("wait %d = %v, want %v (%s)", i, got[i], tc.want[i], tc.reason)
+					}
+				}
+			})
 		})
 	}
 }
 
 func TestRateLimitRespectsContext(t *testing.T) {
 	t.Parallel()
-	mock := httpmock.NewMockTransport()
-	mock.RegisterNoResponder(httpmock.NewStringResponder(200, "{}"))
-	clock := transport.NewFakeClock()
-	rt := mustRT(t, &transport.Config{Server: "https://kube.test", Base: mock, Clock: clock, QPS: 1, Burst: 1})
-	resp, err := get(t, rt, context.Background(), "https://kube.test/api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	synctest.Test(t, func(t *testing.T) {
+		mock := httpmock.NewMockTransport()
+		mock.RegisterNoResponder(httpmock.NewStringResponder(200, "{}"))
+		rt := mustRT(t, &transport.Config{Server: "https://kube.test", Base: mock, QPS: 1, Burst: 1})
+		resp, err := get(t, rt, context.Background(), "https://kube.test/api")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
 
-	// The next token is a second away; a deadline 100ms away fails at once.
-	ctx, cancel := context.WithDeadline(context.Background(), clock.Now().Add(100*time.Millisecond))
-	defer cancel()
-	_, err = get(t, rt, ctx, "https://kube.test/api")
-	if !errors.Is(err, context.DeadlineExceeded) || len(clock.Sleeps()) != 0 {
-		t.Errorf("got %v after sleeping %v, want DeadlineExceeded without sleeping", err, clock.Sleeps())
-	}
+		// The next token is a second away; a deadline 100ms away fails at once.
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err = get(t, rt, ctx, "https://kube.test/api")
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) != 0 {
+			t.Errorf("got %v after %v, want DeadlineExceeded without waiting", err, time.Since(start))
+		}
 
-	// Cancelling the context ends the wait.
-	clock.Block = true
-	ctx, cancel = context.WithCancel(context.Background())
-	go func() {
-		<-clock.Sleeping
-		cancel()
-	}()
-	_, err = get(t, rt, ctx, "https://kube.test/api")
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("got %v, want context.Canceled", err)
-	}
-	if n := mock.GetTotalCallCount(); n != 1 {
-		t.Errorf("%d requests reached the server, want 1", n)
-	}
+		// Cancelling the context ends the wait.
+		ctx, cancel = context.WithCancel(context.Background())
+		time.AfterFunc(300*time.Millisecond, cancel)
+		start = time.Now()
+		_, err = get(t, rt, ctx, "https://kube.test/api")
+		if !errors.Is(err, context.Canceled) || time.Since(start) != 300*time.Millisecond {
+			t.Errorf("got %v after %v, want context.Canceled after 300ms", err, time.Since(start))
+		}
+		if n := mock.GetTotalCallCount(); n != 1 {
+			t.Errorf("%d requests reached the server, want 1", n)
+		}
+
+		// The cancelled wait gave its token back: after a second, one
+		// request passes at once.
+		time.Sleep(time.Second)
+		start = time.Now()
+		if _, err := get(t, rt, context.Background(), "https://kube.test/api"); err != nil || time.Since(start) != 0 {
+			t.Errorf("after a second: %v after waiting %v, want an immediate answer", err, time.Since(start))
+		}
+	})
 }
 
 func TestRequestLog(t *testing.T) {
 	t.Parallel()
-	mock := httpmock.NewMockTransport()
-	mock.RegisterNoResponder(httpmock.NewStringResponder(503, "busy").Then(httpmock.NewStringResponder(200, "{}")))
-	logger, logs := transport.CaptureLogger()
-	rt := mustRT(t, &transport.Config{Server: "https://kube.test", Base: mock, Clock: transport.NewFakeClock(), Logger: logger})
-	resp, err := get(t, rt, context.Background(), "https://kube.test/api/v1/pods?labelSelector=a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	out := logs.String()
-	for _, want := range []string{`msg="kube request retry"`, "status=503", `msg="kube request"`, "method=GET", "path=/api/v1/pods", "status=200", "retries=1", "duration="} {
-		if !strings.Contains(out, want) {
-			t.Errorf("log lacks %q:\n%s", want, out)
+	synctest.Test(t, func(t *testing.T) {
+		mock := httpmock.NewMockTransport()
+		mock.RegisterNoResponder(httpmock.NewStringResponder(503, "busy").Then(httpmock.NewStringResponder(200, "{}")))
+		logger, logs := transport.CaptureLogger()
+		rt := mustRT(t, &transport.Config{Server: "https://kube.test", Base: mock, Logger: logger})
+		resp, err := get(t, rt, context.Background(), "https://kube.test/api/v1/pods?labelSelector=a")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		resp.Body.Close()
+		out := logs.String()
+		for _, want := range []string{`msg="kube request retry"`, "status=503", `msg="kube request"`, "method=GET", "path=/api/v1/pods", "status=200", "retries=1", "duration="} {
+			if !strings.Contains(out, want) {
+				t.Errorf("log lacks %q:\n%s", want, out)
+			}
+		}
+	})
 }

@@ -97,7 +97,6 @@ func (c *Config) build() (http.RoundTripper, string, error) {
 	}
 	server, _ := url.Parse(c.Server)
 	origin := originOf(server)
-	clock := c.clock()
 	warn := c.Logger
 	if warn == nil {
 		warn = slog.Default()
@@ -142,10 +141,12 @@ func (c *Config) build() (http.RoundTripper, string, error) {
 			TLSServerName:            c.TLS.ServerName,
 			InsecureSkipTLSVerify:    c.TLS.Insecure,
 			CertificateAuthorityData: caData,
-			ProxyURL:                 c.ProxyURL,
 			Config:                   c.Exec.ClusterConfig,
 		}
-		exec = newExecProvider(*c.Exec, cluster, clock, closeIdle)
+		if u := c.proxyURL(); u != nil {
+			cluster.ProxyURL = u.String() // the plugin may need the proxy's credentials too
+		}
+		exec = newExecProvider(*c.Exec, cluster, closeIdle)
 	}
 	if tlsCfg != nil && (static != nil || exec != nil) {
 		tlsCfg.GetClientCertificate = func(info *tls.CertificateRequestInfo) (*tls.Certificate, error) {
@@ -170,14 +171,14 @@ func (c *Config) build() (http.RoundTripper, string, error) {
 		rt = &timeoutRT{next: rt, d: d}
 	}
 	if qps, burst := c.qpsBurst(); qps > 0 {
-		rt = &rateLimitRT{next: rt, limiter: newLimiter(qps, burst, clock)}
+		rt = &rateLimitRT{next: rt, limiter: newLimiter(qps, burst)}
 	}
 	var auth authorizer
 	switch {
 	case exec != nil:
 		auth = execAuth{exec}
 	case c.BearerTokenFile != "":
-		a := &tokenFileAuth{path: c.BearerTokenFile, clock: clock, logger: warn}
+		a := &tokenFileAuth{path: c.BearerTokenFile, logger: warn}
 		a.mu.Lock()
 		err := a.readLocked()
 		a.mu.Unlock()
@@ -185,8 +186,8 @@ func (c *Config) build() (http.RoundTripper, string, error) {
 			return nil, "", err
 		}
 		auth = a
-	case c.BearerToken != "":
-		auth = staticAuth{"Bearer " + c.BearerToken}
+	case !c.BearerToken.IsZero():
+		auth = staticAuth{NewSecret("Bearer " + c.BearerToken.Reveal())}
 	case c.Username != "":
 		auth = basicAuth(c.Username, c.Password)
 	}
@@ -194,7 +195,7 @@ func (c *Config) build() (http.RoundTripper, string, error) {
 		rt = &authRT{next: rt, origin: origin, auth: auth}
 	}
 	if p := c.Retry.withDefaults(); p.MaxAttempts > 1 || c.Logger != nil {
-		rt = &retryRT{next: rt, policy: p, clock: clock, logger: c.Logger}
+		rt = &retryRT{next: rt, policy: p, logger: c.Logger}
 	}
 	ua := c.UserAgent
 	if ua == "" {
@@ -205,7 +206,7 @@ func (c *Config) build() (http.RoundTripper, string, error) {
 }
 
 func hasCredentials(c *Config) bool {
-	return c.BearerToken != "" || c.BearerTokenFile != "" || c.Password != "" || c.Exec != nil
+	return !c.BearerToken.IsZero() || c.BearerTokenFile != "" || !c.Password.IsZero() || c.Exec != nil || !c.ProxyPassword.IsZero()
 }
 
 // tlsConfig reads the certificate authority and the client certificate.
@@ -218,7 +219,7 @@ func (c *Config) tlsConfig() (cfg *tls.Config, caData []byte, static *certSource
 	var file string
 	if len(caData) == 0 && t.CAFile != "" {
 		field, file = "TLS.CAFile", t.CAFile
-		if caData, err = os.ReadFile(t.CAFile); err != nil {
+		if caData, err = readFile(t.CAFile); err != nil {
 			return nil, nil, nil, &ConfigError{File: file, Field: field, Err: err}
 		}
 	}
@@ -234,10 +235,10 @@ func (c *Config) tlsConfig() (cfg *tls.Config, caData []byte, static *certSource
 		if len(t.CertData) > 0 {
 			static.certFile = ""
 		}
-		if len(t.KeyData) > 0 {
+		if !t.KeyData.IsZero() {
 			static.keyFile = ""
 		}
-		static.certData, static.keyData = t.CertData, t.KeyData
+		static.certData, static.keyData = t.CertData, []byte(t.KeyData.Reveal())
 		if err := static.load(); err != nil {
 			return nil, nil, nil, err
 		}
@@ -252,10 +253,9 @@ type certSource struct {
 	certFile, keyFile string
 	certData, keyData []byte
 
-	mu      sync.Mutex
-	cert    *tls.Certificate
-	stamp   [2]fileStamp
-	checked time.Time
+	mu    sync.Mutex
+	cert  *tls.Certificate
+	stamp [2]fileStamp
 }
 
 type fileStamp struct {
@@ -280,12 +280,12 @@ func (s *certSource) load() error {
 	certPEM, keyPEM := s.certData, s.keyData
 	var err error
 	if s.certFile != "" {
-		if certPEM, err = os.ReadFile(s.certFile); err != nil {
+		if certPEM, err = readFile(s.certFile); err != nil {
 			return &ConfigError{File: s.certFile, Field: "TLS.CertFile", Err: err}
 		}
 	}
 	if s.keyFile != "" {
-		if keyPEM, err = os.ReadFile(s.keyFile); err != nil {
+		if keyPEM, err = readFile(s.keyFile); err != nil {
 			return &ConfigError{File: s.keyFile, Field: "TLS.KeyFile", Err: err}
 		}
 	}
@@ -321,8 +321,8 @@ func (s *certSource) get(warn *slog.Logger) *tls.Certificate {
 func (c *Config) httpTransport(tlsCfg *tls.Config) (*http.Transport, error) {
 	proxy := http.ProxyFromEnvironment
 	if c.ProxyURL != "" {
-		u, err := url.Parse(c.ProxyURL)
-		if err != nil {
+		u := c.proxyURL()
+		if u == nil {
 			return nil, &ConfigError{Field: "ProxyURL", Err: fmt.Errorf("not a URL")}
 		}
 		proxy = http.ProxyURL(u)
@@ -343,4 +343,23 @@ func (c *Config) httpTransport(tlsCfg *tls.Config) (*http.Transport, error) {
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}, nil
+}
+
+// proxyURL returns ProxyURL with the proxy credentials, nil when ProxyURL is
+// empty or invalid.
+func (c *Config) proxyURL() *url.URL {
+	if c.ProxyURL == "" {
+		return nil
+	}
+	u, err := url.Parse(c.ProxyURL)
+	if err != nil {
+		return nil
+	}
+	switch {
+	case !c.ProxyPassword.IsZero():
+		u.User = url.UserPassword(c.ProxyUsername, c.ProxyPassword.Reveal())
+	case c.ProxyUsername != "":
+		u.User = url.User(c.ProxyUsername)
+	}
+	return u
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -51,17 +52,17 @@ func TestRoundTripperHeaders(t *testing.T) {
 		reason     string
 	}{{
 		name:   "bearer",
-		cfg:    transport.Config{BearerToken: "tok-1"},
+		cfg:    transport.Config{BearerToken: transport.NewSecret("tok-1")},
 		want:   map[string][]string{"Authorization": {"Bearer tok-1"}},
 		reason: "a static bearer token is sent",
 	}, {
 		name:   "basic",
-		cfg:    transport.Config{Username: "u", Password: "p"},
+		cfg:    transport.Config{Username: "u", Password: transport.NewSecret("p")},
 		want:   map[string][]string{"Authorization": {"Basic dTpw"}},
 		reason: "basic authentication is base64(user:password)",
 	}, {
 		name:       "caller-authorization",
-		cfg:        transport.Config{BearerToken: "tok-1"},
+		cfg:        transport.Config{BearerToken: transport.NewSecret("tok-1")},
 		callerAuth: "Bearer from-caller",
 		want:       map[string][]string{"Authorization": {"Bearer from-caller"}},
 		reason:     "an Authorization header set by the caller is kept",
@@ -72,7 +73,7 @@ func TestRoundTripperHeaders(t *testing.T) {
 		reason: "kubectl proxy needs no credentials",
 	}, {
 		name: "impersonation",
-		cfg: transport.Config{BearerToken: "t", Impersonate: transport.Impersonation{
+		cfg: transport.Config{BearerToken: transport.NewSecret("t"), Impersonate: transport.Impersonation{
 			UserName: "jane", UID: "42", Groups: []string{"a", "b"},
 			Extra: map[string][]string{"scopes/v1": {"x", "y"}},
 		}},
@@ -161,7 +162,7 @@ func TestRedirectToOtherHostCarriesNoCredentials(t *testing.T) {
 		http.Redirect(w, r, other.URL+"/elsewhere", http.StatusTemporaryRedirect)
 	}))
 	defer apiserver.Close()
-	cfg := &transport.Config{Server: apiserver.URL, BearerToken: "secret-redirect-token",
+	cfg := &transport.Config{Server: apiserver.URL, BearerToken: transport.NewSecret("secret-redirect-token"),
 		Impersonate: transport.Impersonation{UserName: "jane"}}
 
 	// Any http.Client: the redirect is followed, without credentials.
@@ -230,7 +231,7 @@ func TestTLS(t *testing.T) {
 		{"system-roots", srv.URL, transport.TLSConfig{}, "", false, "verification is on by default"},
 		{"insecure", srv.URL, transport.TLSConfig{Insecure: true}, "anonymous", true, "insecure skips verification and logs a warning"},
 		{"client-cert-files", srv.URL, transport.TLSConfig{CAData: ca.PEM, CertFile: certFile, KeyFile: keyFile}, "cert-user", false, "client certificate files are presented"},
-		{"client-cert-data", srv.URL, transport.TLSConfig{CAData: ca.PEM, CertData: certPEM, KeyData: keyPEM}, "cert-user", false, "client certificate data is presented"},
+		{"client-cert-data", srv.URL, transport.TLSConfig{CAData: ca.PEM, CertData: certPEM, KeyData: transport.NewSecret(string(keyPEM))}, "cert-user", false, "client certificate data is presented"},
 		{"server-name", named.URL, transport.TLSConfig{CAData: ca.PEM, ServerName: "kube.internal"}, "anonymous", false, "ServerName overrides the verified name"},
 		{"server-name-missing", named.URL, transport.TLSConfig{CAData: ca.PEM}, "", false, "without ServerName the IP is not in the certificate"},
 	}
@@ -268,77 +269,83 @@ func TestTLS(t *testing.T) {
 
 func TestBearerTokenFileRotation(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	tokenFile := transport.WriteFile(t, dir, "token", []byte("token-a\n"))
-	var mu sync.Mutex
-	var seen []string
-	accept := "token-a"
-	mock := httpmock.NewMockTransport()
-	mock.RegisterResponder(http.MethodGet, "https://kube.test/api", func(r *http.Request) (*http.Response, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		auth := r.Header.Get("Authorization")
-		seen = append(seen, auth)
-		if auth != "Bearer "+accept {
-			return httpmock.NewStringResponse(401, "unauthorized"), nil
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		tokenFile := transport.WriteFile(t, dir, "token", []byte("token-a\n"))
+		var mu sync.Mutex
+		var seen []string
+		accept := "token-a"
+		mock := httpmock.NewMockTransport()
+		mock.RegisterResponder(http.MethodGet, "https://kube.test/api", func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			auth := r.Header.Get("Authorization")
+			seen = append(seen, auth)
+			if auth != "Bearer "+accept {
+				return httpmock.NewStringResponse(401, "unauthorized"), nil
+			}
+			return httpmock.NewStringResponse(200, "{}"), nil
+		})
+		logger, logs := transport.CaptureLogger()
+		rt := mustRT(t, &transport.Config{Server: "https://kube.test", BearerTokenFile: tokenFile, Base: mock, Logger: logger})
+		status := func() int {
+			t.Helper()
+			resp, err := get(t, rt, context.Background(), "https://kube.test/api")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp.StatusCode
 		}
-		return httpmock.NewStringResponse(200, "{}"), nil
+		last := func() string {
+			mu.Lock()
+			defer mu.Unlock()
+			return seen[len(seen)-1]
+		}
+
+		if s := status(); s != 200 || last() != "Bearer token-a" {
+			t.Fatalf("first request: status %d with %q, want 200 with token-a", s, last())
+		}
+		transport.WriteFile(t, dir, "token", []byte("token-b"))
+		status()
+		if last() != "Bearer token-a" {
+			t.Errorf("token re-read before the refresh period: sent %q", last())
+		}
+		time.Sleep(59 * time.Second)
+		status()
+		if last() != "Bearer token-a" {
+			t.Errorf("token re-read 59 s after the first read: sent %q", last())
+		}
+		time.Sleep(time.Second)
+		status()
+		if last() != "Bearer token-b" {
+			t.Errorf("after the refresh period sent %q, want token-b", last())
+		}
+
+		// A 401 makes the file be re-read at once and the request sent again.
+		mu.Lock()
+		accept = "token-c"
+		n := len(seen)
+		mu.Unlock()
+		transport.WriteFile(t, dir, "token", []byte("token-c"))
+		if s := status(); s != 200 {
+			t.Errorf("after rotation and 401: status %d, want 200", s)
+		}
+		mu.Lock()
+		if got := seen[n:]; len(got) != 2 || got[0] != "Bearer token-b" || got[1] != "Bearer token-c" {
+			t.Errorf("after rotation the server saw %q, want token-b then token-c", got)
+		}
+		mu.Unlock()
+
+		// A vanished file keeps the last good token.
+		os.Remove(tokenFile)
+		time.Sleep(2 * time.Minute)
+		if s := status(); s != 200 || last() != "Bearer token-c" {
+			t.Errorf("with the file gone: status %d with %q, want 200 with token-c", s, last())
+		}
+		if !strings.Contains(logs.String(), "cannot re-read bearer token file") {
+			t.Errorf("no warning about the vanished token file:\n%s", logs)
+		}
 	})
-	clock := transport.NewFakeClock()
-	logger, logs := transport.CaptureLogger()
-	rt := mustRT(t, &transport.Config{Server: "https://kube.test", BearerTokenFile: tokenFile, Base: mock, Clock: clock, Logger: logger})
-	status := func() int {
-		t.Helper()
-		resp, err := get(t, rt, context.Background(), "https://kube.test/api")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode
-	}
-	last := func() string {
-		mu.Lock()
-		defer mu.Unlock()
-		return seen[len(seen)-1]
-	}
-
-	if s := status(); s != 200 || last() != "Bearer token-a" {
-		t.Fatalf("first request: status %d with %q, want 200 with token-a", s, last())
-	}
-	transport.WriteFile(t, dir, "token", []byte("token-b"))
-	status()
-	if last() != "Bearer token-a" {
-		t.Errorf("token re-read before the refresh period: sent %q", last())
-	}
-	clock.Advance(61 * time.Second)
-	status()
-	if last() != "Bearer token-b" {
-		t.Errorf("after the refresh period sent %q, want token-b", last())
-	}
-
-	// A 401 makes the file be re-read at once and the request sent again.
-	mu.Lock()
-	accept = "token-c"
-	n := len(seen)
-	mu.Unlock()
-	transport.WriteFile(t, dir, "token", []byte("token-c"))
-	if s := status(); s != 200 {
-		t.Errorf("after rotation and 401: status %d, want 200", s)
-	}
-	mu.Lock()
-	if got := seen[n:]; len(got) != 2 || got[0] != "Bearer token-b" || got[1] != "Bearer token-c" {
-		t.Errorf("after rotation the server saw %q, want token-b then token-c", got)
-	}
-	mu.Unlock()
-
-	// A vanished file keeps the last good token.
-	os.Remove(tokenFile)
-	clock.Advance(2 * time.Minute)
-	if s := status(); s != 200 || last() != "Bearer token-c" {
-		t.Errorf("with the file gone: status %d with %q, want 200 with token-c", s, last())
-	}
-	if !strings.Contains(logs.String(), "cannot re-read bearer token file") {
-		t.Errorf("no warning about the vanished token file:\n%s", logs)
-	}
 }
 
 func TestBearerTokenFileMissing(t *testing.T) {
@@ -367,11 +374,11 @@ func TestValidate(t *testing.T) {
 		{transport.Config{Server: "https://h", ProxyURL: "socks5://p:1080"}, "", "socks5 proxies are supported"},
 		{transport.Config{Server: "https://h", TLS: transport.TLSConfig{Insecure: true, CAFile: "ca"}}, "TLS.Insecure", "insecure contradicts a CA"},
 		{transport.Config{Server: "https://h", TLS: transport.TLSConfig{CertFile: "c"}}, "TLS.KeyData", "a certificate needs a key"},
-		{transport.Config{Server: "https://h", TLS: transport.TLSConfig{KeyData: []byte("k")}}, "TLS.CertData", "a key needs a certificate"},
-		{transport.Config{Server: "https://h", BearerToken: "t", Username: "u"}, "Username", "basic and bearer contradict each other"},
-		{transport.Config{Server: "https://h", Password: "p"}, "Username", "a password needs a user"},
-		{transport.Config{Server: "https://h", BearerToken: "t", BearerTokenFile: "f"}, "", "the token file takes precedence over the token"},
-		{transport.Config{Server: "https://h", BearerToken: "t", Exec: &transport.ExecConfig{Command: "x", APIVersion: transport.ExecAPIVersionV1beta1}}, "Exec", "exec and a token contradict each other"},
+		{transport.Config{Server: "https://h", TLS: transport.TLSConfig{KeyData: transport.NewSecret("k")}}, "TLS.CertData", "a key needs a certificate"},
+		{transport.Config{Server: "https://h", BearerToken: transport.NewSecret("t"), Username: "u"}, "Username", "basic and bearer contradict each other"},
+		{transport.Config{Server: "https://h", Password: transport.NewSecret("p")}, "Username", "a password needs a user"},
+		{transport.Config{Server: "https://h", BearerToken: transport.NewSecret("t"), BearerTokenFile: "f"}, "", "the token file takes precedence over the token"},
+		{transport.Config{Server: "https://h", BearerToken: transport.NewSecret("t"), Exec: &transport.ExecConfig{Command: "x", APIVersion: transport.ExecAPIVersionV1beta1}}, "Exec", "exec and a token contradict each other"},
 		{transport.Config{Server: "https://h", Exec: &transport.ExecConfig{APIVersion: transport.ExecAPIVersionV1beta1}}, "Exec.Command", "exec needs a command"},
 		{transport.Config{Server: "https://h", Exec: &transport.ExecConfig{Command: "x", APIVersion: "client.authentication.k8s.io/v1alpha1"}}, "Exec.APIVersion", "v1alpha1 was removed from Kubernetes"},
 		{transport.Config{Server: "https://h", Exec: &transport.ExecConfig{Command: "x", APIVersion: transport.ExecAPIVersionV1}}, "Exec.InteractiveMode", "v1 requires interactiveMode"},
@@ -381,6 +388,13 @@ func TestValidate(t *testing.T) {
 		{transport.Config{Server: "https://h", QPS: transport.NoRateLimit}, "", "rate limiting can be turned off"},
 		{transport.Config{Server: "https://h", Retry: transport.RetryPolicy{MaxAttempts: -1}}, "Retry", "negative attempts"},
 		{transport.Config{Server: "https://h", UserAgent: "a\r\nX-Evil: 1"}, "UserAgent", "header injection"},
+		{transport.Config{Server: "https://h", ProxyURL: "http://u:pw@p:3128"}, "ProxyURL", "proxy credentials belong in ProxyUsername and ProxyPassword"},
+		{transport.Config{Server: "https://h", ProxyURL: "http://p:3128", ProxyUsername: "u", ProxyPassword: transport.NewSecret("pw")}, "", "proxy credentials"},
+		{transport.Config{Server: "https://h", ProxyURL: "http://p:3128", ProxyPassword: transport.NewSecret("pw")}, "ProxyUsername", "a proxy password needs a user"},
+		{transport.Config{Server: "https://h", ProxyUsername: "u"}, "ProxyURL", "proxy credentials need a proxy"},
+		{transport.Config{Server: "https://h", Namespace: "team-a"}, "", "a namespace is a DNS-1123 label"},
+		{transport.Config{Server: "https://h", Namespace: "Bad/NS"}, "Namespace", "a namespace cannot hold '/' or upper case"},
+		{transport.Config{Server: "https://h", Namespace: ".."}, "Namespace", "a namespace cannot be a path element"},
 	}
 	for _, tc := range tests {
 		err := tc.cfg.Validate()
@@ -399,69 +413,66 @@ func TestValidate(t *testing.T) {
 
 func TestResponseHeaderTimeoutSparesBodiesAndStreams(t *testing.T) {
 	t.Parallel()
-	// /slow answers only when its request context ends; /stream and /body
-	// wait until /slow has timed out at least once after they started, which
-	// proves they outlived the header timeout.
-	timedOut := make(chan struct{})
-	var once sync.Once
-	started := make(chan string, 2)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/slow":
-			<-r.Context().Done()
-		case "/stream":
-			started <- "stream"
-			<-timedOut
-			io.WriteString(w, "events")
-		case "/body":
-			w.WriteHeader(200)
-			w.(http.Flusher).Flush()
-			started <- "body"
-			<-timedOut
-			io.WriteString(w, "rest of the body")
-		}
-	}))
-	defer srv.Close()
-	rt := mustRT(t, &transport.Config{Server: srv.URL, Timeouts: transport.Timeouts{ResponseHeader: 50 * time.Millisecond}})
+	// In a synctest bubble the header timeout fires exactly when the
+	// bubble's clock reaches it, however loaded the machine is, and a
+	// responder that would block forever is a deadlock the bubble reports,
+	// not a hang.
+	synctest.Test(t, func(t *testing.T) {
+		const timeout = time.Minute
+		bodyWriter := make(chan *io.PipeWriter, 1)
+		mock := httpmock.NewMockTransport()
+		mock.RegisterResponder(http.MethodGet, "https://kube.test/slow", func(r *http.Request) (*http.Response, error) {
+			<-r.Context().Done() // headers never come: only the timeout ends this
+			return nil, r.Context().Err()
+		})
+		mock.RegisterResponder(http.MethodGet, "https://kube.test/stream", func(r *http.Request) (*http.Response, error) {
+			time.Sleep(3 * timeout) // headers come long after the timeout
+			return httpmock.NewStringResponse(200, "events"), nil
+		})
+		mock.RegisterResponder(http.MethodGet, "https://kube.test/body", func(r *http.Request) (*http.Response, error) {
+			pr, pw := io.Pipe()
+			bodyWriter <- pw
+			return &http.Response{StatusCode: 200, Header: http.Header{}, Body: pr, Request: r}, nil
+		})
+		rt := mustRT(t, &transport.Config{Server: "https://kube.test", Base: mock, QPS: transport.NoRateLimit,
+			Retry: transport.RetryPolicy{MaxAttempts: 1}, Timeouts: transport.Timeouts{ResponseHeader: timeout}})
 
-	type result struct {
-		body string
-		err  error
-	}
-	stream := make(chan result, 1)
-	go func() {
-		req, _ := http.NewRequestWithContext(transport.Streaming(context.Background()), http.MethodGet, srv.URL+"/stream", nil)
-		resp, err := rt.RoundTrip(req)
+		start := time.Now()
+		_, err := get(t, rt, context.Background(), "https://kube.test/slow")
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "response headers") {
+			t.Errorf("/slow: got %v, want a response header timeout", err)
+		}
+		if d := time.Since(start); d != timeout {
+			t.Errorf("/slow failed after %v, want exactly the header timeout %v", d, timeout)
+		}
+
+		// A body is read long after the timeout: the timer stopped when
+		// the headers came.
+		resp, err := get(t, rt, context.Background(), "https://kube.test/body")
 		if err != nil {
-			stream <- result{err: err}
-			return
+			t.Fatalf("/body: %v", err)
 		}
-		defer resp.Body.Close()
+		pw := <-bodyWriter
+		go func() {
+			time.Sleep(5 * timeout)
+			io.WriteString(pw, "rest of the body")
+			pw.Close()
+		}()
 		b, err := io.ReadAll(resp.Body)
-		stream <- result{string(b), err}
-	}()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/body", nil)
-	bodyResp, err := rt.RoundTrip(req)
-	if err != nil {
-		t.Fatalf("/body: %v", err)
-	}
-	defer bodyResp.Body.Close()
-	<-started
-	<-started
+		if err != nil || string(b) != "rest of the body" {
+			t.Errorf("/body: read %q, %v; the header timeout must not cut bodies", b, err)
+		}
 
-	_, err = get(t, rt, context.Background(), srv.URL+"/slow")
-	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "response headers") {
-		t.Errorf("/slow: got %v, want a response header timeout", err)
-	}
-	once.Do(func() { close(timedOut) })
-
-	b, err := io.ReadAll(bodyResp.Body)
-	if err != nil || string(b) != "rest of the body" {
-		t.Errorf("/body: read %q, %v; the header timeout must not cut bodies", b, err)
-	}
-	if r := <-stream; r.err != nil || r.body != "events" {
-		t.Errorf("/stream: %q, %v; streaming requests have no header timeout", r.body, r.err)
-	}
+		// A streaming request waits for its headers as long as its context.
+		start = time.Now()
+		resp, err = get(t, rt, transport.Streaming(context.Background()), "https://kube.test/stream")
+		if err != nil {
+			t.Fatalf("/stream: %v; streaming requests have no header timeout", err)
+		}
+		if b, _ := io.ReadAll(resp.Body); string(b) != "events" || time.Since(start) != 3*timeout {
+			t.Errorf("/stream: %q after %v, want events after %v", b, time.Since(start), 3*timeout)
+		}
+	})
 }
 
 func TestInClusterFrom(t *testing.T) {
@@ -538,47 +549,48 @@ func TestAutoFallsBackToProxy(t *testing.T) {
 
 func TestConcurrentUse(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	tokenFile := transport.WriteFile(t, dir, "token", []byte("shared-token"))
-	mock := httpmock.NewMockTransport()
-	mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
-		if r.Header.Get("Authorization") != "Bearer shared-token" {
-			return httpmock.NewStringResponse(401, ""), nil
-		}
-		return httpmock.NewStringResponse(200, "{}"), nil
-	})
-	clock := transport.NewFakeClock()
-	rt := mustRT(t, &transport.Config{Server: "https://kube.test", BearerTokenFile: tokenFile, Base: mock, Clock: clock,
-		Impersonate: transport.Impersonation{UserName: "jane", Groups: []string{"g"}}, QPS: 1000, Burst: 10})
-	var wg sync.WaitGroup
-	errs := make(chan error, 200)
-	for g := range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 10 {
-				if g%5 == 0 {
-					clock.Advance(10 * time.Second) // token file re-reads race with requests
-				}
-				req, _ := http.NewRequest(http.MethodGet, "https://kube.test/api", nil)
-				resp, err := rt.RoundTrip(req)
-				if err != nil {
-					errs <- err
-					continue
-				}
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					errs <- errors.New(resp.Status)
-				}
-				if len(req.Header) != 0 {
-					errs <- errors.New("the caller's request was modified")
-				}
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		tokenFile := transport.WriteFile(t, dir, "token", []byte("shared-token"))
+		mock := httpmock.NewMockTransport()
+		mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+			if r.Header.Get("Authorization") != "Bearer shared-token" {
+				return httpmock.NewStringResponse(401, ""), nil
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+			return httpmock.NewStringResponse(200, "{}"), nil
+		})
+		rt := mustRT(t, &transport.Config{Server: "https://kube.test", BearerTokenFile: tokenFile, Base: mock,
+			Impersonate: transport.Impersonation{UserName: "jane", Groups: []string{"g"}}, QPS: 1000, Burst: 10})
+		var wg sync.WaitGroup
+		errs := make(chan error, 200)
+		for g := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 10 {
+					if g%5 == 0 {
+						time.Sleep(10 * time.Second) // token file re-reads race with requests
+					}
+					req, _ := http.NewRequest(http.MethodGet, "https://kube.test/api", nil)
+					resp, err := rt.RoundTrip(req)
+					if err != nil {
+						errs <- err
+						continue
+					}
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						errs <- errors.New(resp.Status)
+					}
+					if len(req.Header) != 0 {
+						errs <- errors.New("the caller's request was modified")
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	})
 }
