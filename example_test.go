@@ -35,7 +35,10 @@ func Example() {
 		if err != nil {
 			panic(err)
 		}
-		phase, _ := ns.Status().Phase()
+		phase, err := ns.Status().Phase()
+		if err != nil {
+			panic(err)
+		}
 		fmt.Println(ns.Meta().Name, phase)
 	}
 	// Output:

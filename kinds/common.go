@@ -1,8 +1,11 @@
 package kinds
 
 import (
+	"cmp"
 	"fmt"
+	"iter"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -34,32 +37,73 @@ type Condition struct {
 	ObservedGeneration int64           `json:"observedGeneration,omitempty"`
 }
 
-// IsTrue reports whether the condition's status is True.
+// IsTrue reports whether the condition's status is True: a predicate,
+// false for False, Unknown and an empty status.
 func (c Condition) IsTrue() bool { return c.Status == ConditionTrue }
 
-// Conditions is a list of conditions.
-type Conditions []Condition
+// Conditions is the list of conditions in one object's status (a
+// collection: empty when the server reported none). It remembers the
+// object's kind and where the list was read (e.g. "status.conditions"), so
+// a lookup that finds nothing says what and where. The zero value is an
+// empty list. Iterate with All; look a condition up with Get or IsTrue.
+type Conditions struct {
+	kind  string
+	field string
+	list  []Condition
+}
 
-// Get returns the condition of the given type, or an error matching
-// sdk.ErrStatusUnavailable if there is none.
+// NewConditions returns the conditions of an object of the given kind,
+// read at field (e.g. "Widget", "status.conditions"): what the status type
+// of a custom kind returns from the list it decoded. It keeps a copy of
+// list.
+func NewConditions(kind, field string, list []Condition) Conditions {
+	return conditionsOf(kind, field, slices.Clone(list))
+}
+
+// conditionsOf wraps a decoded list without copying it: the list belongs
+// to an immutable status snapshot and Conditions never hands it out.
+func conditionsOf(kind, field string, list []Condition) Conditions {
+	return Conditions{kind: kind, field: field, list: list}
+}
+
+// Len returns the number of conditions.
+func (cs Conditions) Len() int { return len(cs.list) }
+
+// All yields the conditions in the order the server reported them. Each is
+// a copy: changing it does not change the list.
+func (cs Conditions) All() iter.Seq[Condition] { return slices.Values(cs.list) }
+
+// Get returns the condition of the given type. When there is none, the
+// error is an *sdk.UnavailableError (matching sdk.ErrStatusUnavailable)
+// whose Field is e.g. "status.conditions[type=Ready]".
 func (cs Conditions) Get(typ string) (Condition, error) {
-	for _, c := range cs {
+	for _, c := range cs.list {
 		if c.Type == typ {
 			return c, nil
 		}
 	}
-	return Condition{}, &sdk.UnavailableError{Field: "conditions[type=" + typ + "]"}
+	return Condition{}, unavailable(cs.kind, cmp.Or(cs.field, "conditions")+"[type="+typ+"]")
 }
 
-// IsTrue reports whether the condition of the given type exists and is True.
+// IsTrue reports whether the condition of the given type exists and is
+// True: a predicate, false when the condition is absent.
 func (cs Conditions) IsTrue(typ string) bool {
 	c, err := cs.Get(typ)
 	return err == nil && c.IsTrue()
 }
 
+// unavailable returns the error of rule 1 of the package doc: the
+// attribute at field of an object of the given kind is not set.
 func unavailable(kind, field string) error { return &sdk.UnavailableError{Kind: kind, Field: field} }
 
-// str returns *p or a StatusError when p is nil or empty.
+// notIP returns the error for a value at field that should be an IP
+// address but is not: the attribute is unavailable as an address. The
+// value (an address or a host name, never a secret) is quoted in Field.
+func notIP(kind, field, v string) error {
+	return unavailable(kind, field+" (not an IP address: "+strconv.Quote(v)+")")
+}
+
+// str returns *p, or an *sdk.UnavailableError when p is nil or empty.
 func str(p *string, kind, field string) (string, error) {
 	if p == nil || *p == "" {
 		return "", unavailable(kind, field)
@@ -68,7 +112,7 @@ func str(p *string, kind, field string) (string, error) {
 }
 
 // counter returns *p (zero when nil) once the controller has reported
-// status (observed is set), and a StatusError before.
+// status (observed is set), and an *sdk.UnavailableError before.
 func counter(p *int64, observed *int64, kind, field string) (int64, error) {
 	if observed == nil {
 		return 0, unavailable(kind, field)

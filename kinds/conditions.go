@@ -43,7 +43,7 @@ func PodIsReady() watch.Condition[*Pod] {
 
 // PodFailure is a failure condition: when the pod's phase is Failed, the
 // wait ends with an error matching ErrPodFailed that gives the pod's
-// reason and message. It never holds otherwise.
+// reason and message (those the pod reports). It never holds otherwise.
 func PodFailure() watch.Condition[*Pod] {
 	return func(p *Pod, exists bool) (bool, error) {
 		if !exists {
@@ -53,9 +53,14 @@ func PodFailure() watch.Condition[*Pod] {
 		if ph, err := st.Phase(); err != nil || ph != PodFailed {
 			return false, nil
 		}
-		reason, _ := st.Reason()
-		msg, _ := st.Message()
-		return false, fmt.Errorf("%w: %s: reason %q: %s", ErrPodFailed, p.Name(), reason, msg)
+		detail := ""
+		if reason, err := st.Reason(); err == nil {
+			detail += fmt.Sprintf(": reason %q", reason)
+		}
+		if msg, err := st.Message(); err == nil {
+			detail += ": " + msg
+		}
+		return false, fmt.Errorf("%w: %s%s", ErrPodFailed, p.Name(), detail)
 	}
 }
 

@@ -23,15 +23,15 @@ type DaemonSetStatus struct {
 }
 
 type daemonSetWire struct {
-	ObservedGeneration     *int64     `json:"observedGeneration"`
-	CurrentNumberScheduled *int64     `json:"currentNumberScheduled"`
-	DesiredNumberScheduled *int64     `json:"desiredNumberScheduled"`
-	NumberMisscheduled     *int64     `json:"numberMisscheduled"`
-	NumberReady            *int64     `json:"numberReady"`
-	UpdatedNumberScheduled *int64     `json:"updatedNumberScheduled"`
-	NumberAvailable        *int64     `json:"numberAvailable"`
-	NumberUnavailable      *int64     `json:"numberUnavailable"`
-	Conditions             Conditions `json:"conditions"`
+	ObservedGeneration     *int64      `json:"observedGeneration"`
+	CurrentNumberScheduled *int64      `json:"currentNumberScheduled"`
+	DesiredNumberScheduled *int64      `json:"desiredNumberScheduled"`
+	NumberMisscheduled     *int64      `json:"numberMisscheduled"`
+	NumberReady            *int64      `json:"numberReady"`
+	UpdatedNumberScheduled *int64      `json:"updatedNumberScheduled"`
+	NumberAvailable        *int64      `json:"numberAvailable"`
+	NumberUnavailable      *int64      `json:"numberUnavailable"`
+	Conditions             []Condition `json:"conditions"`
 }
 
 // UnmarshalJSONFrom decodes the status in one pass.
@@ -86,7 +86,9 @@ func (s DaemonSetStatus) NumberUnavailable() (int64, error) {
 	return s.count(s.w.NumberUnavailable, "numberUnavailable")
 }
 
-// Conditions returns the DaemonSet's conditions.
-func (s DaemonSetStatus) Conditions() Conditions { return s.w.Conditions }
+// Conditions returns the DaemonSet's conditions, empty if none.
+func (s DaemonSetStatus) Conditions() Conditions {
+	return conditionsOf("DaemonSet", "status.conditions", s.w.Conditions)
+}
 
 func init() { register(DaemonSetKind) }

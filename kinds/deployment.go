@@ -50,10 +50,15 @@ func (s DeploymentStatus) Available(gen int64) bool {
 	if err != nil {
 		return false
 	}
-	upd, _ := s.UpdatedReplicas()
-	avail, _ := s.AvailableReplicas()
-	unavail, _ := s.UnavailableReplicas()
-	return upd == want && avail == want && unavail == 0 && s.w.Status.Conditions.IsTrue("Available")
+	for _, c := range []struct {
+		get  func() (int64, error)
+		want int64
+	}{{s.UpdatedReplicas, want}, {s.AvailableReplicas, want}, {s.UnavailableReplicas, 0}} {
+		if n, err := c.get(); err != nil || n != c.want {
+			return false
+		}
+	}
+	return s.Conditions().IsTrue("Available")
 }
 
 func init() { register(DeploymentKind) }

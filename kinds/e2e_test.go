@@ -156,8 +156,8 @@ func TestE2ENodes(t *testing.T) {
 				assert.Equal(t, atString(wantAddrs[i], "type"), string(a.Type))
 				assert.Equal(t, atString(wantAddrs[i], "address"), a.Address)
 				if a.Type == kinds.AddressInternalIP {
-					ip, ok := a.IP()
-					require.True(t, ok, "InternalIP %q is an IP", a.Address)
+					ip, err := a.IP()
+					require.NoError(t, err, "InternalIP %q is an IP", a.Address)
 					internal = ip
 				}
 			}
@@ -165,28 +165,29 @@ func TestE2ENodes(t *testing.T) {
 
 			for _, rl := range []struct {
 				name string
-				get  func() (kinds.ResourceList, error)
-			}{{"capacity", s.Capacity}, {"allocatable", s.Allocatable}} {
-				l, err := rl.get()
+				l    kinds.ResourceList
+			}{{"capacity", s.Capacity()}, {"allocatable", s.Allocatable()}} {
+				l := rl.l
+				cpu, err := l.CPU()
 				require.NoError(t, err, rl.name)
-				cpu, ok := l.CPU()
-				require.True(t, ok)
 				assert.Zero(t, cpu.Cmp(thirtyTwo), "%s cpu = %s", rl.name, cpu)
 				n, ok := cpu.Int64()
 				assert.True(t, ok)
 				assert.EqualValues(t, 32, n)
-				mem, ok := l.Memory()
-				require.True(t, ok)
+				mem, err := l.Memory()
+				require.NoError(t, err, rl.name)
 				assert.Zero(t, mem.Cmp(memory), "%s memory = %s", rl.name, mem)
 				assert.Equal(t, "256Gi", mem.String())
-				pods, ok := l.Pods()
-				require.True(t, ok)
+				pods, err := l.Pods()
+				require.NoError(t, err, rl.name)
 				assert.Equal(t, "110", pods.String())
 				// Every resource kubectl shows, with the same text.
 				wantRL, _ := at(want, "status", rl.name).(map[string]any)
-				require.Len(t, l, len(wantRL))
+				require.Equal(t, len(wantRL), l.Len())
 				for k, v := range wantRL {
-					assert.Equal(t, v, l[k].String(), "%s[%s]", rl.name, k)
+					q, err := l.Get(k)
+					require.NoError(t, err, "%s[%s]", rl.name, k)
+					assert.Equal(t, v, q.String(), "%s[%s]", rl.name, k)
 				}
 			}
 
@@ -195,7 +196,7 @@ func TestE2ENodes(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, kinds.ConditionTrue, ready.Status)
 			var types []string
-			for _, c := range s.Conditions() {
+			for c := range s.Conditions().All() {
 				types = append(types, c.Type)
 			}
 			var wantTypes []string
@@ -213,7 +214,8 @@ func TestE2ENodes(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, atString(want, "status", "nodeInfo", key), v, key)
 			}
-			arch, _ := s.Info("architecture")
+			arch, err := s.Info("architecture")
+			require.NoError(t, err)
 			assert.Equal(t, "amd64", arch)
 		})
 	}
@@ -412,9 +414,7 @@ func TestE2EDeploymentPodsReplicaSet(t *testing.T) {
 			assert.Equal(t, "nginx:1.27", c.Image())
 			assert.False(t, c.Init())
 			assert.Zero(t, c.RestartCount())
-			r, err := c.Ready()
-			require.NoError(t, err)
-			assert.True(t, r)
+			assert.True(t, c.Ready())
 			st, err := c.State()
 			require.NoError(t, err)
 			assert.Equal(t, kinds.StateRunning, st.Name())
@@ -493,12 +493,8 @@ spec:
 	assert.False(t, finishedAt.Before(startedAt))
 	_, err = st.ContainerID()
 	assert.ErrorIs(t, err, sdk.ErrStatusUnavailable, "kwok runs no container runtime")
-	ready, err := app.Ready()
-	require.NoError(t, err)
-	assert.False(t, ready)
-	started, err := app.Started()
-	require.NoError(t, err)
-	assert.False(t, started)
+	assert.False(t, app.Ready())
+	assert.False(t, app.Started())
 
 	// Compared with kubectl's view of the same container.
 	for _, cw := range at(want, "status", "containerStatuses").([]any) {
@@ -516,9 +512,7 @@ spec:
 	assert.Equal(t, kinds.StateRunning, sst.Name(), "only the named container fails")
 	_, err = sst.ExitCode()
 	assert.ErrorIs(t, err, sdk.ErrStatusUnavailable)
-	ready, err = side.Ready()
-	require.NoError(t, err)
-	assert.True(t, ready)
+	assert.True(t, side.Ready())
 }
 
 func TestE2EReplicationController(t *testing.T) {
@@ -538,7 +532,10 @@ spec:
 		return e.k.ReplicationControllers.In(e.ns).Get(ctx, "legacy")
 	}, func(rc *kinds.ReplicationController) bool {
 		og, err := rc.Status().ObservedGeneration()
-		a, _ := rc.Status().AvailableReplicas()
+		if err != nil {
+			return false
+		}
+		a, err := rc.Status().AvailableReplicas()
 		return err == nil && og == rc.Meta().Generation && a == 2
 	})
 	s := rc.Status()
@@ -555,7 +552,7 @@ spec:
 		assert.Equal(t, atInt(want, "status", c.field), v, "kubectl status.%s", c.field)
 	}
 	assert.EqualValues(t, 2, mustInt(t, s.DesiredReplicas, "desired"))
-	assert.Empty(t, s.Conditions())
+	assert.Zero(t, s.Conditions().Len())
 
 	// Scaled to zero, the server drops the zero counters; they read as 0.
 	e.kubectl("", "scale", "rc", "legacy", "-n", e.ns, "--replicas=0")
@@ -563,7 +560,10 @@ spec:
 		return e.k.ReplicationControllers.In(e.ns).Get(ctx, "legacy")
 	}, func(rc *kinds.ReplicationController) bool {
 		og, err := rc.Status().ObservedGeneration()
-		r, _ := rc.Status().ObservedReplicas()
+		if err != nil {
+			return false
+		}
+		r, err := rc.Status().ObservedReplicas()
 		return err == nil && og == rc.Meta().Generation && r == 0
 	})
 	s = rc.Status()
@@ -589,7 +589,10 @@ spec:
 		return e.k.DaemonSets.In(e.ns).Get(ctx, "agent")
 	}, func(d *kinds.DaemonSet) bool {
 		og, err := d.Status().ObservedGeneration()
-		a, _ := d.Status().NumberAvailable()
+		if err != nil {
+			return false
+		}
+		a, err := d.Status().NumberAvailable()
 		return err == nil && og == d.Meta().Generation && a == int64(nodes)
 	})
 	s := ds.Status()
@@ -737,8 +740,8 @@ func TestE2ESecret(t *testing.T) {
 	s := sec.Status()
 	assert.Equal(t, []string{"binary", "password", "username"}, s.Keys())
 	for k, v := range values {
-		got, ok := s.Get(k)
-		require.True(t, ok, k)
+		got, err := s.Get(k)
+		require.NoError(t, err, k)
 		assert.Equal(t, v, got, k)
 		assert.Equal(t, v, s.Data()[k].Bytes(), k)
 	}

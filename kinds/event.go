@@ -86,31 +86,40 @@ func (s *EventStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	return json.UnmarshalDecode(dec, &s.w)
 }
 
-// InvolvedObject returns the object the event is about.
+// InvolvedObject returns the object the event is about. It is returned
+// plainly: the server requires it in every Event.
 func (s EventStatus) InvolvedObject() ObjectReference { return s.w.InvolvedObject }
 
-// Related returns a second object the event concerns, if any.
-func (s EventStatus) Related() (ObjectReference, bool) {
-	if s.w.Related == nil {
-		return ObjectReference{}, false
+// Related returns a second object the event concerns; unavailable when the
+// event names none (an empty reference names none).
+func (s EventStatus) Related() (ObjectReference, error) {
+	if s.w.Related == nil || *s.w.Related == (ObjectReference{}) {
+		return ObjectReference{}, unavailable("Event", "related")
 	}
-	return *s.w.Related, true
+	return *s.w.Related, nil
 }
 
-// Reason returns the short, machine-readable reason, e.g. "Scheduled".
-func (s EventStatus) Reason() string { return s.w.Reason }
+// Reason returns the short, machine-readable reason, e.g. "Scheduled";
+// unavailable if the reporter set none.
+func (s EventStatus) Reason() (string, error) { return str(&s.w.Reason, "Event", "reason") }
 
-// Message returns the human-readable description.
-func (s EventStatus) Message() string { return s.w.Message }
+// Message returns the human-readable description; unavailable if the
+// reporter set none.
+func (s EventStatus) Message() (string, error) { return str(&s.w.Message, "Event", "message") }
 
-// Type returns Normal or Warning ("" if the reporter set none).
-func (s EventStatus) Type() EventType { return EventType(s.w.Type) }
+// Type returns Normal or Warning; unavailable if the reporter set none.
+func (s EventStatus) Type() (EventType, error) {
+	t, err := str(&s.w.Type, "Event", "type")
+	return EventType(t), err
+}
 
-// Action returns what was done or failed, e.g. "Binding" (newer events).
-func (s EventStatus) Action() string { return s.w.Action }
+// Action returns what was done or failed, e.g. "Binding"; newer events set
+// it, older ones leave it unavailable.
+func (s EventStatus) Action() (string, error) { return str(&s.w.Action, "Event", "action") }
 
 // Count returns how many times the event occurred: the series count, else
-// the count, and at least 1.
+// the count. It is returned plainly: an event happened at least once, so
+// an omitted or zero count reads as 1.
 func (s EventStatus) Count() int32 {
 	if s.w.Series != nil && s.w.Series.Count > 0 {
 		return s.w.Series.Count
@@ -118,18 +127,23 @@ func (s EventStatus) Count() int32 {
 	return max(s.w.Count, 1)
 }
 
-// Source returns the reporting component and host of the core/v1 form.
+// Source returns the reporting component and host of the core/v1 form: a
+// struct of optional parts, empty when the reporter used the newer form.
 func (s EventStatus) Source() EventSource { return s.w.Source }
 
 // ReportingComponent returns the component that reported the event (the
-// newer form, e.g. "default-scheduler"), else Source().Component.
-func (s EventStatus) ReportingComponent() string {
-	return cmp.Or(s.w.ReportingController, s.w.Source.Component)
+// newer form, e.g. "default-scheduler"), else Source().Component;
+// unavailable when both are empty.
+func (s EventStatus) ReportingComponent() (string, error) {
+	c := cmp.Or(s.w.ReportingController, s.w.Source.Component)
+	return str(&c, "Event", "reportingComponent")
 }
 
-// ReportingInstance returns the instance of the reporting component.
-func (s EventStatus) ReportingInstance() string {
-	return cmp.Or(s.w.ReportingInstance, s.w.Source.Host)
+// ReportingInstance returns the instance of the reporting component (the
+// newer form), else Source().Host; unavailable when both are empty.
+func (s EventStatus) ReportingInstance() (string, error) {
+	i := cmp.Or(s.w.ReportingInstance, s.w.Source.Host)
+	return str(&i, "Event", "reportingInstance")
 }
 
 // FirstTimestamp returns when the event was first seen (core/v1 form);
@@ -147,7 +161,9 @@ func (s EventStatus) LastTimestamp() (time.Time, error) {
 func (s EventStatus) EventTime() (time.Time, error) { return timeOf(s.w.EventTime, "eventTime") }
 
 // FirstSeen returns the best known time of the first occurrence: the first
-// timestamp, else the event time, else the creation time.
+// timestamp, else the event time, else the creation time. It is returned
+// plainly: the server sets the creation time of every object, so only an
+// Event that did not come from the server can give the zero time.
 func (s EventStatus) FirstSeen() time.Time {
 	for _, t := range []*time.Time{s.w.FirstTimestamp, s.w.EventTime, s.w.Metadata.CreationTimestamp} {
 		if t != nil && !t.IsZero() {
@@ -158,7 +174,8 @@ func (s EventStatus) FirstSeen() time.Time {
 }
 
 // LastSeen returns the best known time of the latest occurrence: the
-// series' last observation, else the last timestamp, else FirstSeen.
+// series' last observation, else the last timestamp, else FirstSeen. It is
+// returned plainly, like FirstSeen.
 func (s EventStatus) LastSeen() time.Time {
 	if s.w.Series != nil && s.w.Series.LastObservedTime != nil && !s.w.Series.LastObservedTime.IsZero() {
 		return *s.w.Series.LastObservedTime
@@ -184,7 +201,11 @@ func timeOf(t *time.Time, field string) (time.Time, error) {
 //
 //	events, err := kinds.EventsFor(ctx, cluster.Client, pod)
 //	for _, e := range events {
-//		fmt.Println(e.Status().Type(), e.Status().Reason(), e.Status().Message())
+//		reason, err := e.Status().Reason()
+//		if err != nil {
+//			reason = "(no reason)" // the reporter set none
+//		}
+//		fmt.Println(e.Status().LastSeen(), reason)
 //	}
 func EventsFor(ctx context.Context, c *sdk.Client, obj sdk.Object) ([]*Event, error) {
 	v := sdk.NewView(c, EventKind)

@@ -66,8 +66,8 @@ func TestEventFields(t *testing.T) {
 		if !st.FirstSeen().Equal(tc.firstSeen) || !st.LastSeen().Equal(tc.lastSeen) {
 			t.Errorf("%s: %s: seen %v..%v, want %v..%v", tc.name, tc.reason, st.FirstSeen(), st.LastSeen(), tc.firstSeen, tc.lastSeen)
 		}
-		if st.ReportingComponent() != tc.component {
-			t.Errorf("%s: %s: ReportingComponent %q, want %q", tc.name, tc.reason, st.ReportingComponent(), tc.component)
+		if c, err := st.ReportingComponent(); c != tc.component || (err == nil) != (tc.component != "") {
+			t.Errorf("%s: %s: ReportingComponent %q, %v; want %q", tc.name, tc.reason, c, err, tc.component)
 		}
 		if _, err := st.FirstTimestamp(); (err == nil) != tc.hasFirst || err != nil && !errors.Is(err, sdk.ErrStatusUnavailable) {
 			t.Errorf("%s: %s: FirstTimestamp error %v", tc.name, tc.reason, err)
@@ -77,11 +77,24 @@ func TestEventFields(t *testing.T) {
 		"involvedObject":{"apiVersion":"v1","kind":"Pod","namespace":"ns","name":"p","uid":"u","resourceVersion":"3","fieldPath":"spec.containers{c}"},
 		"related":{"kind":"Node","name":"n"}}`).Status()
 	want := kinds.ObjectReference{APIVersion: "v1", Kind: "Pod", Namespace: "ns", Name: "p", UID: "u", ResourceVersion: "3", FieldPath: "spec.containers{c}"}
-	if st.InvolvedObject() != want || st.Type() != kinds.EventWarning || st.Reason() != "BackOff" || st.Message() != "m" || st.Action() != "Pull" {
-		t.Errorf("fields: %+v", st)
+	if st.InvolvedObject() != want {
+		t.Errorf("InvolvedObject: %+v", st.InvolvedObject())
 	}
-	if r, ok := st.Related(); !ok || r.Name != "n" {
-		t.Errorf("Related() = %v, %v", r, ok)
+	typ, err := st.Type()
+	if err != nil || typ != kinds.EventWarning {
+		t.Errorf("Type() = %q, %v", typ, err)
+	}
+	for _, f := range []struct {
+		name string
+		get  func() (string, error)
+		want string
+	}{{"Reason", st.Reason, "BackOff"}, {"Message", st.Message, "m"}, {"Action", st.Action, "Pull"}} {
+		if v, err := f.get(); err != nil || v != f.want {
+			t.Errorf("%s() = %q, %v; want %q", f.name, v, err, f.want)
+		}
+	}
+	if r, err := st.Related(); err != nil || r.Name != "n" {
+		t.Errorf("Related() = %v, %v", r, err)
 	}
 }
 

@@ -15,7 +15,11 @@ func ExampleParseQuantity() {
 			fmt.Println(err)
 			continue
 		}
-		milli, _ := q.MilliValue()
+		milli, ok := q.MilliValue()
+		if !ok {
+			fmt.Println(q, "has no int64 milli-value")
+			continue
+		}
 		fmt.Printf("%s = %s (%g, %d milli)\n", q, q.Rat().RatString(), q.Float64(), milli)
 	}
 	_, err := kinds.ParseQuantity("1Qi")
@@ -47,24 +51,45 @@ func ExamplePodStatus() {
 		panic(err)
 	}
 	s := pod.Status()
-	phase, _ := s.Phase()
-	ip, _ := s.IP()
+	phase, err := s.Phase()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ip, err := s.IP()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(pod, phase, ip)
 	for _, c := range s.Containers() {
-		st, _ := c.State()
-		why, _ := st.Reason()
-		last, _ := c.LastState()
-		code, _ := last.ExitCode()
-		lastWhy, _ := last.Reason()
-		fmt.Printf("%s: %s (%s), restarts %d, last exit %d (%s)\n", c.Name(), st.Name(), why, c.RestartCount(), code, lastWhy)
+		// Name, Ready and RestartCount are always answered; the state's
+		// details are (value, error).
+		line := fmt.Sprintf("%s: ready %t, restarts %d", c.Name(), c.Ready(), c.RestartCount())
+		if st, err := c.State(); err == nil {
+			line += ", " + string(st.Name())
+			if why, err := st.Reason(); err == nil {
+				line += " (" + why + ")"
+			}
+		}
+		if last, err := c.LastState(); err == nil {
+			if code, err := last.ExitCode(); err == nil {
+				line += fmt.Sprintf(", last exit %d", code)
+			}
+			if why, err := last.Reason(); err == nil {
+				line += " (" + why + ")"
+			}
+		}
+		fmt.Println(line)
 	}
+	// An attribute the server has not set is an error naming kind and field.
 	if _, err := s.StartTime(); errors.Is(err, sdk.ErrStatusUnavailable) {
-		fmt.Println("start time not reported")
+		fmt.Println(err)
 	}
 	// Output:
 	// Pod shop/web (version 42) Running 10.244.1.17
-	// app: waiting (CrashLoopBackOff), restarts 3, last exit 137 (OOMKilled)
-	// start time not reported
+	// app: ready false, restarts 3, waiting (CrashLoopBackOff), last exit 137 (OOMKilled)
+	// kube: Pod: status.startTime is not available
 }
 
 func ExampleSecretStatus() {
@@ -77,9 +102,16 @@ func ExampleSecretStatus() {
 	}
 	s := sec.Status()
 	fmt.Printf("%v | %v | %v\n", sec, s, s.Data()) // printing never shows values
-	pw, _ := s.Get("password")
+	pw, err := s.Get("password")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(string(pw)) // reading them is explicit
+	_, err = s.Get("username")
+	fmt.Println(err) // a missing key is named, never a value
 	// Output:
 	// Secret shop/db (version 7) | Secret(type=Opaque, keys=[password]) | map[password:<redacted 6 bytes>]
 	// s3cr3t
+	// kube: Secret: data[username] is not available
 }

@@ -1,6 +1,10 @@
 package kinds
 
-import "github.com/kube-for-go/kube/sdk"
+import (
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kube-for-go/kube/sdk"
+)
 
 // NamespaceKind describes Namespaces (cluster-scoped). Deleting a namespace
 // that is already terminating succeeds instead of answering 409, as the
@@ -21,21 +25,34 @@ const (
 	NamespaceTerminating NamespacePhase = "Terminating"
 )
 
-// NamespaceStatus holds a namespace's status attributes.
+// NamespaceStatus holds a namespace's status attributes; see the package
+// doc for how absent attributes are reported.
 type NamespaceStatus struct {
 	sdk.FromStatus
 	sdk.HasStatus
-	PhaseValue      *string    `json:"phase"`
-	ConditionsValue Conditions `json:"conditions"`
+	w namespaceStatusWire
+}
+
+type namespaceStatusWire struct {
+	Phase      *string     `json:"phase"`
+	Conditions []Condition `json:"conditions"`
+}
+
+// UnmarshalJSONFrom decodes the status in one pass.
+func (s *NamespaceStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	return json.UnmarshalDecode(dec, &s.w)
 }
 
 // Phase returns the namespace's phase.
 func (s NamespaceStatus) Phase() (NamespacePhase, error) {
-	p, err := str(s.PhaseValue, "Namespace", "status.phase")
+	p, err := str(s.w.Phase, "Namespace", "status.phase")
 	return NamespacePhase(p), err
 }
 
-// Conditions returns the namespace's conditions (set while terminating).
-func (s NamespaceStatus) Conditions() Conditions { return s.ConditionsValue }
+// Conditions returns the namespace's conditions (set while terminating),
+// empty if none.
+func (s NamespaceStatus) Conditions() Conditions {
+	return conditionsOf("Namespace", "status.conditions", s.w.Conditions)
+}
 
 func init() { register(NamespaceKind) }

@@ -34,10 +34,17 @@ type NodeAddress struct {
 	Address string      `json:"address"`
 }
 
-// IP returns the address as an IP, false for host names.
-func (a NodeAddress) IP() (netip.Addr, bool) {
+// IP returns the address as an IP. For a host name (Hostname,
+// InternalDNS, ExternalDNS entries) or a malformed address the error is an
+// *sdk.UnavailableError whose Field names the entry and quotes the value,
+// e.g. `status.addresses[type=Hostname].address (not an IP address:
+// "worker-1")`.
+func (a NodeAddress) IP() (netip.Addr, error) {
 	ip, err := netip.ParseAddr(a.Address)
-	return ip, err == nil
+	if err != nil {
+		return netip.Addr{}, notIP("Node", "status.addresses[type="+string(a.Type)+"].address", a.Address)
+	}
+	return ip, nil
 }
 
 // NodeStatus holds a node's status attributes.
@@ -48,11 +55,11 @@ type NodeStatus struct {
 }
 
 type nodeStatusWire struct {
-	Addresses   []NodeAddress     `json:"addresses"`
-	Capacity    ResourceList      `json:"capacity"`
-	Allocatable ResourceList      `json:"allocatable"`
-	Conditions  Conditions        `json:"conditions"`
-	NodeInfo    map[string]string `json:"nodeInfo"`
+	Addresses   []NodeAddress       `json:"addresses"`
+	Capacity    map[string]Quantity `json:"capacity"`
+	Allocatable map[string]Quantity `json:"allocatable"`
+	Conditions  []Condition         `json:"conditions"`
+	NodeInfo    map[string]string   `json:"nodeInfo"`
 }
 
 // UnmarshalJSONFrom decodes the status in one pass.
@@ -64,37 +71,30 @@ func (s *NodeStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 func (s NodeStatus) Addresses() []NodeAddress { return append([]NodeAddress(nil), s.w.Addresses...) }
 
 // Capacity returns the node's total resources: CPU in cores (fractions
-// allowed), memory in bytes, pods, ...
-func (s NodeStatus) Capacity() (ResourceList, error) {
-	if s.w.Capacity == nil {
-		return nil, unavailable("Node", "status.capacity")
-	}
-	return cloneResources(s.w.Capacity), nil
+// allowed), memory in bytes, pods, ...; empty until the kubelet reports
+// them.
+func (s NodeStatus) Capacity() ResourceList {
+	return resourcesOf("Node", "status.capacity", s.w.Capacity)
 }
 
-// Allocatable returns the resources available to pods.
-func (s NodeStatus) Allocatable() (ResourceList, error) {
-	if s.w.Allocatable == nil {
-		return nil, unavailable("Node", "status.allocatable")
-	}
-	return cloneResources(s.w.Allocatable), nil
+// Allocatable returns the resources available to pods; empty until the
+// kubelet reports them.
+func (s NodeStatus) Allocatable() ResourceList {
+	return resourcesOf("Node", "status.allocatable", s.w.Allocatable)
 }
 
-func cloneResources(r ResourceList) ResourceList {
-	out := make(ResourceList, len(r))
-	for k, v := range r {
-		out[k] = v
-	}
-	return out
+// Conditions returns the node's conditions (Ready, MemoryPressure, ...),
+// empty if none.
+func (s NodeStatus) Conditions() Conditions {
+	return conditionsOf("Node", "status.conditions", s.w.Conditions)
 }
 
-// Conditions returns the node's conditions (Ready, MemoryPressure, ...).
-func (s NodeStatus) Conditions() Conditions { return s.w.Conditions }
+// Ready reports whether the node's Ready condition is True: false when it
+// is False, Unknown or absent.
+func (s NodeStatus) Ready() bool { return s.Conditions().IsTrue("Ready") }
 
-// Ready reports whether the node's Ready condition is True.
-func (s NodeStatus) Ready() bool { return s.w.Conditions.IsTrue("Ready") }
-
-// Info returns one entry of status.nodeInfo, e.g. "kubeletVersion".
+// Info returns one entry of status.nodeInfo, e.g. "kubeletVersion"; an
+// absent or empty entry is unavailable.
 func (s NodeStatus) Info(key string) (string, error) {
 	v, ok := s.w.NodeInfo[key]
 	if !ok || v == "" {

@@ -1,6 +1,7 @@
 package kinds
 
 import (
+	"cmp"
 	"net/netip"
 	"time"
 
@@ -61,7 +62,7 @@ type podStatusWire struct {
 	Reason                *string         `json:"reason"`
 	QOSClass              *string         `json:"qosClass"`
 	NominatedNodeName     *string         `json:"nominatedNodeName"`
-	Conditions            Conditions      `json:"conditions"`
+	Conditions            []Condition     `json:"conditions"`
 	ContainerStatuses     []containerWire `json:"containerStatuses"`
 	InitContainerStatuses []containerWire `json:"initContainerStatuses"`
 }
@@ -80,7 +81,8 @@ func (s PodStatus) Phase() (PodPhase, error) {
 // IP returns the pod's primary IP address (IPv4 or IPv6).
 func (s PodStatus) IP() (netip.Addr, error) { return addr(s.w.PodIP, "status.podIP") }
 
-// IPs returns all the pod's IP addresses (dual stack), empty if none yet.
+// IPs returns all the pod's IP addresses (dual stack), empty if none yet;
+// entries that are not IP addresses are left out.
 func (s PodStatus) IPs() []netip.Addr {
 	out := make([]netip.Addr, 0, len(s.w.PodIPs))
 	for _, p := range s.w.PodIPs {
@@ -101,7 +103,7 @@ func addr(p *string, field string) (netip.Addr, error) {
 	}
 	a, err := netip.ParseAddr(v)
 	if err != nil {
-		return netip.Addr{}, &sdk.UnavailableError{Kind: "Pod", Field: field + " (not an IP address: " + v + ")"}
+		return netip.Addr{}, notIP("Pod", field, v)
 	}
 	return a, nil
 }
@@ -132,16 +134,21 @@ func (s PodStatus) NominatedNodeName() (string, error) {
 }
 
 // Conditions returns the pod's conditions (PodScheduled, Initialized,
-// ContainersReady, Ready, ...).
-func (s PodStatus) Conditions() Conditions { return s.w.Conditions }
+// ContainersReady, Ready, ...), empty if none.
+func (s PodStatus) Conditions() Conditions {
+	return conditionsOf("Pod", "status.conditions", s.w.Conditions)
+}
 
-// Ready reports whether the pod's Ready condition is True.
-func (s PodStatus) Ready() bool { return s.w.Conditions.IsTrue("Ready") }
+// Ready reports whether the pod's Ready condition is True: false when it
+// is False or absent.
+func (s PodStatus) Ready() bool { return s.Conditions().IsTrue("Ready") }
 
-// Containers returns the status of the pod's app containers, in order.
+// Containers returns the status of the pod's app containers, in order;
+// empty until the kubelet reports them.
 func (s PodStatus) Containers() []Container { return containers(s.w.ContainerStatuses, false) }
 
-// InitContainers returns the status of the pod's init containers.
+// InitContainers returns the status of the pod's init containers, empty
+// if none.
 func (s PodStatus) InitContainers() []Container { return containers(s.w.InitContainerStatuses, true) }
 
 func containers(ws []containerWire, init bool) []Container {
@@ -165,63 +172,72 @@ type containerWire struct {
 }
 
 // Container is the status of one container in a pod (the seed's Container).
+// Its errors name the container, e.g.
+// "status.containerStatuses[name=web].containerID".
 type Container struct {
 	w    containerWire
 	init bool
 }
 
-// Name returns the container's name.
+// path returns where the container's status is in the pod.
+func (c Container) path() string {
+	list := "status.containerStatuses"
+	if c.init {
+		list = "status.initContainerStatuses"
+	}
+	return list + "[name=" + c.w.Name + "]"
+}
+
+// Name returns the container's name. It is returned plainly: the server
+// requires it in every container status.
 func (c Container) Name() string { return c.w.Name }
 
 // Init reports whether this is an init container.
 func (c Container) Init() bool { return c.init }
 
-// ID returns the container runtime's ID, e.g. "containerd://<hex>".
+// ID returns the container runtime's ID, e.g. "containerd://<hex>";
+// unavailable until the container was created.
 func (c Container) ID() (string, error) {
-	return str(&c.w.ContainerID, "Pod", "containerStatuses.containerID")
+	return str(&c.w.ContainerID, "Pod", c.path()+".containerID")
 }
 
-// Image returns the image the container runs.
+// Image returns the image the container runs. It is returned plainly: the
+// server requires it in every container status.
 func (c Container) Image() string { return c.w.Image }
 
-// ImageID returns the ID of the container's image.
+// ImageID returns the ID of the container's image; unavailable until the
+// image was pulled.
 func (c Container) ImageID() (string, error) {
-	return str(&c.w.ImageID, "Pod", "containerStatuses.imageID")
+	return str(&c.w.ImageID, "Pod", c.path()+".imageID")
 }
 
-// RestartCount returns how many times the container was restarted.
+// RestartCount returns how many times the container was restarted. It is
+// returned plainly: the server omits it only when it is 0.
 func (c Container) RestartCount() int { return int(c.w.RestartCount) }
 
-// Ready reports whether the container passed its readiness probe.
-func (c Container) Ready() (bool, error) {
-	if c.w.Ready == nil {
-		return false, unavailable("Pod", "containerStatuses.ready")
-	}
-	return *c.w.Ready, nil
-}
+// Ready reports whether the container passed its readiness probe: false
+// when it did not or when the kubelet has not said.
+func (c Container) Ready() bool { return c.w.Ready != nil && *c.w.Ready }
 
-// Started reports whether the container passed its startup probe.
-func (c Container) Started() (bool, error) {
-	if c.w.Started == nil {
-		return false, unavailable("Pod", "containerStatuses.started")
-	}
-	return *c.w.Started, nil
-}
+// Started reports whether the container passed its startup probe: false
+// when it did not or when the kubelet has not said.
+func (c Container) Started() bool { return c.w.Started != nil && *c.w.Started }
 
 // State returns the container's current state.
 func (c Container) State() (ContainerState, error) {
 	if c.w.State == nil {
-		return ContainerState{}, unavailable("Pod", "containerStatuses.state")
+		return ContainerState{}, unavailable("Pod", c.path()+".state")
 	}
-	return ContainerState{w: *c.w.State}, nil
+	return ContainerState{w: *c.w.State, path: c.path() + ".state"}, nil
 }
 
-// LastState returns the container's previous state, if known.
+// LastState returns the container's previous state; unavailable (also when
+// the server sends an empty lastState) until the container has restarted.
 func (c Container) LastState() (ContainerState, error) {
 	if c.w.LastState == nil || (c.w.LastState.Waiting == nil && c.w.LastState.Running == nil && c.w.LastState.Terminated == nil) {
-		return ContainerState{}, unavailable("Pod", "containerStatuses.lastState")
+		return ContainerState{}, unavailable("Pod", c.path()+".lastState")
 	}
-	return ContainerState{w: *c.w.LastState}, nil
+	return ContainerState{w: *c.w.LastState, path: c.path() + ".lastState"}, nil
 }
 
 type stateWire struct {
@@ -256,8 +272,16 @@ const (
 
 // ContainerState is the state of a container: waiting, running or
 // terminated, with the details of that state (the seed's ContainerState).
-// Details that do not apply to the state are unavailable.
-type ContainerState struct{ w stateWire }
+// Details that do not apply to the state are unavailable; their errors
+// name the container and the state, e.g.
+// "status.containerStatuses[name=web].lastState.terminated.exitCode".
+type ContainerState struct {
+	w    stateWire
+	path string // e.g. "status.containerStatuses[name=web].state"
+}
+
+// field returns the path of one detail of the state.
+func (s ContainerState) field(rest string) string { return cmp.Or(s.path, "state") + "." + rest }
 
 // Name returns which state the container is in.
 func (s ContainerState) Name() ContainerStateName {
@@ -272,7 +296,8 @@ func (s ContainerState) Name() ContainerStateName {
 	return StateUnknown
 }
 
-// Waiting reports whether the container is waiting.
+// Waiting reports whether the container is waiting. Waiting, Running and
+// Terminated are predicates: all false in the unknown state.
 func (s ContainerState) Waiting() bool { return s.w.Waiting != nil }
 
 // Running reports whether the container is running.
@@ -285,28 +310,28 @@ func (s ContainerState) Terminated() bool { return s.w.Terminated != nil }
 func (s ContainerState) Reason() (string, error) {
 	switch {
 	case s.w.Waiting != nil:
-		return str(s.w.Waiting.Reason, "Pod", "state.waiting.reason")
+		return str(s.w.Waiting.Reason, "Pod", s.field("waiting.reason"))
 	case s.w.Terminated != nil:
-		return str(s.w.Terminated.Reason, "Pod", "state.terminated.reason")
+		return str(s.w.Terminated.Reason, "Pod", s.field("terminated.reason"))
 	}
-	return "", unavailable("Pod", "state.reason")
+	return "", unavailable("Pod", s.field("reason"))
 }
 
 // Message returns the message about the state (waiting and terminated).
 func (s ContainerState) Message() (string, error) {
 	switch {
 	case s.w.Waiting != nil:
-		return str(s.w.Waiting.Message, "Pod", "state.waiting.message")
+		return str(s.w.Waiting.Message, "Pod", s.field("waiting.message"))
 	case s.w.Terminated != nil:
-		return str(s.w.Terminated.Message, "Pod", "state.terminated.message")
+		return str(s.w.Terminated.Message, "Pod", s.field("terminated.message"))
 	}
-	return "", unavailable("Pod", "state.message")
+	return "", unavailable("Pod", s.field("message"))
 }
 
 // ExitCode returns the exit code of a terminated container.
 func (s ContainerState) ExitCode() (int, error) {
 	if s.w.Terminated == nil {
-		return 0, unavailable("Pod", "state.terminated.exitCode")
+		return 0, unavailable("Pod", s.field("terminated.exitCode"))
 	}
 	return int(s.w.Terminated.ExitCode), nil
 }
@@ -315,7 +340,7 @@ func (s ContainerState) ExitCode() (int, error) {
 // Signal numbers are not portable across platforms.
 func (s ContainerState) Signal() (int, error) {
 	if s.w.Terminated == nil || s.w.Terminated.Signal == nil {
-		return 0, unavailable("Pod", "state.terminated.signal")
+		return 0, unavailable("Pod", s.field("terminated.signal"))
 	}
 	return int(*s.w.Terminated.Signal), nil
 }
@@ -329,13 +354,13 @@ func (s ContainerState) StartedAt() (time.Time, error) {
 	case s.w.Terminated != nil && s.w.Terminated.StartedAt != nil:
 		return *s.w.Terminated.StartedAt, nil
 	}
-	return time.Time{}, unavailable("Pod", "state.startedAt")
+	return time.Time{}, unavailable("Pod", s.field("startedAt"))
 }
 
 // FinishedAt returns when a terminated container finished.
 func (s ContainerState) FinishedAt() (time.Time, error) {
 	if s.w.Terminated == nil || s.w.Terminated.FinishedAt == nil {
-		return time.Time{}, unavailable("Pod", "state.terminated.finishedAt")
+		return time.Time{}, unavailable("Pod", s.field("terminated.finishedAt"))
 	}
 	return *s.w.Terminated.FinishedAt, nil
 }
@@ -343,9 +368,9 @@ func (s ContainerState) FinishedAt() (time.Time, error) {
 // ContainerID returns the ID of a terminated container.
 func (s ContainerState) ContainerID() (string, error) {
 	if s.w.Terminated == nil {
-		return "", unavailable("Pod", "state.terminated.containerID")
+		return "", unavailable("Pod", s.field("terminated.containerID"))
 	}
-	return str(s.w.Terminated.ContainerID, "Pod", "state.terminated.containerID")
+	return str(s.w.Terminated.ContainerID, "Pod", s.field("terminated.containerID"))
 }
 
 func init() { register(PodKind) }

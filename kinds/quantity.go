@@ -1,8 +1,12 @@
 package kinds
 
 import (
+	"cmp"
 	"fmt"
+	"iter"
+	"maps"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -159,7 +163,10 @@ func (q Quantity) Float64() float64 {
 }
 
 // Int64 returns the value if it is an integer that fits in an int64, e.g.
-// the bytes of a memory quantity.
+// the bytes of a memory quantity. Like MilliValue it is a conversion, not
+// a status attribute: ok is false when the value has no int64 form, so it
+// keeps the (value, ok) form of strconv-like conversions rather than
+// returning an *sdk.UnavailableError.
 func (q Quantity) Int64() (int64, bool) {
 	r := q.Rat()
 	if !r.IsInt() || !r.Num().IsInt64() {
@@ -170,7 +177,9 @@ func (q Quantity) Int64() (int64, bool) {
 
 // MilliValue returns the value in thousandths, rounded away from zero as
 // Kubernetes does (1500 for "1.5" CPU cores, 2 for "1.5m", -1001 for
-// "-1.0005"); ok is false if it does not fit in an int64.
+// "-1.0005"); ok is false if it does not fit in an int64. It is a
+// conversion that can overflow, not a status attribute, so it keeps the
+// (value, ok) form rather than returning an *sdk.UnavailableError.
 func (q Quantity) MilliValue() (int64, bool) {
 	r := q.Rat()
 	r.Mul(r, big.NewRat(1000, 1))
@@ -217,14 +226,64 @@ func (q *Quantity) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	return nil
 }
 
-// ResourceList maps resource names ("cpu", "memory", "pods", ...) to quantities.
-type ResourceList map[string]Quantity
+// ResourceList is a set of named resource quantities ("cpu", "memory",
+// "pods", "ephemeral-storage", ...), like a node's capacity: a collection,
+// empty when the server reported none. It remembers the object's kind and
+// where it was read (e.g. "status.capacity"), so a lookup that finds
+// nothing says what and where. The zero value is an empty list.
+type ResourceList struct {
+	kind  string
+	field string
+	m     map[string]Quantity
+}
 
-// CPU returns the "cpu" quantity in cores (fractions allowed: 1.5 for "1500m").
-func (r ResourceList) CPU() (Quantity, bool) { q, ok := r["cpu"]; return q, ok }
+// NewResourceList returns the resource list of an object of the given kind,
+// read at field (e.g. "Widget", "status.capacity"): what the status type
+// of a custom kind returns from the map it decoded. It keeps a copy of m.
+func NewResourceList(kind, field string, m map[string]Quantity) ResourceList {
+	return resourcesOf(kind, field, maps.Clone(m))
+}
 
-// Memory returns the "memory" quantity in bytes.
-func (r ResourceList) Memory() (Quantity, bool) { q, ok := r["memory"]; return q, ok }
+// resourcesOf wraps a decoded map without copying it: the map belongs to
+// an immutable status snapshot and ResourceList never hands it out.
+func resourcesOf(kind, field string, m map[string]Quantity) ResourceList {
+	return ResourceList{kind: kind, field: field, m: m}
+}
 
-// Pods returns the "pods" quantity.
-func (r ResourceList) Pods() (Quantity, bool) { q, ok := r["pods"]; return q, ok }
+// Len returns the number of resources.
+func (r ResourceList) Len() int { return len(r.m) }
+
+// Names returns the resource names, sorted.
+func (r ResourceList) Names() []string { return slices.Sorted(maps.Keys(r.m)) }
+
+// All yields the resources sorted by name.
+func (r ResourceList) All() iter.Seq2[string, Quantity] {
+	return func(yield func(string, Quantity) bool) {
+		for _, name := range r.Names() {
+			if !yield(name, r.m[name]) {
+				return
+			}
+		}
+	}
+}
+
+// Get returns the quantity of the named resource. When the list has none,
+// the error is an *sdk.UnavailableError (matching sdk.ErrStatusUnavailable)
+// whose Field is e.g. "status.capacity[nvidia.com/gpu]".
+func (r ResourceList) Get(name string) (Quantity, error) {
+	q, ok := r.m[name]
+	if !ok {
+		return Quantity{}, unavailable(r.kind, cmp.Or(r.field, "resources")+"["+name+"]")
+	}
+	return q, nil
+}
+
+// CPU returns the "cpu" quantity in cores (fractions allowed: 1.5 for
+// "1500m"); see Get.
+func (r ResourceList) CPU() (Quantity, error) { return r.Get("cpu") }
+
+// Memory returns the "memory" quantity in bytes; see Get.
+func (r ResourceList) Memory() (Quantity, error) { return r.Get("memory") }
+
+// Pods returns the "pods" quantity: how many pods fit; see Get.
+func (r ResourceList) Pods() (Quantity, error) { return r.Get("pods") }

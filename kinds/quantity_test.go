@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-json-experiment/json"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kube-for-go/kube/kinds"
+	"github.com/kube-for-go/kube/sdk"
 )
 
 func rat(t *testing.T, s string) *big.Rat {
@@ -190,6 +190,8 @@ func TestQuantityCmp(t *testing.T) {
 	}
 }
 
+// TestResourceListJSON decodes resource lists the way the server sends
+// them, inside a node's status, and reads them back through the lookups.
 func TestResourceListJSON(t *testing.T) {
 	tests := []struct {
 		json    string
@@ -203,29 +205,34 @@ func TestResourceListJSON(t *testing.T) {
 		{`{"cpu":2,"memory":1e3}`, "2", "1000", "", "", "JSON numbers are accepted as quantities"},
 		{`{"cpu":null}`, "0", "", "", "", "null decodes to the zero quantity"},
 		{`{"memory":"1Ti"}`, "", "1099511627776", "", "", "absent cpu and pods"},
+		{`{}`, "", "", "", "", "an empty list: every lookup unavailable"},
 		{`{"cpu":"abc"}`, "", "", "", "invalid quantity", "an invalid quantity fails the decode"},
 		{`{"cpu":true}`, "", "", "", "quantity must be a string", "a boolean is no quantity"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.reason, func(t *testing.T) {
-			var rl kinds.ResourceList
-			err := json.Unmarshal([]byte(tc.json), &rl)
+			n, err := sdk.DecodeItem(nil, kinds.NodeKind, []byte(`{"kind":"Node","metadata":{"name":"n"},"status":{"allocatable":`+tc.json+`}}`))
 			if tc.wantErr != "" {
 				require.Error(t, err, tc.reason)
 				assert.Contains(t, err.Error(), tc.wantErr, tc.reason)
 				return
 			}
 			require.NoError(t, err, tc.reason)
+			rl := n.Status().Allocatable()
 			for _, c := range []struct {
-				get  func() (kinds.Quantity, bool)
+				name string
+				get  func() (kinds.Quantity, error)
 				want string
-			}{{rl.CPU, tc.cpu}, {rl.Memory, tc.memory}, {rl.Pods, tc.pods}} {
-				q, ok := c.get()
-				assert.Equal(t, c.want != "", ok, tc.reason)
-				if c.want != "" {
-					assert.Zero(t, q.Rat().Cmp(rat(t, c.want)), "%s: got %s want %s", tc.reason, q.Rat().RatString(), c.want)
+			}{{"cpu", rl.CPU, tc.cpu}, {"memory", rl.Memory, tc.memory}, {"pods", rl.Pods, tc.pods}} {
+				q, err := c.get()
+				if c.want == "" {
+					requireUnavailable(t, err, "Node", "status.allocatable["+c.name+"]", tc.reason)
+					continue
 				}
+				require.NoError(t, err, tc.reason)
+				assert.Zero(t, q.Rat().Cmp(rat(t, c.want)), "%s: got %s want %s", tc.reason, q.Rat().RatString(), c.want)
 			}
+			assert.Zero(t, n.Status().Capacity().Len(), "no capacity in the status")
 		})
 	}
 }

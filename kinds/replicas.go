@@ -14,16 +14,16 @@ type replicaWire struct {
 		Replicas *int64 `json:"replicas"`
 	} `json:"spec"`
 	Status struct {
-		ObservedGeneration   *int64     `json:"observedGeneration"`
-		Replicas             *int64     `json:"replicas"`
-		FullyLabeledReplicas *int64     `json:"fullyLabeledReplicas"`
-		ReadyReplicas        *int64     `json:"readyReplicas"`
-		AvailableReplicas    *int64     `json:"availableReplicas"`
-		UpdatedReplicas      *int64     `json:"updatedReplicas"`
-		UnavailableReplicas  *int64     `json:"unavailableReplicas"`
-		TerminatingReplicas  *int64     `json:"terminatingReplicas"`
-		CollisionCount       *int64     `json:"collisionCount"`
-		Conditions           Conditions `json:"conditions"`
+		ObservedGeneration   *int64      `json:"observedGeneration"`
+		Replicas             *int64      `json:"replicas"`
+		FullyLabeledReplicas *int64      `json:"fullyLabeledReplicas"`
+		ReadyReplicas        *int64      `json:"readyReplicas"`
+		AvailableReplicas    *int64      `json:"availableReplicas"`
+		UpdatedReplicas      *int64      `json:"updatedReplicas"`
+		UnavailableReplicas  *int64      `json:"unavailableReplicas"`
+		TerminatingReplicas  *int64      `json:"terminatingReplicas"`
+		CollisionCount       *int64      `json:"collisionCount"`
+		Conditions           []Condition `json:"conditions"`
 	} `json:"status"`
 }
 
@@ -48,7 +48,8 @@ func (s ReplicaStatus) count(p *int64, field string) (int64, error) {
 	return counter(p, s.w.Status.ObservedGeneration, s.kind, "status."+field)
 }
 
-// DesiredReplicas returns spec.replicas (the server defaults it to 1).
+// DesiredReplicas returns spec.replicas. The server defaults it to 1, so
+// it is unavailable only in an object that did not come from the server.
 func (s ReplicaStatus) DesiredReplicas() (int64, error) {
 	if s.w.Spec.Replicas == nil {
 		return 0, unavailable(s.kind, "spec.replicas")
@@ -80,5 +81,7 @@ func (s ReplicaStatus) AvailableReplicas() (int64, error) {
 	return s.count(s.w.Status.AvailableReplicas, "availableReplicas")
 }
 
-// Conditions returns the controller's conditions.
-func (s ReplicaStatus) Conditions() Conditions { return s.w.Status.Conditions }
+// Conditions returns the controller's conditions, empty if none.
+func (s ReplicaStatus) Conditions() Conditions {
+	return conditionsOf(s.kind, "status.conditions", s.w.Status.Conditions)
+}

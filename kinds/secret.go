@@ -89,14 +89,14 @@ func (s SecretStatus) wire() *secretWire {
 	return s.w()
 }
 
-// Type returns the Secret's type.
+// Type returns the Secret's type (the server defaults it to Opaque).
 func (s SecretStatus) Type() (SecretType, error) {
 	t, err := str(s.wire().Type, "Secret", "type")
 	return SecretType(t), err
 }
 
 // Data returns a copy of the Secret's data, decoded from base64: keys are
-// the names, values the secret bytes.
+// the names, values the secret bytes; empty if the Secret has none.
 func (s SecretStatus) Data() map[string]SecretValue {
 	w := s.wire()
 	out := make(map[string]SecretValue, len(w.Data))
@@ -106,10 +106,19 @@ func (s SecretStatus) Data() map[string]SecretValue {
 	return out
 }
 
-// Get returns the decoded value of one key.
-func (s SecretStatus) Get(key string) ([]byte, bool) {
+// Get returns a copy of the decoded value of one key (empty, not an error,
+// for a key whose value is empty). When the Secret has no such key, the
+// error is an *sdk.UnavailableError whose Field is "data[<key>]"; errors
+// name keys, never values.
+func (s SecretStatus) Get(key string) ([]byte, error) {
 	v, ok := s.wire().Data[key]
-	return slices.Clone(v), ok
+	if !ok {
+		return nil, unavailable("Secret", "data["+key+"]")
+	}
+	if v == nil {
+		return []byte{}, nil
+	}
+	return slices.Clone(v), nil
 }
 
 // Keys returns the data keys, sorted.

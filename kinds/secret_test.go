@@ -140,7 +140,7 @@ func TestSecretData(t *testing.T) {
 			s := sec.Status()
 			typ, err := s.Type()
 			if tc.typ == "" {
-				requireUnavailable(t, err, "type", tc.reason)
+				requireUnavailable(t, err, "Secret", "type", tc.reason)
 			} else {
 				require.NoError(t, err)
 				assert.Equal(t, tc.typ, typ, tc.reason)
@@ -156,8 +156,8 @@ func TestSecretData(t *testing.T) {
 				require.True(t, ok, "%s: no key %s", tc.reason, k)
 				assert.Equal(t, want, v.Bytes(), "%s: Data()[%s]", tc.reason, k)
 				assert.Equal(t, len(want), v.Len())
-				got, ok := s.Get(k)
-				assert.True(t, ok)
+				got, err := s.Get(k)
+				require.NoError(t, err, "%s: Get(%s)", tc.reason, k)
 				assert.Equal(t, want, got, "%s: Get(%s)", tc.reason, k)
 			}
 			slices.Sort(keys)
@@ -166,8 +166,9 @@ func TestSecretData(t *testing.T) {
 			} else {
 				assert.Equal(t, keys, s.Keys(), "Keys are sorted")
 			}
-			_, ok := s.Get("missing")
-			assert.False(t, ok)
+			got, err := s.Get("missing")
+			requireUnavailable(t, err, "Secret", "data[missing]", tc.reason)
+			assert.Nil(t, got)
 
 			// Copies: changing what the accessors return changes nothing.
 			for k, v := range data {
@@ -175,9 +176,11 @@ func TestSecretData(t *testing.T) {
 				if len(b) > 0 {
 					b[0] ^= 0xff
 					assert.Equal(t, tc.data[k], data[k].Bytes(), "Bytes returns a copy")
-					g, _ := s.Get(k)
+					g, err := s.Get(k)
+					require.NoError(t, err)
 					g[0] ^= 0xff
-					again, _ := s.Get(k)
+					again, err := s.Get(k)
+					require.NoError(t, err)
 					assert.Equal(t, tc.data[k], again, "Get returns a copy")
 				}
 				delete(data, k)

@@ -72,14 +72,15 @@ func (s *ServiceStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	return json.UnmarshalDecode(dec, &s.w)
 }
 
-// Type returns the Service's type.
+// Type returns the Service's type (the server defaults it to ClusterIP).
 func (s ServiceStatus) Type() (ServiceType, error) {
 	t, err := str(s.w.Spec.Type, "Service", "spec.type")
 	return ServiceType(t), err
 }
 
 // ClusterIP returns the primary cluster IP; unavailable for headless
-// ("None") and ExternalName services.
+// services (whose clusterIP "None" is quoted in the error's Field) and
+// ExternalName services (which have none).
 func (s ServiceStatus) ClusterIP() (netip.Addr, error) {
 	v, err := str(s.w.Spec.ClusterIP, "Service", "spec.clusterIP")
 	if err != nil {
@@ -87,7 +88,7 @@ func (s ServiceStatus) ClusterIP() (netip.Addr, error) {
 	}
 	a, perr := netip.ParseAddr(v)
 	if perr != nil {
-		return netip.Addr{}, unavailable("Service", "spec.clusterIP ("+v+")")
+		return netip.Addr{}, notIP("Service", "spec.clusterIP", v)
 	}
 	return a, nil
 }
@@ -103,7 +104,7 @@ func (s ServiceStatus) ClusterIPs() []netip.Addr {
 	return out
 }
 
-// Ports returns the Service's ports.
+// Ports returns the Service's ports, empty if none.
 func (s ServiceStatus) Ports() []ServicePort { return append([]ServicePort(nil), s.w.Spec.Ports...) }
 
 // LoadBalancerIngress returns the load balancer's ingress points (the

@@ -2,9 +2,12 @@ package kinds_test
 
 import (
 	"errors"
+	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -26,15 +29,17 @@ func load[S sdk.Status](t *testing.T, k *sdk.Kind[S], file string) *sdk.Item[S] 
 	return it
 }
 
-// requireUnavailable checks that err says the status field is absent.
-func requireUnavailable(t *testing.T, err error, field string, msg ...any) {
+// requireUnavailable checks that err says the attribute at field of an
+// object of the given kind is not available.
+func requireUnavailable(t *testing.T, err error, kind, field string, msg ...any) {
 	t.Helper()
 	require.Error(t, err, msg...)
 	assert.ErrorIs(t, err, sdk.ErrStatusUnavailable, msg...)
 	assert.ErrorIs(t, err, sdk.ErrKube, msg...)
 	var se *sdk.UnavailableError
 	require.True(t, errors.As(err, &se), "%T is not a *sdk.UnavailableError", err)
-	assert.Contains(t, se.Field, field, msg...)
+	assert.Equal(t, kind, se.Kind, msg...)
+	assert.Equal(t, field, se.Field, msg...)
 }
 
 func ts(t *testing.T, s string) time.Time {
@@ -112,10 +117,13 @@ func TestNodeStatus(t *testing.T) {
 			for i, want := range tc.addrs {
 				assert.Equal(t, want.typ, got[i].Type, tc.reason)
 				assert.Equal(t, want.addr, got[i].Address, tc.reason)
-				ip, ok := got[i].IP()
-				assert.Equal(t, want.isIP, ok, "%s: IP() of %s", tc.reason, want.addr)
+				ip, err := got[i].IP()
 				if want.isIP {
+					require.NoError(t, err, "%s: IP() of %s", tc.reason, want.addr)
 					assert.Equal(t, netip.MustParseAddr(want.addr), ip)
+				} else {
+					requireUnavailable(t, err, "Node", fmt.Sprintf("status.addresses[type=%s].address (not an IP address: %q)", want.typ, want.addr), tc.reason)
+					assert.False(t, ip.IsValid())
 				}
 			}
 			if len(got) > 0 {
@@ -125,40 +133,42 @@ func TestNodeStatus(t *testing.T) {
 
 			for _, rl := range []struct {
 				name string
-				get  func() (kinds.ResourceList, error)
+				l    kinds.ResourceList
 				want map[string]string
-			}{{"capacity", s.Capacity, tc.capacity}, {"allocatable", s.Allocatable, tc.allocatable}} {
-				l, err := rl.get()
-				if rl.want == nil {
-					requireUnavailable(t, err, "status."+rl.name, tc.reason)
-					assert.Nil(t, l)
-					continue
-				}
-				require.NoError(t, err, tc.reason)
-				assert.Len(t, l, len(rl.want), tc.reason)
+			}{{"capacity", s.Capacity(), tc.capacity}, {"allocatable", s.Allocatable(), tc.allocatable}} {
+				l := rl.l
+				assert.Equal(t, len(rl.want), l.Len(), tc.reason)
+				assert.Equal(t, slices.Sorted(maps.Keys(rl.want)), l.Names(), tc.reason)
 				for k, v := range rl.want {
-					q, ok := l[k]
-					require.True(t, ok, "%s: %s has no %s", tc.reason, rl.name, k)
+					q, err := l.Get(k)
+					require.NoError(t, err, "%s: %s has no %s", tc.reason, rl.name, k)
 					assert.Zero(t, q.Rat().Cmp(rat(t, v)), "%s: %s[%s] = %s, want %s", tc.reason, rl.name, k, q.Rat().RatString(), v)
 				}
-				cpu, ok := l.CPU()
-				assert.True(t, ok)
-				assert.Zero(t, cpu.Cmp(l["cpu"]))
-				delete(l, "cpu")
-				again, _ := rl.get()
-				_, ok = again["cpu"]
-				assert.True(t, ok, "%s returns a copy", rl.name)
+				for _, get := range []struct {
+					name string
+					get  func() (kinds.Quantity, error)
+				}{{"cpu", l.CPU}, {"memory", l.Memory}, {"pods", l.Pods}} {
+					q, err := get.get()
+					if rl.want == nil {
+						requireUnavailable(t, err, "Node", "status."+rl.name+"["+get.name+"]", tc.reason)
+						continue
+					}
+					require.NoError(t, err, tc.reason)
+					assert.Zero(t, q.Rat().Cmp(rat(t, rl.want[get.name])), "%s: %s %s", tc.reason, rl.name, get.name)
+				}
+				_, err := l.Get("nvidia.com/gpu")
+				requireUnavailable(t, err, "Node", "status."+rl.name+"[nvidia.com/gpu]", "no fixture has GPUs")
 			}
 
 			assert.Equal(t, tc.ready, s.Ready(), tc.reason)
 			var types []string
-			for _, c := range s.Conditions() {
+			for c := range s.Conditions().All() {
 				types = append(types, c.Type)
 			}
 			assert.Equal(t, tc.conditions, types, tc.reason)
 			rc, err := s.Conditions().Get("Ready")
 			if tc.readyStatus == "" {
-				requireUnavailable(t, err, "conditions[type=Ready]", tc.reason)
+				requireUnavailable(t, err, "Node", "status.conditions[type=Ready]", tc.reason)
 			} else {
 				require.NoError(t, err)
 				assert.Equal(t, tc.readyStatus, rc.Status, tc.reason)
@@ -167,7 +177,7 @@ func TestNodeStatus(t *testing.T) {
 				assert.False(t, rc.LastHeartbeatTime.IsZero(), "heartbeat time decoded")
 			}
 			_, err = s.Conditions().Get("NetworkUnavailable")
-			requireUnavailable(t, err, "NetworkUnavailable", "no such condition in any fixture")
+			requireUnavailable(t, err, "Node", "status.conditions[type=NetworkUnavailable]", "no such condition in any fixture")
 
 			if tc.kubelet != "" {
 				v, err := s.Info("kubeletVersion")
@@ -178,7 +188,7 @@ func TestNodeStatus(t *testing.T) {
 				assert.Equal(t, tc.arch, v)
 			}
 			_, err = s.Info("noSuchKey")
-			requireUnavailable(t, err, "status.nodeInfo.noSuchKey")
+			requireUnavailable(t, err, "Node", "status.nodeInfo.noSuchKey")
 
 			assert.Empty(t, n.Namespace(), "nodes are cluster-scoped")
 		})
@@ -248,7 +258,7 @@ func TestPodStatus(t *testing.T) {
 
 			phase, err := s.Phase()
 			if tc.phase == "" {
-				requireUnavailable(t, err, "status.phase", tc.reason)
+				requireUnavailable(t, err, "Pod", "status.phase", tc.reason)
 			} else {
 				require.NoError(t, err, tc.reason)
 				assert.Equal(t, tc.phase, phase, tc.reason)
@@ -261,7 +271,7 @@ func TestPodStatus(t *testing.T) {
 			}{{"status.podIP", s.IP, tc.ip}, {"status.hostIP", s.HostIP, tc.hostIP}} {
 				v, err := a.get()
 				if a.want == "" {
-					requireUnavailable(t, err, a.field, tc.reason)
+					requireUnavailable(t, err, "Pod", a.field, tc.reason)
 					assert.False(t, v.IsValid())
 				} else {
 					require.NoError(t, err, tc.reason)
@@ -272,7 +282,7 @@ func TestPodStatus(t *testing.T) {
 
 			st, err := s.StartTime()
 			if tc.start == "" {
-				requireUnavailable(t, err, "status.startTime", tc.reason)
+				requireUnavailable(t, err, "Pod", "status.startTime", tc.reason)
 			} else {
 				require.NoError(t, err)
 				assert.Equal(t, ts(t, tc.start), st, tc.reason)
@@ -290,7 +300,7 @@ func TestPodStatus(t *testing.T) {
 			} {
 				v, err := f.get()
 				if f.want == "" {
-					requireUnavailable(t, err, f.field, tc.reason)
+					requireUnavailable(t, err, "Pod", f.field, tc.reason)
 					assert.Empty(t, v)
 				} else {
 					require.NoError(t, err, "%s: %s", tc.reason, f.field)
@@ -300,7 +310,7 @@ func TestPodStatus(t *testing.T) {
 
 			assert.Equal(t, tc.ready, s.Ready(), tc.reason)
 			var types []string
-			for _, c := range s.Conditions() {
+			for c := range s.Conditions().All() {
 				types = append(types, c.Type)
 			}
 			assert.Equal(t, tc.conditions, types, tc.reason)
@@ -344,8 +354,18 @@ type state struct {
 	containerID string
 }
 
-func checkState(t *testing.T, cs kinds.ContainerState, want state, why string) {
+// checkState checks cs against want; path is where the state is in the
+// pod, e.g. "status.containerStatuses[name=app].state".
+func checkState(t *testing.T, cs kinds.ContainerState, path string, want state, why string) {
 	t.Helper()
+	// Reason and message are read from the waiting or terminated member.
+	detail := ""
+	switch want.name {
+	case kinds.StateWaiting:
+		detail = "waiting."
+	case kinds.StateTerminated:
+		detail = "terminated."
+	}
 	assert.Equal(t, want.name, cs.Name(), why)
 	assert.Equal(t, want.name == kinds.StateWaiting, cs.Waiting(), why)
 	assert.Equal(t, want.name == kinds.StateRunning, cs.Running(), why)
@@ -354,10 +374,10 @@ func checkState(t *testing.T, cs kinds.ContainerState, want state, why string) {
 		field string
 		get   func() (string, error)
 		want  string
-	}{{"reason", cs.Reason, want.reason}, {"message", cs.Message, want.message}, {"containerID", cs.ContainerID, want.containerID}} {
+	}{{detail + "reason", cs.Reason, want.reason}, {detail + "message", cs.Message, want.message}, {"terminated.containerID", cs.ContainerID, want.containerID}} {
 		v, err := f.get()
 		if f.want == "" {
-			requireUnavailable(t, err, f.field, why)
+			requireUnavailable(t, err, "Pod", path+"."+f.field, why)
 		} else {
 			require.NoError(t, err, "%s: %s", why, f.field)
 			assert.Equal(t, f.want, v, "%s: %s", why, f.field)
@@ -367,10 +387,10 @@ func checkState(t *testing.T, cs kinds.ContainerState, want state, why string) {
 		field string
 		get   func() (int, error)
 		want  int
-	}{{"exitCode", cs.ExitCode, want.exitCode}, {"signal", cs.Signal, want.signal}} {
+	}{{"terminated.exitCode", cs.ExitCode, want.exitCode}, {"terminated.signal", cs.Signal, want.signal}} {
 		v, err := f.get()
 		if f.want == -1 {
-			requireUnavailable(t, err, f.field, why)
+			requireUnavailable(t, err, "Pod", path+"."+f.field, why)
 		} else {
 			require.NoError(t, err, "%s: %s", why, f.field)
 			assert.Equal(t, f.want, v, "%s: %s", why, f.field)
@@ -380,10 +400,10 @@ func checkState(t *testing.T, cs kinds.ContainerState, want state, why string) {
 		field string
 		get   func() (time.Time, error)
 		want  string
-	}{{"startedAt", cs.StartedAt, want.startedAt}, {"finishedAt", cs.FinishedAt, want.finishedAt}} {
+	}{{"startedAt", cs.StartedAt, want.startedAt}, {"terminated.finishedAt", cs.FinishedAt, want.finishedAt}} {
 		v, err := f.get()
 		if f.want == "" {
-			requireUnavailable(t, err, f.field, why)
+			requireUnavailable(t, err, "Pod", path+"."+f.field, why)
 		} else {
 			require.NoError(t, err, "%s: %s", why, f.field)
 			assert.Equal(t, ts(t, f.want), v, "%s: %s", why, f.field)
@@ -402,7 +422,7 @@ func TestContainerStatus(t *testing.T) {
 		imageID  string
 		id       string
 		ready    bool
-		started  *bool // nil = unavailable
+		started  bool
 		restarts int
 		state    state
 		last     *state // nil = unavailable
@@ -413,7 +433,7 @@ func TestContainerStatus(t *testing.T) {
 			image:   "registry.example.com/shop/migrate:1.4.2",
 			imageID: "registry.example.com/shop/migrate@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 			id:      "containerd://1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeeff00",
-			ready:   true, started: new(false),
+			ready:   true, started: false,
 			state: state{name: kinds.StateTerminated, reason: "Completed", exitCode: 0, signal: none,
 				startedAt: "2025-03-04T10:00:04Z", finishedAt: "2025-03-04T10:00:08Z",
 				containerID: "containerd://1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeeff00"},
@@ -424,7 +444,7 @@ func TestContainerStatus(t *testing.T) {
 			image:   "registry.example.com/shop/web:1.4.2",
 			imageID: "registry.example.com/shop/web@sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
 			id:      "containerd://ffee00112233445566778899aabbccddeeff00112233445566778899aabbccdd",
-			ready:   true, started: new(true), restarts: 2,
+			ready:   true, started: true, restarts: 2,
 			state: state{name: kinds.StateRunning, exitCode: none, signal: none, startedAt: "2025-03-04T10:38:55Z"},
 			last: &state{name: kinds.StateTerminated, reason: "OOMKilled", message: "memory limit of 512Mi exceeded",
 				exitCode: 137, signal: 9, startedAt: "2025-03-04T10:00:09Z", finishedAt: "2025-03-04T10:38:54Z",
@@ -436,7 +456,7 @@ func TestContainerStatus(t *testing.T) {
 			image:   "fluent/fluent-bit:3.2",
 			imageID: "docker.io/fluent/fluent-bit@sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9",
 			id:      "containerd://0011223344556677889900aabbccddeeff00112233445566778899aabbccddee",
-			ready:   false, started: new(false), restarts: 7,
+			ready:   false, started: false, restarts: 7,
 			state: state{name: kinds.StateWaiting, reason: "CrashLoopBackOff",
 				message:  "back-off 5m0s restarting failed container=log-shipper pod=web-7d4b9c8f6d-x2k9p_shop(3f2e1d0c-9b8a-4765-8432-10fedcba9876)",
 				exitCode: none, signal: none},
@@ -450,7 +470,7 @@ func TestContainerStatus(t *testing.T) {
 			image:   "registry.example.com/jobs/report:2.0",
 			imageID: "registry.example.com/jobs/report@sha256:486ea46224d1bb4fb680f34f7c9ad96a8f24ec88be73ea8e5a6c65260e9cb8a7",
 			id:      "containerd://5566778899aabbccddeeff00112233445566778899aabbccddeeff0011223344",
-			started: new(false),
+			started: false,
 			state: state{name: kinds.StateTerminated, reason: "Error", message: "received SIGTERM, flushing 12 rows",
 				exitCode: 143, signal: 15, startedAt: "2025-03-04T09:30:02Z", finishedAt: "2025-03-04T09:41:21Z",
 				containerID: "containerd://5566778899aabbccddeeff00112233445566778899aabbccddeeff0011223344"},
@@ -475,28 +495,24 @@ func TestContainerStatus(t *testing.T) {
 			v, err = c.ID()
 			require.NoError(t, err)
 			assert.Equal(t, tc.id, v, tc.reason)
-			r, err := c.Ready()
-			require.NoError(t, err)
-			assert.Equal(t, tc.ready, r, tc.reason)
-			st, err := c.Started()
-			if tc.started == nil {
-				requireUnavailable(t, err, "started", tc.reason)
-			} else {
-				require.NoError(t, err)
-				assert.Equal(t, *tc.started, st, tc.reason)
-			}
+			assert.Equal(t, tc.ready, c.Ready(), tc.reason)
+			assert.Equal(t, tc.started, c.Started(), tc.reason)
 			assert.Equal(t, tc.restarts, c.RestartCount(), tc.reason)
 
+			path := "status.containerStatuses[name=" + tc.name + "]"
+			if tc.init {
+				path = "status.initContainerStatuses[name=" + tc.name + "]"
+			}
 			cur, err := c.State()
 			require.NoError(t, err, tc.reason)
-			checkState(t, cur, tc.state, tc.reason+" (state)")
+			checkState(t, cur, path+".state", tc.state, tc.reason+" (state)")
 
 			last, err := c.LastState()
 			if tc.last == nil {
-				requireUnavailable(t, err, "lastState", tc.reason)
+				requireUnavailable(t, err, "Pod", path+".lastState", tc.reason)
 			} else {
 				require.NoError(t, err, tc.reason)
-				checkState(t, last, *tc.last, tc.reason+" (lastState)")
+				checkState(t, last, path+".lastState", *tc.last, tc.reason+" (lastState)")
 			}
 		})
 	}
@@ -515,7 +531,7 @@ func TestContainerStateAbsent(t *testing.T) {
 	s := p.Status()
 
 	_, err = s.IP()
-	requireUnavailable(t, err, "status.podIP (not an IP address: not-an-ip)", "a malformed IP is reported, not zero")
+	requireUnavailable(t, err, "Pod", `status.podIP (not an IP address: "not-an-ip")`, "a malformed IP is reported, not zero")
 
 	cs := s.Containers()
 	require.Len(t, cs, 3)
@@ -524,32 +540,28 @@ func TestContainerStateAbsent(t *testing.T) {
 		state  *state // nil = State unavailable
 		reason string
 	}{
-		{cs[0], nil, "no state member: State, Ready, Started, ID and ImageID are unavailable"},
+		{cs[0], nil, "no state member: State, ID and ImageID are unavailable, Ready and Started false"},
 		{cs[1], &state{name: kinds.StateUnknown, exitCode: -1, signal: -1}, "an empty state object is the unknown state with nothing available"},
 		{cs[2], &state{name: kinds.StateTerminated, exitCode: 2, signal: -1}, "terminated without reason, times or container ID"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.c.Name(), func(t *testing.T) {
+			path := "status.containerStatuses[name=" + tc.c.Name() + "]"
 			_, err := tc.c.ID()
-			requireUnavailable(t, err, "containerID", tc.reason)
+			requireUnavailable(t, err, "Pod", path+".containerID", tc.reason)
 			_, err = tc.c.ImageID()
-			requireUnavailable(t, err, "imageID", tc.reason)
-			_, err = tc.c.Started()
-			requireUnavailable(t, err, "started", tc.reason)
+			requireUnavailable(t, err, "Pod", path+".imageID", tc.reason)
+			assert.False(t, tc.c.Started(), tc.reason)
+			assert.False(t, tc.c.Ready(), tc.reason)
 			_, err = tc.c.LastState()
-			requireUnavailable(t, err, "lastState", tc.reason)
+			requireUnavailable(t, err, "Pod", path+".lastState", tc.reason)
 			st, err := tc.c.State()
 			if tc.state == nil {
-				requireUnavailable(t, err, "state", tc.reason)
-				_, err = tc.c.Ready()
-				requireUnavailable(t, err, "ready", tc.reason)
+				requireUnavailable(t, err, "Pod", path+".state", tc.reason)
 				return
 			}
 			require.NoError(t, err)
-			checkState(t, st, *tc.state, tc.reason)
-			r, err := tc.c.Ready()
-			require.NoError(t, err)
-			assert.False(t, r)
+			checkState(t, st, path+".state", *tc.state, tc.reason)
 		})
 	}
 }
@@ -558,7 +570,7 @@ func TestContainerStateAbsent(t *testing.T) {
 // expected value, or to unavail when it must be unavailable.
 const unavail = int64(-1 << 62)
 
-func checkCounters(t *testing.T, got map[string]func() (int64, error), want map[string]int64, why string) {
+func checkCounters(t *testing.T, kind string, got map[string]func() (int64, error), want map[string]int64, why string) {
 	t.Helper()
 	require.Len(t, want, len(got), "every counter is checked")
 	for name, get := range got {
@@ -566,7 +578,11 @@ func checkCounters(t *testing.T, got map[string]func() (int64, error), want map[
 		require.True(t, ok, "no expectation for %s", name)
 		v, err := get()
 		if w == unavail {
-			requireUnavailable(t, err, name, "%s: %s", why, name)
+			field := name
+			if name != "spec.replicas" {
+				field = "status." + name
+			}
+			requireUnavailable(t, err, kind, field, "%s: %s", why, name)
 			assert.Zero(t, v)
 			continue
 		}
@@ -619,7 +635,7 @@ func TestDeploymentStatus(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
 			s := load[kinds.DeploymentStatus](t, kinds.DeploymentKind, tc.file).Status()
-			checkCounters(t, map[string]func() (int64, error){
+			checkCounters(t, "Deployment", map[string]func() (int64, error){
 				"spec.replicas": s.DesiredReplicas, "observedGeneration": s.ObservedGeneration,
 				"replicas": s.ObservedReplicas, "readyReplicas": s.ReadyReplicas, "availableReplicas": s.AvailableReplicas,
 				"updatedReplicas": s.UpdatedReplicas, "unavailableReplicas": s.UnavailableReplicas, "collisionCount": s.CollisionCount,
@@ -627,12 +643,14 @@ func TestDeploymentStatus(t *testing.T) {
 			for gen, want := range tc.available {
 				assert.Equal(t, want, s.Available(gen), "%s: Available(%d)", tc.reason, gen)
 			}
+			conds := slices.Collect(s.Conditions().All())
+			assert.Len(t, conds, s.Conditions().Len())
 			if tc.condition == "" {
-				assert.Empty(t, s.Conditions(), tc.reason)
+				assert.Empty(t, conds, tc.reason)
 			} else {
-				require.NotEmpty(t, s.Conditions())
-				assert.Equal(t, tc.condition, s.Conditions()[0].Type)
-				assert.False(t, s.Conditions()[0].LastUpdateTime.IsZero(), "lastUpdateTime decoded")
+				require.NotEmpty(t, conds)
+				assert.Equal(t, tc.condition, conds[0].Type)
+				assert.False(t, conds[0].LastUpdateTime.IsZero(), "lastUpdateTime decoded")
 			}
 		})
 	}
@@ -656,14 +674,14 @@ func TestReplicaSetStatus(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			it := load[kinds.ReplicaSetStatus](t, kinds.ReplicaSetKind, tc.file)
 			s := it.Status()
-			checkCounters(t, map[string]func() (int64, error){
+			checkCounters(t, "ReplicaSet", map[string]func() (int64, error){
 				"spec.replicas": s.DesiredReplicas, "observedGeneration": s.ObservedGeneration,
 				"replicas": s.ObservedReplicas, "fullyLabeledReplicas": s.FullyLabeledReplicas,
 				"readyReplicas": s.ReadyReplicas, "availableReplicas": s.AvailableReplicas,
 			}, tc.want, tc.reason)
 			// The seed's example: rs.spec()['replicas'] == rs.observed_replicas.
 			assert.EqualValues(t, tc.want["spec.replicas"], it.Spec()["replicas"], "Spec is the raw spec")
-			assert.Empty(t, s.Conditions())
+			assert.Zero(t, s.Conditions().Len())
 		})
 	}
 }
@@ -685,13 +703,15 @@ func TestReplicationControllerStatus(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
 			s := load[kinds.ReplicationControllerStatus](t, kinds.ReplicationControllerKind, tc.file).Status()
-			checkCounters(t, map[string]func() (int64, error){
+			checkCounters(t, "ReplicationController", map[string]func() (int64, error){
 				"spec.replicas": s.DesiredReplicas, "observedGeneration": s.ObservedGeneration,
 				"replicas": s.ObservedReplicas, "fullyLabeledReplicas": s.FullyLabeledReplicas,
 				"readyReplicas": s.ReadyReplicas, "availableReplicas": s.AvailableReplicas,
 			}, tc.want, tc.reason)
 			if tc.condition == "" {
-				assert.Empty(t, s.Conditions())
+				assert.Zero(t, s.Conditions().Len())
+				_, err := s.Conditions().Get("ReplicaFailure")
+				requireUnavailable(t, err, "ReplicationController", "status.conditions[type=ReplicaFailure]", tc.reason)
 			} else {
 				c, err := s.Conditions().Get(tc.condition)
 				require.NoError(t, err)
@@ -722,13 +742,13 @@ func TestDaemonSetStatus(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
 			s := load[kinds.DaemonSetStatus](t, kinds.DaemonSetKind, tc.file).Status()
-			checkCounters(t, map[string]func() (int64, error){
+			checkCounters(t, "DaemonSet", map[string]func() (int64, error){
 				"observedGeneration": s.ObservedGeneration, "currentNumberScheduled": s.CurrentNumberScheduled,
 				"desiredNumberScheduled": s.DesiredNumberScheduled, "numberMisscheduled": s.NumberMisscheduled,
 				"numberReady": s.NumberReady, "updatedNumberScheduled": s.UpdatedNumberScheduled,
 				"numberAvailable": s.NumberAvailable, "numberUnavailable": s.NumberUnavailable,
 			}, tc.want, tc.reason)
-			assert.Empty(t, s.Conditions())
+			assert.Zero(t, s.Conditions().Len())
 		})
 	}
 }
@@ -738,6 +758,7 @@ func TestServiceStatus(t *testing.T) {
 		file       string
 		typ        kinds.ServiceType
 		clusterIP  string // "" = unavailable
+		ipField    string // the error's Field when unavailable
 		clusterIPs []string
 		ports      []kinds.ServicePort
 		ingress    []kinds.Ingress
@@ -759,11 +780,12 @@ func TestServiceStatus(t *testing.T) {
 		},
 		{
 			file: "service_headless.json", typ: kinds.ServiceClusterIP,
-			ports:  []kinds.ServicePort{{Name: "postgres", Protocol: "TCP", Port: 5432, TargetPort: kinds.IntOrString{IntVal: 5432}}},
-			reason: `headless: clusterIP "None" is no address, so ClusterIP is unavailable and ClusterIPs empty`,
+			ipField: `spec.clusterIP (not an IP address: "None")`,
+			ports:   []kinds.ServicePort{{Name: "postgres", Protocol: "TCP", Port: 5432, TargetPort: kinds.IntOrString{IntVal: 5432}}},
+			reason:  `headless: clusterIP "None" is no address, so ClusterIP is unavailable and ClusterIPs empty`,
 		},
 		{
-			file: "service_externalname.json", typ: kinds.ServiceExternalName,
+			file: "service_externalname.json", typ: kinds.ServiceExternalName, ipField: "spec.clusterIP",
 			reason: "ExternalName: no cluster IP, no ports, no ingress",
 		},
 	}
@@ -775,7 +797,7 @@ func TestServiceStatus(t *testing.T) {
 			assert.Equal(t, tc.typ, typ, tc.reason)
 			ip, err := s.ClusterIP()
 			if tc.clusterIP == "" {
-				requireUnavailable(t, err, "spec.clusterIP", tc.reason)
+				requireUnavailable(t, err, "Service", tc.ipField, tc.reason)
 				assert.False(t, ip.IsValid())
 			} else {
 				require.NoError(t, err)
@@ -814,12 +836,12 @@ func TestNamespaceStatus(t *testing.T) {
 			s := ns.Status()
 			p, err := s.Phase()
 			if tc.phase == "" {
-				requireUnavailable(t, err, "status.phase", tc.reason)
+				requireUnavailable(t, err, "Namespace", "status.phase", tc.reason)
 			} else {
 				require.NoError(t, err)
 				assert.Equal(t, tc.phase, p, tc.reason)
 			}
-			assert.Len(t, s.Conditions(), tc.conditions, tc.reason)
+			assert.Equal(t, tc.conditions, s.Conditions().Len(), tc.reason)
 			assert.Equal(t, tc.terminating, ns.Meta().DeletionTimestamp != nil, tc.reason)
 			if tc.terminating {
 				assert.Equal(t, ts(t, "2025-03-04T11:00:00Z"), *ns.Meta().DeletionTimestamp)

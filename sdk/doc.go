@@ -8,7 +8,10 @@
 //		if err != nil {
 //			return err
 //		}
-//		phase, _ := pod.Status().Phase()
+//		phase, err := pod.Status().Phase() // unset: an *UnavailableError
+//		if err != nil {
+//			phase = "(no phase yet)"
+//		}
 //		fmt.Println(pod.Name(), phase)
 //	}
 //

@@ -190,8 +190,8 @@ func TestE2EWritesPatchTypes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("JSON patch: %v", err)
 	}
-	if n, _ := d2.Status().DesiredReplicas(); n != 2 || d2.Meta().Annotations.Value("example.com/a-b") != "json-patch" {
-		t.Errorf("JSON patch result: replicas %d, annotations %v", n, d2.Meta().Annotations)
+	if n, err := d2.Status().DesiredReplicas(); err != nil || n != 2 || d2.Meta().Annotations.Value("example.com/a-b") != "json-patch" {
+		t.Errorf("JSON patch result: replicas %d (%v), annotations %v", n, err, d2.Meta().Annotations)
 	}
 	// A failed test operation rejects the whole patch.
 	_, err = d2.Patch(ctx, sdk.JSONPatch, sdk.JSONPatchOps{}.Test(sdk.Pointer("spec", "replicas"), 1).Replace(sdk.Pointer("spec", "replicas"), 9), sdk.PatchOptions{})
@@ -243,8 +243,8 @@ func TestE2EWritesApplyConflictAndForce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply as alice: %v", err)
 	}
-	if n, _ := alice.Status().DesiredReplicas(); n != 2 {
-		t.Errorf("alice applied %d replicas, want 2", n)
+	if n, err := alice.Status().DesiredReplicas(); err != nil || n != 2 {
+		t.Errorf("alice applied %d replicas (%v), want 2", n, err)
 	}
 	// Applying the same intent again is a no-op, not a conflict.
 	if _, err := deps.Apply(ctx, wDeploymentManifest("web", 2), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "alice"}}); err != nil {
@@ -278,8 +278,8 @@ func TestE2EWritesApplyConflictAndForce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("forced apply: %v", err)
 	}
-	if n, _ := bob.Status().DesiredReplicas(); n != 3 {
-		t.Errorf("forced apply: %d replicas, want 3", n)
+	if n, err := bob.Status().DesiredReplicas(); err != nil || n != 3 {
+		t.Errorf("forced apply: %d replicas (%v), want 3", n, err)
 	}
 	obj, _ = wKubectlObj(t, ctx, tc, ns, "deployment", "web")
 	if dig(obj, "spec", "replicas") != float64(3) {
@@ -401,8 +401,8 @@ func TestE2EWritesScale(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Scale: %v", err)
 	}
-	if n, _ := d5.Status().DesiredReplicas(); n != 5 || d5.Meta().Generation <= d.Meta().Generation {
-		t.Errorf("Scale returned %v with %d desired replicas, generation %d", d5, n, d5.Meta().Generation)
+	if n, err := d5.Status().DesiredReplicas(); err != nil || n != 5 || d5.Meta().Generation <= d.Meta().Generation {
+		t.Errorf("Scale returned %v with %d desired replicas (%v), generation %d", d5, n, err, d5.Meta().Generation)
 	}
 	s, err := c.Deployments.In(ns).GetScale(ctx, d5.Name())
 	if err != nil {
@@ -423,7 +423,10 @@ func TestE2EWritesScale(t *testing.T) {
 			return err
 		}
 		if !cur.Status().Available(d5.Meta().Generation) {
-			n, _ := cur.Status().AvailableReplicas()
+			n, err := cur.Status().AvailableReplicas()
+			if err != nil {
+				return err
+			}
 			return fmt.Errorf("%d available", n)
 		}
 		return nil
@@ -438,8 +441,8 @@ func TestE2EWritesScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := rs2.Status().DesiredReplicas(); n != 2 {
-		t.Errorf("ReplicaSet scaled to %d, want 2", n)
+	if n, err := rs2.Status().DesiredReplicas(); err != nil || n != 2 {
+		t.Errorf("ReplicaSet scaled to %d (%v), want 2", n, err)
 	}
 	rc, err := c.ReplicationControllers.In(ns).Create(ctx, `{"apiVersion":"v1","kind":"ReplicationController","metadata":{"name":"rc"},"spec":{"replicas":1,"selector":{"app":"rc"},"template":{"metadata":{"labels":{"app":"rc"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}}}`, sdk.CreateOptions{})
 	if err != nil {
@@ -813,10 +816,12 @@ func TestE2EWritesEvents(t *testing.T) {
 		}
 		for _, e := range evs {
 			st := e.Status()
-			if st.Reason() == "Scheduled" {
-				if st.InvolvedObject().UID != p.Meta().UID || st.InvolvedObject().Kind != "Pod" || st.Type() != kinds.EventNormal ||
-					st.ReportingComponent() != "default-scheduler" || st.LastSeen().IsZero() || st.Count() < 1 {
-					t.Errorf("Scheduled event fields: %+v", st)
+			if reason, err := st.Reason(); err == nil && reason == "Scheduled" {
+				typ, typErr := st.Type()
+				comp, compErr := st.ReportingComponent()
+				if st.InvolvedObject().UID != p.Meta().UID || st.InvolvedObject().Kind != "Pod" || typErr != nil || typ != kinds.EventNormal ||
+					compErr != nil || comp != "default-scheduler" || st.LastSeen().IsZero() || st.Count() < 1 {
+					t.Errorf("Scheduled event fields: %+v (type %v, component %v)", st, typErr, compErr)
 				}
 				return nil
 			}
@@ -850,8 +855,10 @@ func TestE2EWritesEvents(t *testing.T) {
 		t.Fatalf("%d events, want ours and the scheduler's", len(evs))
 	}
 	first, second := evs[0].Status(), evs[1].Status()
-	if first.Reason() != "Newer" || second.Reason() != "Older" {
-		t.Fatalf("events not newest first: %s, %s", first.Reason(), second.Reason())
+	r1, err1 := first.Reason()
+	r2, err2 := second.Reason()
+	if err1 != nil || err2 != nil || r1 != "Newer" || r2 != "Older" {
+		t.Fatalf("events not newest first: %s (%v), %s (%v)", r1, err1, r2, err2)
 	}
 	if ft, err := first.FirstTimestamp(); err != nil || !ft.Equal(base) {
 		t.Errorf("FirstTimestamp %v %v, want %v", ft, err, base)
@@ -859,8 +866,14 @@ func TestE2EWritesEvents(t *testing.T) {
 	if lt, err := first.LastTimestamp(); err != nil || !lt.Equal(base.Add(time.Minute)) || !first.LastSeen().Equal(lt) {
 		t.Errorf("LastTimestamp %v %v", lt, err)
 	}
-	if first.Count() != 4 || first.Type() != kinds.EventWarning || first.Message() != "made by the test" ||
-		first.Source() != (kinds.EventSource{Component: "e2e-test", Host: "here"}) || first.ReportingComponent() != "e2e-test" ||
+	typ, typErr := first.Type()
+	msg, msgErr := first.Message()
+	comp, compErr := first.ReportingComponent()
+	if typErr != nil || msgErr != nil || compErr != nil {
+		t.Errorf("our event's fields: type %v, message %v, component %v", typErr, msgErr, compErr)
+	}
+	if first.Count() != 4 || typ != kinds.EventWarning || msg != "made by the test" ||
+		first.Source() != (kinds.EventSource{Component: "e2e-test", Host: "here"}) || comp != "e2e-test" ||
 		first.InvolvedObject().Name != "p" {
 		t.Errorf("typed fields of our event: %+v", first)
 	}

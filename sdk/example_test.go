@@ -35,8 +35,16 @@ func ExampleView_All() {
 			fmt.Println(err)
 			return
 		}
-		phase, _ := pod.Status().Phase()
-		ip, _ := pod.Status().IP()
+		phase, err := pod.Status().Phase()
+		if err != nil {
+			fmt.Println(pod.Name(), err)
+			continue
+		}
+		ip, err := pod.Status().IP()
+		if err != nil {
+			fmt.Println(pod.Name(), phase, "(no IP yet)")
+			continue
+		}
 		fmt.Println(pod.Name(), phase, ip)
 	}
 	// Output:

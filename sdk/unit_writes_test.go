@@ -350,8 +350,8 @@ func TestWriteRequests(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if n, _ := d.Status().DesiredReplicas(); n != 5 || d.Version() != "8" {
-					return fmt.Errorf("Scale returned %v with %d replicas, want version 8 with 5", d, n)
+				if n, err := d.Status().DesiredReplicas(); err != nil || n != 5 || d.Version() != "8" {
+					return fmt.Errorf("Scale returned %v with %d replicas (%v), want version 8 with 5", d, n, err)
 				}
 				return nil
 			},

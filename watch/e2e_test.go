@@ -506,16 +506,19 @@ func TestE2EWaitForDeploymentRollout(t *testing.T) {
 	d, err := watch.WaitFor(ctx, view.ObjectSource("web"), available)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, d.Meta().Generation)
-	avail, _ := d.Status().AvailableReplicas()
+	avail, err := d.Status().AvailableReplicas()
+	require.NoError(t, err)
 	assert.EqualValues(t, 3, avail)
 
 	require.NoError(t, apiDo(ctx, http.MethodPatch, deps+"/web", map[string]any{"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "web", "image": "nginx:2"}}}}}}))
 	d, err = watch.WaitFor(ctx, view.ObjectSource("web"), available)
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, d.Meta().Generation, "the second rollout")
-	og, _ := d.Status().ObservedGeneration()
+	og, err := d.Status().ObservedGeneration()
+	require.NoError(t, err)
 	assert.EqualValues(t, 2, og)
-	upd, _ := d.Status().UpdatedReplicas()
+	upd, err := d.Status().UpdatedReplicas()
+	require.NoError(t, err)
 	assert.EqualValues(t, 3, upd)
 
 	// Item-level waits on one of its pods.

@@ -83,15 +83,14 @@ func SDKList(ctx context.Context, c *kube.Cluster, visit Visitor) error {
 			return fmt.Errorf("sdk: %s/%s: %w", p.Namespace, p.Name, err)
 		}
 		p.Phase = string(phase)
-		p.IP, _ = st.IP() // absent for a pending pod: the zero Addr
+		p.IP = netip.Addr{} // absent for a pending pod: the zero Addr
+		if ip, err := st.IP(); err == nil {
+			p.IP = ip
+		}
 		p.Ready, p.Total = 0, 0
 		for _, c := range st.Containers() {
-			ready, err := c.Ready()
-			if err != nil {
-				return fmt.Errorf("sdk: %s/%s: %w", p.Namespace, p.Name, err)
-			}
 			p.Total++
-			if ready {
+			if c.Ready() {
 				p.Ready++
 			}
 		}
@@ -194,15 +193,14 @@ func SDKWatch(ctx context.Context, c *kube.Cluster, rv string, n int, visit Visi
 			return fmt.Errorf("sdk: %s/%s: %w", p.Namespace, p.Name, err)
 		}
 		p.Phase = string(phase)
-		p.IP, _ = st.IP()
+		p.IP = netip.Addr{}
+		if ip, err := st.IP(); err == nil {
+			p.IP = ip
+		}
 		p.Ready, p.Total = 0, 0
 		for _, c := range st.Containers() {
-			ready, err := c.Ready()
-			if err != nil {
-				return fmt.Errorf("sdk: %s/%s: %w", p.Namespace, p.Name, err)
-			}
 			p.Total++
-			if ready {
+			if c.Ready() {
 				p.Ready++
 			}
 		}

@@ -114,7 +114,7 @@ func show(prefix string, p *kinds.Pod) {
 	ready := 0
 	cs := st.Containers()
 	for _, c := range cs {
-		if r, err := c.Ready(); err == nil && r {
+		if c.Ready() {
 			ready++
 		}
 	}

@@ -67,7 +67,11 @@ func run(ctx context.Context, url, namespace, name string, replicas int32) error
 			fmt.Println("all replicas available")
 			return nil
 		}
-		n, _ := ev.Object.Status().AvailableReplicas()
+		n, err := ev.Object.Status().AvailableReplicas()
+		if err != nil {
+			fmt.Println("waiting for the controller to report status")
+			continue
+		}
 		fmt.Printf("%d of %d replicas available\n", n, replicas)
 	}
 	return fmt.Errorf("waiting for %s: the watch ended", name)

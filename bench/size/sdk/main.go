@@ -25,7 +25,10 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		phase, _ := pod.Status().Phase()
+		phase, err := pod.Status().Phase()
+		if err != nil {
+			phase = "(no phase yet)"
+		}
 		fmt.Println(pod.Namespace(), pod.Name(), phase)
 	}
 }
