@@ -99,7 +99,7 @@ func NewFromConfig(cfg *transport.Config) (*Cluster, error) {
 	if err != nil {
 		return nil, &sdk.Error{Op: "new cluster", Err: err}
 	}
-	return New(Options{URL: cfg.Server, Transport: rt})
+	return New(Options{URL: cfg.Server, Transport: rt, UserAgent: cfg.UserAgent})
 }
 
 // Auto connects the way the environment says: in-cluster when running in a

@@ -497,12 +497,12 @@ func TestE2EErrorsFromTheServer(t *testing.T) {
 	assert.ErrorIs(t, err, sdk.ErrInvalid)
 
 	// Direct HTTPS with an unprivileged token: 403; with a wrong token: 401.
-	alice, err := kube.NewFromConfig(&transport.Config{Server: tc.ServerURL, BearerToken: tc.Token(testutil.UserAlice), TLS: transport.TLSConfig{CAFile: tc.CAFile}})
+	alice, err := kube.NewFromConfig(&transport.Config{Server: tc.ServerURL, BearerToken: transport.NewSecret(tc.Token(testutil.UserAlice)), TLS: transport.TLSConfig{CAFile: tc.CAFile}})
 	require.NoError(t, err)
 	_, err = alice.Secrets.In(ns).List(ctx)
 	assert.ErrorIs(t, err, sdk.ErrForbidden)
 	bogus := "bogus-token-0123456789"
-	bad, err := kube.NewFromConfig(&transport.Config{Server: tc.ServerURL, BearerToken: bogus, TLS: transport.TLSConfig{CAFile: tc.CAFile}})
+	bad, err := kube.NewFromConfig(&transport.Config{Server: tc.ServerURL, BearerToken: transport.NewSecret(bogus), TLS: transport.TLSConfig{CAFile: tc.CAFile}})
 	require.NoError(t, err)
 	_, err = bad.Namespaces.List(ctx)
 	assert.ErrorIs(t, err, sdk.ErrUnauthorized)

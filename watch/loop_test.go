@@ -261,7 +261,7 @@ func TestWatchPermanentErrors(t *testing.T) {
 				assert.ErrorIs(t, err, c.sentinel, c.reason)
 				var ae *sdk.APIError
 				require.ErrorAs(t, err, &ae, c.reason)
-				assert.Equal(t, c.code, ae.StatusCode)
+				assert.Equal(t, c.code, ae.Code)
 				var st watch.APIStatus
 				require.ErrorAs(t, err, &st, c.reason)
 				assert.Equal(t, c.code, st.StatusCode())
