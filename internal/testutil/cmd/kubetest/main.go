@@ -119,7 +119,8 @@ func writeEnv(w io.Writer, c *testutil.Cluster) error {
 }
 
 // shellQuote quotes s for a POSIX shell: inside single quotes every byte is
-// literal except the single quote itself, which is written as '\”.
+// literal except the single quote itself, which is written as a closing
+// quote, a backslash-escaped quote and an opening quote.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
