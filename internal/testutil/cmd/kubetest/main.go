@@ -51,11 +51,16 @@ func run(ctx context.Context, cmd string) error {
 		return nil
 	case "up":
 		if c, err := testutil.Load(state); err == nil {
-			if err := c.Healthy(ctx); err == nil {
+			herr := c.Healthy(ctx)
+			switch {
+			case herr == nil && c.Harness == testutil.HarnessVersion:
 				fmt.Printf("cluster already running: proxy %s, server %s\n", c.ProxyURL, c.ServerURL)
 				return nil
+			case herr == nil:
+				fmt.Fprintf(os.Stderr, "kubetest: recorded cluster was started by an older testutil (harness %d, now %d); restarting it\n", c.Harness, testutil.HarnessVersion)
+			default:
+				fmt.Fprintln(os.Stderr, "kubetest: recorded cluster is unhealthy; restarting it")
 			}
-			fmt.Fprintln(os.Stderr, "kubetest: recorded cluster is unhealthy; restarting it")
 			c.Stop()
 		}
 		dir := filepath.Dir(state)
