@@ -620,15 +620,19 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // forward sends the request to the upstream, without hop-by-hop headers
 // and asking for an uncompressed body.
 func (p *FaultProxy) forward(ctx context.Context, r *http.Request) (*http.Response, error) {
-	u := *p.upstream
-	u.Path = strings.TrimSuffix(u.Path, "/") + r.URL.Path
-	u.RawPath = ""
-	u.RawQuery = r.URL.RawQuery
+	// The request target goes on byte for byte (escapes included), after
+	// the upstream's own path, if any.
+	target := r.RequestURI
+	if !strings.HasPrefix(target, "/") {
+		target = r.URL.RequestURI()
+	}
+	base := *p.upstream
+	base.RawQuery, base.Fragment = "", ""
 	var body io.Reader
 	if r.ContentLength != 0 {
 		body = r.Body
 	}
-	out, err := http.NewRequestWithContext(ctx, r.Method, u.String(), body)
+	out, err := http.NewRequestWithContext(ctx, r.Method, strings.TrimSuffix(base.String(), "/")+target, body)
 	if err != nil {
 		return nil, err
 	}

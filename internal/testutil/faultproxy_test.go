@@ -420,6 +420,12 @@ func TestFaultProxyPassesRequestsThrough(t *testing.T) {
 	_, list, err := get(t, context.Background(), p.URL()+"/api/v1/namespaces/ns/pods")
 	require.NoError(t, err)
 	assert.Equal(t, string(listBody), string(list))
+
+	// Escapes in the path and the query reach the upstream unchanged.
+	const target = "/api/v1/namespaces/ns/pods/with%20space%2Fslash?labelSelector=a%3Db&x=%2B"
+	_, _, err = get(t, context.Background(), p.URL()+target)
+	require.NoError(t, err)
+	assert.Equal(t, target, up.last.Load().RequestURI)
 }
 
 // A frame longer than MaxFrame passes through in pieces, and frames are
