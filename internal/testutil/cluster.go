@@ -42,7 +42,24 @@ type Cluster struct {
 	Binaries       *Binaries         `json:"binaries"`       // the binaries it runs
 	StartedAt      time.Time         `json:"startedAt"`      // when Start returned
 	StartupTime    time.Duration     `json:"startupSeconds"` // how long Start took
+	Harness        int               `json:"harness"`        // HarnessVersion of the testutil that started it
 }
+
+// HarnessVersion is the version of how Start configures a cluster; it is
+// recorded in the state file so that `kubetest up` restarts a shared
+// cluster started by an older testutil. Bump it whenever a change to Start
+// (flags, kwok configuration, stages) matters to tests.
+//
+//	1: the first recorded version (kwok without node leases).
+//	2: kwok nodes hold Leases in kube-node-lease (NodeLeaseDurationSeconds).
+const HarnessVersion = 2
+
+// NodeLeaseDurationSeconds is the duration of the Leases kwok holds for its
+// nodes in kube-node-lease; kwok renews them every quarter of it, like a
+// kubelet. Without them the node lifecycle controller marks every node
+// NotReady (and every pod on it Ready=False) once
+// --node-monitor-grace-period passes without a status heartbeat.
+const NodeLeaseDurationSeconds = 40
 
 // Proc is one process of the cluster.
 type Proc struct {
@@ -104,7 +121,7 @@ func Start(ctx context.Context, opts StartOptions) (c *Cluster, err error) {
 	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
 		return nil, err
 	}
-	c = &Cluster{Dir: dir, Binaries: bins, Tokens: map[string]string{}}
+	c = &Cluster{Dir: dir, Binaries: bins, Tokens: map[string]string{}, Harness: HarnessVersion}
 	defer func() {
 		if err != nil {
 			tails := c.LogTails(30)
@@ -462,7 +479,10 @@ current-context: test
 
 func writeKwokConfig(path string, stages []string) error {
 	var b bytes.Buffer
-	b.WriteString("apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions:\n  enableCRDs: []\n")
+	// nodeLeaseDurationSeconds makes kwok create and renew a Lease per
+	// node, so the nodes heartbeat (the heartbeat-with-lease stage then
+	// refreshes their status only every 10 to 20 minutes, like a kubelet).
+	fmt.Fprintf(&b, "apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions:\n  enableCRDs: []\n  nodeLeaseDurationSeconds: %d\n", NodeLeaseDurationSeconds)
 	for _, s := range stages {
 		data, err := os.ReadFile(s)
 		if err != nil {

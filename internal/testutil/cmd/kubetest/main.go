@@ -5,16 +5,18 @@
 //	kubetest build   build the pinned binaries into the cache (once per machine)
 //	kubetest up      start the shared cluster and record it for tests and demos
 //	kubetest down    stop the shared cluster by its recorded pids
-//	kubetest env     print the shared cluster's URLs as shell variables
+//	kubetest env     print the shared cluster's URLs as shell exports: eval "$(kubetest env)"
 //	kubetest logs    print the tails of the component logs
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kube-for-go/kube/internal/testutil"
@@ -49,11 +51,16 @@ func run(ctx context.Context, cmd string) error {
 		return nil
 	case "up":
 		if c, err := testutil.Load(state); err == nil {
-			if err := c.Healthy(ctx); err == nil {
+			herr := c.Healthy(ctx)
+			switch {
+			case herr == nil && c.Harness == testutil.HarnessVersion:
 				fmt.Printf("cluster already running: proxy %s, server %s\n", c.ProxyURL, c.ServerURL)
 				return nil
+			case herr == nil:
+				fmt.Fprintf(os.Stderr, "kubetest: recorded cluster was started by an older testutil (harness %d, now %d); restarting it\n", c.Harness, testutil.HarnessVersion)
+			default:
+				fmt.Fprintln(os.Stderr, "kubetest: recorded cluster is unhealthy; restarting it")
 			}
-			fmt.Fprintln(os.Stderr, "kubetest: recorded cluster is unhealthy; restarting it")
 			c.Stop()
 		}
 		dir := filepath.Dir(state)
@@ -83,8 +90,7 @@ func run(ctx context.Context, cmd string) error {
 		if err != nil {
 			return fmt.Errorf("no cluster running (make cluster-up): %w", err)
 		}
-		fmt.Printf("KUBE_PROXY_URL=%s\nKUBE_SERVER_URL=%s\nKUBECONFIG=%s\nKUBECTL=%s\n", c.ProxyURL, c.ServerURL, c.KubeconfigPath, c.Binaries.Kubectl)
-		return nil
+		return writeEnv(os.Stdout, c)
 	case "logs":
 		c, err := testutil.Load(state)
 		if err != nil {
@@ -94,4 +100,32 @@ func run(ctx context.Context, cmd string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// writeEnv prints the cluster's connection details as POSIX shell export
+// statements, so that `eval "$(kubetest env)"` sets them for the shell and
+// every process it starts. Values are single-quoted.
+func writeEnv(w io.Writer, c *testutil.Cluster) error {
+	kubectl := ""
+	if c.Binaries != nil {
+		kubectl = c.Binaries.Kubectl
+	}
+	for _, kv := range [][2]string{
+		{"KUBE_PROXY_URL", c.ProxyURL},
+		{"KUBE_SERVER_URL", c.ServerURL},
+		{"KUBECONFIG", c.KubeconfigPath},
+		{"KUBECTL", kubectl},
+	} {
+		if _, err := fmt.Fprintf(w, "export %s=%s\n", kv[0], shellQuote(kv[1])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// shellQuote quotes s for a POSIX shell: inside single quotes every byte is
+// literal except the single quote itself, which is written as a closing
+// quote, a backslash-escaped quote and an opening quote.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
