@@ -91,7 +91,7 @@ func TestE2EFaults(t *testing.T) {
 				}
 			}
 		}
-		c, err := kube.New(kube.Options{URL: p.URL(), PageSize: 50})
+		c, err := kube.New(kube.Options{URL: p.URL(), PageSize: 50, HeaderTimeout: 10 * time.Second, BodyTimeout: 10 * time.Second})
 		require.NoError(t, err)
 		t.Cleanup(func() { c.Close() })
 		src := c.Pods.In(ns).Source()
@@ -204,12 +204,13 @@ type faultConsumer struct {
 	lastDiff     faultStateDiff
 }
 
-func faultWatchOptions(retries *faultErrLog) watch.Options {
-	return watch.Options{
+func faultWatchOptions(retries *faultErrLog) watch.LoopOptions {
+	return watch.LoopOptions{
 		// Short server-side timeouts make the consumers reconnect every
 		// few seconds, so faults on request headers get their chance.
 		TimeoutSeconds: 5,
 		IdleTimeout:    15 * time.Second,
+		RequestTimeout: 10 * time.Second,
 		Backoff:        watch.Backoff{Initial: 100 * time.Millisecond, Max: 2 * time.Second},
 		OnRetry:        func(err error, _ time.Duration) { retries.add(err) },
 	}
@@ -219,7 +220,7 @@ func newStoreConsumer(ctx context.Context, name string, src watch.Source[*kinds.
 	c := &faultConsumer{name: name, done: make(chan struct{})}
 	opts := faultWatchOptions(&c.retries)
 	opts.NoStreamingList = paged
-	store := watch.NewStore[*kinds.Pod](src, watch.StoreOptions{Watch: opts})
+	store := watch.NewStore[*kinds.Pod](src, watch.StoreOptions{LoopOptions: opts})
 	c.state = func() map[string]string {
 		got := map[string]string{}
 		for k, p := range store.All() {
@@ -257,12 +258,16 @@ func newRawConsumer(ctx context.Context, name string, src watch.Source[*kinds.Po
 			mu.Lock()
 			state = map[string]string{}
 			mu.Unlock()
-			opts := faultWatchOptions(&c.retries)
-			opts.InitialList = true
+			opts := watch.Options{InitialList: true, LoopOptions: faultWatchOptions(&c.retries)}
 			for ev, err := range watch.Watch(ctx, src, opts) {
 				if err != nil {
 					if ctx.Err() == nil {
 						c.yielded.add(err)
+					}
+					if errors.Is(err, watch.ErrMalformed) {
+						// Not final: the loop relists and delivers the
+						// difference (see the package's Recovery section).
+						continue
 					}
 					break
 				}
