@@ -23,8 +23,10 @@ const DefaultPageSize = 500
 // transport.DefaultProxyURL.
 type Options struct {
 	// URL of the API server or of kubectl proxy; empty means
-	// transport.DefaultProxyURL.
-	// A path ("http://host:8080/prefix") is kept as the base of every request.
+	// transport.DefaultProxyURL. A path ("http://host/prefix") is kept in
+	// front of every request's path, except a final "/api", which the seed
+	// library's URLs ("http://localhost:8080/api") end with and which names
+	// the core API root, not a prefix.
 	URL string
 	// Transport carries the requests; nil means a clone of
 	// http.DefaultTransport. The transport package builds transports for
@@ -82,7 +84,9 @@ func New(opts Options) (*Client, error) {
 	if u.User != nil {
 		return nil, &Error{Op: "new client", Err: fmt.Errorf("URL %q carries credentials; configure them through the transport instead", u.Redacted())}
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/"
+	// The seed's form names the core API root ("http://host:8080/api"):
+	// the client's base is the server, so that root is dropped.
+	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/api") + "/"
 	u.RawQuery, u.Fragment = "", ""
 	rt := opts.Transport
 	own := false
@@ -402,14 +406,34 @@ func validateName(k *KindInfo, name string) error {
 	switch {
 	case name == "":
 		return &Error{Op: k.Kind, Err: fmt.Errorf("empty name")}
-	case name == "." || name == "..":
-		return &Error{Op: k.Kind, Err: fmt.Errorf("invalid name %q", name)}
-	case strings.ContainsAny(name, "/%"):
-		return &Error{Op: k.Kind, Err: fmt.Errorf("invalid name %q: may not contain '/' or '%%'", name)}
 	case len(name) > 253:
 		return &Error{Op: k.Kind, Err: fmt.Errorf("invalid name: longer than 253 characters")}
+	case !validObjectName(name):
+		return &Error{Op: k.Kind, Err: fmt.Errorf("invalid name %q: may not be \".\" or \"..\" or contain '/' or '%%'", name)}
 	}
 	return nil
+}
+
+// validObjectName reports whether name can be the last segment of an
+// object's path: the API server's own rule for every kind.
+func validObjectName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/%") && len(name) <= 253
+}
+
+// validNamespace reports whether ns is a DNS-1123 label, as every
+// namespace name is.
+func validNamespace(ns string) bool {
+	if ns == "" || len(ns) > 63 {
+		return false
+	}
+	for i := 0; i < len(ns); i++ {
+		c := ns[i]
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		if !alnum && (c != '-' || i == 0 || i == len(ns)-1) {
+			return false
+		}
+	}
+	return true
 }
 
 // cachedPath returns k's API base path if it is known without a request.

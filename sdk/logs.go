@@ -90,6 +90,12 @@ func (v *PodView[S]) Logs(ctx context.Context, name string, opts LogOptions) ite
 	return v.logLines(ctx, name, opts)
 }
 
+// ErrLogsUnavailable is matched by the error of Logs when the pod exists
+// but the server could not provide its log (the node answered 404: the
+// container has not started, or its runtime keeps no log). A missing pod
+// is ErrNotFound instead.
+var ErrLogsUnavailable = errors.New("kube: logs unavailable")
+
 // logLines is the line reader under Logs and LogRecords.
 func (v *PodView[S]) logLines(ctx context.Context, name string, opts LogOptions) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
@@ -105,6 +111,14 @@ func (v *PodView[S]) logLines(ctx context.Context, name string, opts LogOptions)
 		}
 		resp, err := v.client.do(ctx, request{method: http.MethodGet, path: p, query: q, accept: "text/plain, */*", streaming: opts.Follow})
 		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				if _, gerr := v.Get(ctx, name); gerr == nil {
+					// The pod exists: it is its log that cannot be had
+					// (not written yet, or the node keeps none). That is
+					// not ErrNotFound, which means no such pod.
+					err = &Error{Op: "logs of pod " + name, Err: fmt.Errorf("%w: the pod exists but its log could not be read (%v)", ErrLogsUnavailable, err)}
+				}
+			}
 			yield("", err)
 			return
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/go-json-experiment/json"
 	"go.yaml.in/yaml/v3"
@@ -88,7 +89,7 @@ func yamlDocuments(b []byte) ([][]byte, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, &ManifestError{Document: n, Reason: "invalid YAML", Err: err}
+			return nil, &ManifestError{Document: n, Reason: "invalid YAML" + yamlLine(err)}
 		}
 		if v == nil {
 			continue // empty document, e.g. a trailing "---"
@@ -103,6 +104,25 @@ func yamlDocuments(b []byte) ([][]byte, error) {
 		}
 		out = append(out, data)
 	}
+}
+
+// yamlLine returns " at line N" for a YAML parser error that names its
+// line, else "". The parser's own message is never kept: it quotes the
+// source (an unknown anchor "*S3cret" is named in it), which may be a
+// Secret's data.
+func yamlLine(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "line "); i >= 0 {
+		j := i + len("line ")
+		k := j
+		for k < len(msg) && msg[k] >= '0' && msg[k] <= '9' {
+			k++
+		}
+		if k > j {
+			return " at line " + msg[j:k]
+		}
+	}
+	return ""
 }
 
 // yamlToJSON checks that every mapping key is a string.
@@ -187,6 +207,10 @@ func checkManifest(data []byte, doc int) (*Manifest, error) {
 		return nil, &ManifestError{Document: doc, Field: "metadata", Reason: "missing"}
 	case obj.Metadata.Name == "" && obj.Metadata.GenerateName == "":
 		return nil, &ManifestError{Document: doc, Field: "metadata.name", Reason: "missing (and no metadata.generateName)"}
+	case obj.Metadata.Name != "" && !validObjectName(obj.Metadata.Name):
+		return nil, &ManifestError{Document: doc, Field: "metadata.name", Reason: fmt.Sprintf("invalid name %q (empty, \".\", \"..\", or containing '/' or '%%')", obj.Metadata.Name)}
+	case obj.Metadata.Namespace != "" && !validNamespace(obj.Metadata.Namespace):
+		return nil, &ManifestError{Document: doc, Field: "metadata.namespace", Reason: fmt.Sprintf("invalid namespace %q (want a DNS-1123 label)", obj.Metadata.Namespace)}
 	}
 	return &Manifest{APIVersion: *obj.APIVersion, Kind: *obj.Kind, Name: obj.Metadata.Name, Namespace: obj.Metadata.Namespace, JSON: data}, nil
 }
@@ -194,6 +218,9 @@ func checkManifest(data []byte, doc int) (*Manifest, error) {
 // resolveNamespace decides where a manifest goes: the namespace asked for
 // and the manifest's own must agree; a cluster-scoped kind takes none.
 func resolveNamespace(k *KindInfo, m *Manifest, asked string) (string, error) {
+	if asked != "" && !validNamespace(asked) {
+		return "", &NamespaceError{Kind: k.Kind, Namespace: asked, Reason: "invalid namespace name (want a DNS-1123 label)"}
+	}
 	if !k.Namespaced {
 		if asked != "" {
 			return "", &NamespaceError{Kind: k.Kind, Namespace: asked, Reason: "the kind is cluster-scoped and takes no namespace"}

@@ -1,9 +1,12 @@
 package sdk
 
 import (
+	"fmt"
 	"iter"
 	"maps"
 	"time"
+
+	"github.com/go-json-experiment/json"
 )
 
 // ObjectMeta is the metadata of an item's snapshot (the seed's ObjectMeta).
@@ -78,6 +81,10 @@ func (l Labels) Map() map[string]string {
 func (l Labels) Equal(o Labels) bool { return maps.Equal(l.m, o.m) }
 
 // String formats the entries like a label selector, sorted by key.
+//
+// The value of the annotation kubectl.kubernetes.io/last-applied-configuration
+// is shown as "<redacted N bytes>": it is a copy of the whole object as last
+// applied, a Secret's data included. Value and Get still return it.
 func (l Labels) String() string {
 	keys := sortedKeys(l.m)
 	b := make([]byte, 0, 16*len(keys))
@@ -87,9 +94,36 @@ func (l Labels) String() string {
 		}
 		b = append(b, k...)
 		b = append(b, '=')
+		if k == LastAppliedAnnotation {
+			b = fmt.Appendf(b, "<redacted %d bytes>", len(l.m[k]))
+			continue
+		}
 		b = append(b, l.m[k]...)
 	}
 	return string(b)
+}
+
+// LastAppliedAnnotation is the annotation in which kubectl apply keeps the
+// object as last applied; Labels never print its value.
+const LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+// GoString is String, so %#v prints no more than %v.
+func (l Labels) GoString() string { return "Labels{" + l.String() + "}" }
+
+// Format prints String for every verb, so no verb prints the redacted value.
+func (l Labels) Format(f fmt.State, verb rune) { fmt.Fprint(f, l.String()) }
+
+// MarshalJSON encodes the entries as a JSON object, without the value of
+// LastAppliedAnnotation (encoded as its redacted form).
+func (l Labels) MarshalJSON() ([]byte, error) {
+	m := make(map[string]string, len(l.m))
+	for k, v := range l.m {
+		if k == LastAppliedAnnotation {
+			v = fmt.Sprintf("<redacted %d bytes>", len(v))
+		}
+		m[k] = v
+	}
+	return json.Marshal(m, json.Deterministic(true))
 }
 
 // wireMeta is the JSON form of metadata; unknown members such as

@@ -3,6 +3,7 @@ package sdk
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -166,6 +167,11 @@ func (s viewSource[S]) ListPage(ctx context.Context, opts watch.ListOptions) (wa
 	if s.v.nothing {
 		return page, &Error{Op: "list " + s.v.kind.Resource, Err: fmt.Errorf("the view's selector matches nothing")}
 	}
+	if opts.Continue == "" {
+		if err := s.v.namespaceExists(ctx); err != nil {
+			return page, err
+		}
+	}
 	limit := opts.Limit
 	if limit == 0 {
 		limit = s.v.limit()
@@ -195,6 +201,9 @@ func (s viewSource[S]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (
 	if s.v.nothing {
 		return nil, &Error{Op: "watch " + s.v.kind.Resource, Err: fmt.Errorf("the view's selector matches nothing")}
 	}
+	if err := s.v.namespaceExists(ctx); err != nil {
+		return nil, err
+	}
 	q := s.v.listQuery(0, "", opts.ResourceVersion)
 	q.Set("watch", "true")
 	if opts.AllowBookmarks || opts.SendInitialEvents {
@@ -212,4 +221,22 @@ func (s viewSource[S]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (
 		return nil, err
 	}
 	return newEventStream(resp.Body, s.v.client.limits.maxObject, base, s.v.reader()), nil
+}
+
+// namespaceExists reports a view bound to a namespace that does not exist
+// as a *NamespaceError (the seed's promise for watches: the server itself
+// answers an empty list and an endless watch). It is checked when a watch
+// or a list starts, so a namespace deleted during a watch ends it at the
+// next reconnect or relist. When the namespace cannot be read (no
+// permission, a failure) the watch goes on: the check only reports a
+// namespace the server says is not there.
+func (v *View[S]) namespaceExists(ctx context.Context) error {
+	if !v.bound || !v.kind.Namespaced {
+		return nil
+	}
+	err := v.client.roundTripJSON(ctx, request{method: http.MethodGet, path: "/api/v1/namespaces/" + v.namespace}, nil)
+	if errors.Is(err, ErrNotFound) {
+		return &NamespaceError{Kind: v.kind.Kind, Namespace: v.namespace, Reason: "the namespace does not exist"}
+	}
+	return nil
 }

@@ -84,7 +84,7 @@ func (v *View[S]) In(ns string) *View[S] {
 		n.err = &NamespaceError{Kind: v.kind.Kind, Namespace: ns, Reason: "the kind is cluster-scoped and takes no namespace"}
 	case ns == "":
 		n.err = &NamespaceError{Kind: v.kind.Kind, Reason: "empty namespace (use the global view for all namespaces)"}
-	case validateName(v.info(), ns) != nil:
+	case !validNamespace(ns):
 		n.err = &NamespaceError{Kind: v.kind.Kind, Namespace: ns, Reason: "invalid namespace name"}
 	}
 	n.namespace, n.bound = ns, true
