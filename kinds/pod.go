@@ -3,6 +3,7 @@ package kinds
 import (
 	"cmp"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/go-json-experiment/json"
@@ -151,6 +152,26 @@ func (s PodStatus) Containers() []Container { return containers(s.w.ContainerSta
 // if none.
 func (s PodStatus) InitContainers() []Container { return containers(s.w.InitContainerStatuses, true) }
 
+// ContainersOf returns the status of pod's app containers, like
+// pod.Status().Containers(), each also knowing its pod (Container.Pod), as
+// the seed's Container did.
+func ContainersOf(pod *Pod) []Container {
+	cs := pod.Status().Containers()
+	for i := range cs {
+		cs[i].pod = pod
+	}
+	return cs
+}
+
+// InitContainersOf is ContainersOf for the init containers.
+func InitContainersOf(pod *Pod) []Container {
+	cs := pod.Status().InitContainers()
+	for i := range cs {
+		cs[i].pod = pod
+	}
+	return cs
+}
+
 func containers(ws []containerWire, init bool) []Container {
 	out := make([]Container, len(ws))
 	for i := range ws {
@@ -159,7 +180,16 @@ func containers(ws []containerWire, init bool) []Container {
 	return out
 }
 
+// rawOptions decode like the API server: a duplicate name keeps the last
+// value, invalid UTF-8 is tolerated.
+var rawOptions = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
 type containerWire struct {
+	containerFields
+	raw jsontext.Value // the container's status as received
+}
+
+type containerFields struct {
 	Name         string     `json:"name"`
 	State        *stateWire `json:"state"`
 	LastState    *stateWire `json:"lastState"`
@@ -171,13 +201,33 @@ type containerWire struct {
 	ContainerID  string     `json:"containerID"`
 }
 
+// UnmarshalJSONFrom keeps the raw JSON of the container status and decodes it.
+func (c *containerWire) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	c.raw = v.Clone()
+	return json.Unmarshal(c.raw, &c.containerFields, rawOptions)
+}
+
 // Container is the status of one container in a pod (the seed's Container).
 // Its errors name the container, e.g.
 // "status.containerStatuses[name=web].containerID".
 type Container struct {
 	w    containerWire
 	init bool
+	pod  *Pod
 }
+
+// Raw returns a copy of the container's status as received (a
+// v1.ContainerStatus object), the seed's Container.raw.
+func (c Container) Raw() []byte { return slices.Clone(c.w.raw) }
+
+// Pod returns the pod the container is part of, when the container was
+// obtained with ContainersOf or InitContainersOf; nil when it came from a
+// PodStatus alone.
+func (c Container) Pod() *Pod { return c.pod }
 
 // path returns where the container's status is in the pod.
 func (c Container) path() string {
@@ -241,6 +291,21 @@ func (c Container) LastState() (ContainerState, error) {
 }
 
 type stateWire struct {
+	stateFields
+	raw jsontext.Value // the state as received
+}
+
+// UnmarshalJSONFrom keeps the raw JSON of the state and decodes it.
+func (s *stateWire) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	s.raw = v.Clone()
+	return json.Unmarshal(s.raw, &s.stateFields, rawOptions)
+}
+
+type stateFields struct {
 	Waiting *struct {
 		Reason  *string `json:"reason"`
 		Message *string `json:"message"`
@@ -282,6 +347,10 @@ type ContainerState struct {
 
 // field returns the path of one detail of the state.
 func (s ContainerState) field(rest string) string { return cmp.Or(s.path, "state") + "." + rest }
+
+// Raw returns a copy of the state as received (a v1.ContainerState
+// object), the seed's ContainerState.raw.
+func (s ContainerState) Raw() []byte { return slices.Clone(s.w.raw) }
 
 // Name returns which state the container is in.
 func (s ContainerState) Name() ContainerStateName {
