@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"go/token"
@@ -215,26 +217,34 @@ func readFile(p string) ([]byte, error) {
 	return data, nil
 }
 
-// encodeExport returns the export data of pkg, with a header naming the
-// module and the package (export data does not record its own path). No
-// source positions are written, so the baseline does not depend on where the
-// repository is checked out.
+// encodeExport returns the export data of pkg after a header naming the
+// module and the package (export data does not record its own path) and the
+// SHA-256 of the export data. No source positions are written, so the
+// baseline does not depend on where the repository is checked out.
 func encodeExport(modPath string, pkg *types.Package) ([]byte, error) {
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "%s\nmodule %s\npackage %s\n", exportMagic, modPath, pkg.Path())
-	if err := gcexportdata.Write(&buf, nil, pkg); err != nil {
+	var body bytes.Buffer
+	if err := gcexportdata.Write(&body, nil, pkg); err != nil {
 		return nil, fmt.Errorf("encode the export data of %s: %w", pkg.Path(), err)
 	}
+	sum := sha256.Sum256(body.Bytes())
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "%s\nmodule %s\npackage %s\nsha256 %s\n", exportMagic, modPath, pkg.Path(), hex.EncodeToString(sum[:]))
+	buf.Write(body.Bytes())
 	return buf.Bytes(), nil
 }
 
 // decodeExport reads data written by encodeExport. Malformed data is an
 // error, never a panic.
+//
+// The export data is handed to gcexportdata only when its checksum matches:
+// that reader trusts its input (crafted data can make it recurse until the
+// stack overflows, which no recover catches), so only bytes that apicheck
+// wrote reach it. A baseline is committed source, as trusted as the code.
 func decodeExport(data []byte) (modPath string, pkg *types.Package, err error) {
 	if len(data) > maxFileSize {
 		return "", nil, fmt.Errorf("export data larger than %d bytes", maxFileSize)
 	}
-	header := make([]string, 3)
+	header := make([]string, 4)
 	rest := data
 	for i := range header {
 		line, after, ok := bytes.Cut(rest, []byte("\n"))
@@ -250,6 +260,10 @@ func decodeExport(data []byte) (modPath string, pkg *types.Package, err error) {
 	pkgPath, ok2 := strings.CutPrefix(header[2], "package ")
 	if !ok1 || !ok2 || modPath == "" || pkgPath == "" {
 		return "", nil, errors.New("export data header lacks the module or package path")
+	}
+	sum := sha256.Sum256(rest)
+	if want, ok := strings.CutPrefix(header[3], "sha256 "); !ok || want != hex.EncodeToString(sum[:]) {
+		return "", nil, fmt.Errorf("export data of %s does not match its checksum (a damaged or hand-edited baseline)", pkgPath)
 	}
 	defer func() {
 		if r := recover(); r != nil {
