@@ -2,7 +2,8 @@
 # Static gates, run by `make test` (after go vet) and `make lint`:
 #   apidiff      the exported API against the baseline committed in api/
 #                (internal/tools/apicheck; see api/README.md)
-#   staticcheck  the pinned staticcheck over the root module and bench/
+#   staticcheck  the pinned staticcheck over the root module, bench/ and
+#                internal/tools/
 #   tidy         `go mod tidy -diff` in every module of the repository
 # Every step runs; the script fails when any of them failed.
 #
@@ -52,11 +53,14 @@ step_apidiff() {
 
 step_staticcheck() {
   echo "== staticcheck ($("$tools/staticcheck" -version 2>/dev/null))"
-  local rc=0 out
+  local rc=0 out dir
   bounded 900 "$tools/staticcheck" ./... || rc=1
-  # bench is its own module; print its findings with paths from the root.
-  out=$(cd bench && bounded 900 "$tools/staticcheck" ./... 2>&1) || rc=1
-  [ -n "$out" ] && printf '%s\n' "$out" | sed 's|^\([^ /][^:]*\.go:\)|bench/\1|'
+  # bench and the tools module are modules of their own; their findings are
+  # printed with paths from the repository root.
+  for dir in bench internal/tools; do
+    out=$(cd "$dir" && bounded 900 "$tools/staticcheck" ./... 2>&1) || rc=1
+    if [ -n "$out" ]; then printf '%s\n' "$out" | sed "s|^\([^ /][^:]*\.go:\)|$dir/\1|"; fi
+  done
   [ $rc -eq 0 ] || echo "FAIL: staticcheck findings above"
   return $rc
 }
