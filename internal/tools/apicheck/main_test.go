@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -303,7 +305,12 @@ func TestRunErrors(t *testing.T) {
 	empty := t.TempDir()
 	broken := fixture(t, edit{file: "fixture.go", old: "func Gone() {}", new: "func Gone() { undefined() }"})
 	badBaseline := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(badBaseline, "fixture.export"), []byte(exportMagic+"\nmodule example.com/fixture\npackage example.com/fixture\nnot export data"), 0o644))
+	body := []byte("not export data")
+	sum := sha256.Sum256(body)
+	bad := append([]byte(exportMagic+"\nmodule example.com/fixture\npackage example.com/fixture\nsha256 "+hex.EncodeToString(sum[:])+"\n"), body...)
+	require.NoError(t, os.WriteFile(filepath.Join(badBaseline, "fixture.export"), bad, 0o644))
+	edited := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(edited, "fixture.export"), append(bad, '!'), 0o644))
 
 	tests := []struct {
 		name       string
@@ -328,6 +335,12 @@ func TestRunErrors(t *testing.T) {
 			reason:     "unreadable export data is an error naming the file",
 			args:       []string{"-root", fixture(t), "-dir", badBaseline},
 			wantStderr: []string{"baseline file fixture.export", "malformed"},
+		},
+		{
+			name:       "hand-edited baseline",
+			reason:     "export data that no longer matches its checksum is refused before it is decoded",
+			args:       []string{"-root", fixture(t), "-dir", edited},
+			wantStderr: []string{"baseline file fixture.export", "does not match its checksum"},
 		},
 		{
 			name:       "stray argument",
