@@ -3,7 +3,7 @@ GO ?= go
 KUBETEST := $(GO) run ./internal/testutil/cmd/kubetest
 export GOFLAGS := -buildvcs=false
 
-.PHONY: test demo bins cluster-up cluster-down cluster-logs unit conformance fuzz bench vet
+.PHONY: test demo bins cluster-up cluster-down cluster-logs unit conformance fuzz bench vet lint api-baseline
 
 ## test: unit and end-to-end tests (with -race) against a local cluster it starts when needed.
 test:
@@ -43,3 +43,11 @@ bench:
 
 vet:
 	$(GO) vet ./...
+
+## lint: the static gates of `make test`: the API check against api/, pinned staticcheck, go mod tidy -diff.
+lint:
+	GO=$(GO) ./scripts/lint.sh
+
+## api-baseline: rewrite the API baseline in api/ from the code (commit it with a deliberate API change).
+api-baseline:
+	GO=$(GO) ./scripts/lint.sh api-baseline

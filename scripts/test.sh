@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# make test: vet, unit and end-to-end tests with -race against the local
-# test cluster, then the selector conformance module. The cluster is
+# make test: vet, the static gates of scripts/lint.sh (apidiff against the
+# baseline in api/, pinned staticcheck, go mod tidy -diff in every module),
+# unit and end-to-end tests with -race against the local test cluster, then
+# the selector conformance module. The cluster is
 # started when none is running (and stopped again afterwards); when it
 # cannot be built or started the run fails with the component log tails.
 # End-to-end tests (named TestE2E*) never skip: the summary counts them.
@@ -13,6 +15,8 @@ trap 'rm -rf "$log_dir"' EXIT
 
 echo "== go vet"
 $GO vet ./... || exit 1
+
+GO=$GO ./scripts/lint.sh || { echo "FAIL: a static gate failed (apidiff, staticcheck or go mod tidy; see above)"; exit 1; }
 
 echo "== test cluster"
 $GO run ./internal/testutil/cmd/kubetest build || { echo "FAIL: the test cluster binaries could not be built"; exit 1; }
