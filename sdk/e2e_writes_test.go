@@ -500,7 +500,7 @@ func TestE2EWritesDeleteForeground(t *testing.T) {
 	})
 
 	// Orphan propagation leaves the replica set, without its owner.
-	d, err = c.Deployments.In(ns).Create(ctx, wDeploymentManifest("orphans", 1), sdk.CreateOptions{})
+	_, err = c.Deployments.In(ns).Create(ctx, wDeploymentManifest("orphans", 1), sdk.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

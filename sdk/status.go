@@ -53,6 +53,7 @@ func (FromObject) statusSource() statusSource { return fromWholeObject }
 // subresource ({object}/status): views of the kind are StatusViews.
 type HasStatus struct{}
 
+//lint:ignore U1000 a marker method: the capability constraints (WithStatus, ...) require it
 func (HasStatus) statusSubresource() {}
 
 // HasScale is embedded in a status type whose kind serves the scale
@@ -60,12 +61,14 @@ func (HasStatus) statusSubresource() {}
 // kind has a status subresource too (embed HasStatus as well).
 type HasScale struct{}
 
+//lint:ignore U1000 a marker method: the capability constraints (WithStatus, ...) require it
 func (HasScale) scaleSubresource() {}
 
 // HasPodSubresources is embedded in the status type of pods: its views are
 // PodViews, with logs and eviction.
 type HasPodSubresources struct{}
 
+//lint:ignore U1000 a marker method: the capability constraints (WithStatus, ...) require it
 func (HasPodSubresources) podSubresources() {}
 
 // WithStatus is the constraint of status types whose kind serves the status

@@ -284,7 +284,7 @@ func (v *View[S]) patch(ctx context.Context, name, sub string, typ PatchType, pa
 		return zero, &Error{Op: op, Err: fmt.Errorf("server-side apply needs a field manager")}
 	}
 	if opts.Force && typ != ApplyPatch {
-		return zero, &Error{Op: op, Err: fmt.Errorf("Force is only valid with server-side apply")}
+		return zero, &Error{Op: op, Err: fmt.Errorf("option Force is only valid with server-side apply")}
 	}
 	body, err := patchBody(typ, patch)
 	if err != nil {
