@@ -269,11 +269,8 @@ func errorFromResponse(method, path string, resp *http.Response) *APIError {
 		if st.Details != nil && st.Details.RetryAfterSeconds > 0 {
 			e.RetryDelay = time.Duration(st.Details.RetryAfterSeconds) * time.Second
 		}
-	} else if msg := strings.TrimSpace(string(data)); msg != "" {
-		if len(msg) > 512 {
-			msg = msg[:512] + "..."
-		}
-		e.Message = msg
+	} else {
+		e.Message = plainMessage(data)
 	}
 	if s := resp.Header.Get("Retry-After"); s != "" {
 		if n, err := strconv.Atoi(s); err == nil && n >= 0 {
@@ -281,6 +278,27 @@ func errorFromResponse(method, path string, resp *http.Response) *APIError {
 		}
 	}
 	return e
+}
+
+// plainMessage turns a body that is not a Status (an HTML error page of a
+// proxy, plain text) into a one-line message of at most 200 bytes: an HTML
+// page by its title, anything else with its white space collapsed.
+func plainMessage(data []byte) string {
+	text := strings.TrimSpace(string(data))
+	if strings.HasPrefix(text, "<") {
+		lower := strings.ToLower(text)
+		if i := strings.Index(lower, "<title>"); i >= 0 {
+			if j := strings.Index(lower[i:], "</title>"); j > 0 {
+				return "HTML page: " + strings.Join(strings.Fields(text[i+len("<title>"):i+j]), " ")
+			}
+		}
+		return fmt.Sprintf("HTML page of %d bytes", len(data))
+	}
+	text = strings.Join(strings.Fields(text), " ")
+	if len(text) > 200 {
+		text = strings.ToValidUTF8(text[:200], "") + "..."
+	}
+	return text
 }
 
 // getJSON GETs path and decodes the JSON answer into out.

@@ -618,3 +618,29 @@ func TestE2EProxyWatch(t *testing.T) {
 		t.Fatal("no event")
 	}
 }
+
+// TestE2EWatchMissingNamespace: the seed promises a NamespaceError when a
+// view of a namespace that does not exist is watched; the server itself
+// answers an empty list and an endless watch.
+func TestE2EWatchMissingNamespace(t *testing.T) {
+	_, c, ns, ctx := e2e(t)
+	missing := ns + "-missing"
+	_, err := watch.WaitFor(ctx, c.Secrets.In(missing).Source(), watch.Exists[*kinds.Secret]())
+	var nse *sdk.NamespaceError
+	require.ErrorAs(t, err, &nse, "WaitFor on a missing namespace")
+	assert.Equal(t, missing, nse.Namespace)
+
+	for _, err := range c.Pods.In(missing).Watch(ctx, watch.Options{}) {
+		require.ErrorAs(t, err, &nse, "Watch on a missing namespace ends with a NamespaceError")
+		break
+	}
+	store := watch.NewStore(c.Pods.In(missing).Source(), watch.StoreOptions{})
+	require.ErrorAs(t, store.Run(ctx), &nse, "a Store of a missing namespace stops with a NamespaceError")
+
+	// An existing namespace watches normally: the check does not get in the way.
+	sec, err := c.Secrets.In(ns).Create(ctx, map[string]any{"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": "present"}}, sdk.CreateOptions{})
+	require.NoError(t, err)
+	got, err := watch.WaitFor(ctx, c.Secrets.In(ns).ObjectSource("present"), watch.Exists[*kinds.Secret]())
+	require.NoError(t, err)
+	assert.Equal(t, sec.UID(), got.UID())
+}

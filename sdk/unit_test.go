@@ -576,3 +576,29 @@ func TestMisuseGivesErrorsNotPanics(t *testing.T) {
 		assert.ErrorIs(t, err, sdk.ErrKube, "name %q", name)
 	}
 }
+
+func TestNonStatusErrorBodiesAreOneLine(t *testing.T) {
+	tests := []struct {
+		reason string
+		body   string
+		want   string
+	}{
+		{"an HTML error page of a proxy is named by its title", "<html>\r\n<head><title>503 Service  Unavailable</title></head>\r\n<body><h1>503</h1>" + strings.Repeat("x", 5000) + "</body></html>", "HTML page: 503 Service Unavailable"},
+		{"an HTML page without a title is only counted", "<html><body>" + strings.Repeat("y", 300) + "</body></html>", "HTML page of 326 bytes"},
+		{"plain text has its white space collapsed", "upstream\n\n  connect   error", "upstream connect error"},
+		{"long text is cut at 200 bytes", strings.Repeat("z", 1000), strings.Repeat("z", 200) + "..."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.reason, func(t *testing.T) {
+			c, mt := newMock(t)
+			mt.RegisterResponder("GET", base+"/api/v1/nodes/n1", httpmock.NewStringResponder(503, tt.body))
+			_, err := c.Nodes.Get(context.Background(), "n1")
+			var ae *sdk.APIError
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, 503, ae.Code)
+			assert.Equal(t, tt.want, ae.Message)
+			assert.NotContains(t, err.Error(), "\n", "one line")
+			assert.ErrorIs(t, err, sdk.ErrUnavailable)
+		})
+	}
+}
