@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"slices"
 	"sort"
@@ -643,4 +644,35 @@ func TestE2EWatchMissingNamespace(t *testing.T) {
 	got, err := watch.WaitFor(ctx, c.Secrets.In(ns).ObjectSource("present"), watch.Exists[*kinds.Secret]())
 	require.NoError(t, err)
 	assert.Equal(t, sec.UID(), got.UID())
+}
+
+// TestE2EProxyRaw reads answers that are not JSON objects: health text,
+// the version document, Prometheus metrics as a stream, and a path that
+// does not exist.
+func TestE2EProxyRaw(t *testing.T) {
+	_, c, _, ctx := e2e(t)
+	p := c.Proxy()
+	health, err := p.GetRaw(ctx, "/healthz", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "ok", string(health))
+	_, err = p.Get(ctx, "/healthz", nil)
+	assert.ErrorAs(t, err, new(*sdk.DecodeError), "Get wants a JSON object; GetRaw takes anything")
+
+	version, err := p.GetRaw(ctx, "/version", nil)
+	require.NoError(t, err)
+	assert.Contains(t, string(version), `"gitVersion": "v1.34.4"`)
+
+	body, err := p.Stream(ctx, "/metrics", nil)
+	require.NoError(t, err)
+	defer body.Close()
+	head := make([]byte, 64<<10)
+	n, err := io.ReadAtLeast(body, head, 1024)
+	require.NoError(t, err)
+	assert.Contains(t, string(head[:n]), "# HELP", "Prometheus text exposition")
+	require.NoError(t, body.Close())
+
+	_, err = p.GetRaw(ctx, "/no/such/path", nil)
+	assert.ErrorIs(t, err, sdk.ErrNotFound)
+	_, err = p.GetRaw(ctx, "relative", nil)
+	assert.ErrorIs(t, err, sdk.ErrKube)
 }

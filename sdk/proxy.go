@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"net/url"
@@ -100,6 +101,42 @@ func (p *Proxy) Do(ctx context.Context, method, path string, query url.Values, c
 		return nil, err
 	}
 	return out, nil
+}
+
+// GetRaw GETs the path and returns the answer's body as is, whatever its
+// content type: /healthz and /readyz (text), /version, /metrics
+// (Prometheus text), /openapi/v3, and the proxy subresources of services,
+// pods and nodes. The body is bounded by Options.MaxObjectBytes; read
+// longer or endless answers with Stream.
+func (p *Proxy) GetRaw(ctx context.Context, path string, query url.Values) ([]byte, error) {
+	return p.Raw(ctx, http.MethodGet, path, query, "", nil)
+}
+
+// Raw sends one request with an optional body (sent with contentType, ""
+// meaning application/json) and returns the answer's body as is. The body
+// is bounded by Options.MaxObjectBytes; an error answer is an *APIError as
+// for every request.
+func (p *Proxy) Raw(ctx context.Context, method, path string, query url.Values, contentType string, body []byte) ([]byte, error) {
+	if !strings.HasPrefix(path, "/") {
+		return nil, &Error{Op: method, Err: fmt.Errorf("path %q is not absolute (build it with JoinPath)", path)}
+	}
+	return p.c.readBody(ctx, request{method: method, path: path, query: query, contentType: contentType, body: body, accept: "*/*"})
+}
+
+// Stream GETs the path and returns its body as it arrives, for long or
+// endless answers (a followed stream through a pod's proxy subresource, a
+// large /metrics). The wait for the headers is bounded by
+// Options.HeaderTimeout; reads of the body are not bounded in time. The
+// caller must close the body; closing it, or ctx ending, ends the request.
+func (p *Proxy) Stream(ctx context.Context, path string, query url.Values) (io.ReadCloser, error) {
+	if !strings.HasPrefix(path, "/") {
+		return nil, &Error{Op: http.MethodGet, Err: fmt.Errorf("path %q is not absolute (build it with JoinPath)", path)}
+	}
+	resp, err := p.c.do(ctx, request{method: http.MethodGet, path: path, query: query, accept: "*/*", streaming: true})
+	if err != nil {
+		return nil, err
+	}
+	return resp.Body, nil
 }
 
 // Watch watches the collection at path and yields raw events whose objects
