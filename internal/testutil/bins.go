@@ -29,14 +29,22 @@ type component struct {
 	module  string // directory under tools/
 	pkg     string // main package
 	ldflags string
+	// patchModule, when set, is the module whose source is patched with
+	// patches before the build (see patch.go).
+	patchModule string
+	patches     []sourcePatch
 }
+
+// kwokBinary is the name of the kwok binary, built with kwokPatches; the
+// name changes with the patches so that a changed patch is built anew.
+var kwokBinary = "kwok-patched-" + patchKey(kwokPatches)
 
 var kubeLDFlags = "-s -w -X k8s.io/component-base/version.gitVersion=" + KubernetesVersion +
 	" -X k8s.io/client-go/pkg/version.gitVersion=" + KubernetesVersion
 
 var components = []component{
 	{name: "etcd", module: "etcd", pkg: "go.etcd.io/etcd/server/v3", ldflags: "-s -w"},
-	{name: "kwok", module: "kwok", pkg: "sigs.k8s.io/kwok/cmd/kwok", ldflags: "-s -w"},
+	{name: kwokBinary, module: "kwok", pkg: "sigs.k8s.io/kwok/cmd/kwok", ldflags: "-s -w", patchModule: "sigs.k8s.io/kwok", patches: kwokPatches},
 	{name: "kube-apiserver", module: "kube", pkg: "k8s.io/kubernetes/cmd/kube-apiserver", ldflags: kubeLDFlags},
 	{name: "kube-controller-manager", module: "kube", pkg: "k8s.io/kubernetes/cmd/kube-controller-manager", ldflags: kubeLDFlags},
 	{name: "kube-scheduler", module: "kube", pkg: "k8s.io/kubernetes/cmd/kube-scheduler", ldflags: kubeLDFlags},
@@ -123,7 +131,7 @@ func binariesIn(dir string) *Binaries {
 	b.ControllerManager = b.path("kube-controller-manager")
 	b.Scheduler = b.path("kube-scheduler")
 	b.Kubectl = b.path("kubectl")
-	b.Kwok = b.path("kwok")
+	b.Kwok = b.path(kwokBinary)
 	for _, s := range kwokStages {
 		b.KwokStages = append(b.KwokStages, filepath.Join(dir, "stages", filepath.Base(s)))
 	}
@@ -169,6 +177,13 @@ func EnsureBinaries(ctx context.Context, log io.Writer) (*Binaries, error) {
 		tmp := out + ".tmp"
 		cmd := exec.CommandContext(ctx, "go", "build", "-ldflags", c.ldflags, "-o", tmp, c.pkg)
 		cmd.Dir = filepath.Join(tools, c.module)
+		if c.patchModule != "" {
+			work := out + ".src"
+			defer os.RemoveAll(work)
+			if cmd.Dir, err = patchedBuildDir(ctx, cmd.Dir, c.patchModule, work, c.patches); err != nil {
+				return nil, err
+			}
+		}
 		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
 		var stderr strings.Builder
 		cmd.Stdout = log

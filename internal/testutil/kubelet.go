@@ -38,11 +38,11 @@ import (
 //     works on them (follow, tail, timestamps, since, limit bytes, previous
 //     with WritePreviousLog, container selection);
 //   - exec runs the command on the host, as the user running kwok, in
-//     Dir/kubelet/exec (a ClusterExec for every pod). kwok v0.7.0 reports a
-//     non-zero exit status as an internal error whose message ends with
-//     "exit status N", not as the NonZeroExitCode status a kubelet sends,
-//     and it never closes the command's standard input: a command that
-//     reads stdin to its end (cat, wc) never ends; read lines instead;
+//     Dir/kubelet/exec (a ClusterExec for every pod), with stdin, stdout,
+//     stderr or a TTY; a non-zero exit status comes back as the
+//     NonZeroExitCode status with the exit code, as from a kubelet. Both
+//     that and the end of stdin reaching the command need the harness's
+//     patches to kwok v0.7.0 (kwokPatches in patch.go);
 //   - attach streams what WriteLog appends after the attach began (kwok
 //     follows the container's attach file from its end; it ignores stdin
 //     and TTY resizes);

@@ -180,9 +180,9 @@ func TestE2EKubeletLogsFollow(t *testing.T) {
 }
 
 // TestE2EKubeletExec checks `kubectl exec` against a kwok pod: the command
-// runs on the host in the harness's exec directory, stdin reaches it,
-// stdout and stderr come back apart, and a non-zero exit status is
-// reported (kwok v0.7.0 reports it as an internal error, see kubelet.go).
+// runs on the host in the harness's exec directory, stdin reaches it and
+// ends, stdout and stderr come back apart, and a non-zero exit status comes
+// back as kubectl's exit code.
 func TestE2EKubeletExec(t *testing.T) {
 	c := Shared(t)
 	t.Parallel()
@@ -217,11 +217,16 @@ func TestE2EKubeletExec(t *testing.T) {
 		assert.Equal(t, "hi\n", stdout.String(), "the output before the exit")
 		var ee *exec.ExitError
 		require.ErrorAs(t, err, &ee)
-		// A kubelet sends the NonZeroExitCode status and kubectl exits 3;
-		// kwok v0.7.0 sends an InternalError naming the status instead.
-		assert.Equal(t, 1, ee.ExitCode(), "kubectl fails without the command's exit code")
-		assert.Contains(t, stderr.String(), "error executing command in container")
-		assert.Contains(t, stderr.String(), "exit status 3", "the exit status is in the message")
+		assert.Equal(t, 3, ee.ExitCode(), "kubectl exits with the command's exit code: %s", stderr.String())
+		assert.Equal(t, "command terminated with exit code 3\n", stderr.String())
+	})
+	t.Run("stdin to its end", func(t *testing.T) {
+		t.Parallel()
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		out, err := c.Kubectl(cctx, "line one\nline two\n", "-n", ns, "exec", "-i", "shell", "--", "sh", "-c", "cat; echo end")
+		require.NoError(t, err, "the command sees the end of stdin and exits")
+		assert.Equal(t, "line one\nline two\nend\n", out)
 	})
 }
 
