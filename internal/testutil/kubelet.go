@@ -563,8 +563,10 @@ func (c *Cluster) writeLog(ctx context.Context, namespace, pod, container string
 // ForwardPort makes kwok forward port-forward connections to a port of a
 // scheduled kwok pod to target, a host:port address on this machine (a
 // server the test runs), replacing an earlier target of that port. Other
-// ports forwarded this way stay. It returns once kwok serves the change,
-// which takes a `kubectl port-forward` and up to a minute.
+// ports forwarded this way stay, and EchoPort still echoes. It returns once
+// kwok serves the change, which takes a `kubectl port-forward` and up to a
+// minute. (The pod's PortForward object also maps port 65535 to a listener
+// that lived only while ForwardPort ran.)
 func (c *Cluster) ForwardPort(ctx context.Context, namespace, pod string, port int32, target string) error {
 	if port < 1 || port == probePort || port == EchoPort {
 		return fmt.Errorf("testutil: cannot forward pod port %d (ports 1 to %d except %d, the echo port)", port, probePort-1, EchoPort)
@@ -585,6 +587,10 @@ func (c *Cluster) ForwardPort(ctx context.Context, namespace, pod string, port i
 	if err != nil {
 		return err
 	}
+	// One change per pod at a time: each change replaces the probe.
+	mu, _ := forwardLocks.LoadOrStore(c.Dir+"\x00"+p.uid, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
 	// A listener that answers a nonce: when a port-forward to probePort
 	// reads it, kwok serves this version of the object.
 	probe, err := net.Listen("tcp", "127.0.0.1:0")
@@ -632,6 +638,10 @@ func (c *Cluster) ForwardPort(ctx context.Context, namespace, pod string, port i
 	}
 	return c.probePortForward(ctx, p, nonce)
 }
+
+// forwardLocks serialises ForwardPort calls per pod (by run directory and
+// uid) in this process.
+var forwardLocks sync.Map
 
 var forwardingRE = regexp.MustCompile(`Forwarding from 127\.0\.0\.1:(\d+) -> `)
 
