@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -53,7 +55,8 @@ import (
 //
 // The per-pod objects (kinds Logs, Attach and PortForward, named after the
 // pod and owned by it, so they go with it) reach kwok through a watch;
-// WriteLog, PodLogFile and ForwardPort return only once kwok serves them.
+// WriteLog, PodLogFile, ForwardPort and ServePodPort return only once kwok
+// serves them.
 
 // DefaultLogLine is the log of every container of a kwok pod for which
 // WriteLog and PodLogFile were never called.
@@ -66,6 +69,10 @@ const EchoPort = 7
 // probePort is the pod port ForwardPort uses to see that kwok serves a new
 // PortForward object; it must not be forwarded otherwise.
 const probePort = 65535
+
+// probeNonceLen is the length of what the probe listener of ForwardPort
+// answers.
+const probeNonceLen = 32
 
 // kubeletWait bounds how long WriteLog, PodLogFile and ForwardPort wait for
 // kwok to serve a new per-pod object.
@@ -598,7 +605,7 @@ func (c *Cluster) ForwardPort(ctx context.Context, namespace, pod string, port i
 		return err
 	}
 	defer probe.Close()
-	nonce := randomHex(16)
+	nonce := randomHex(probeNonceLen / 2)
 	go func() {
 		for {
 			conn, err := probe.Accept()
@@ -692,9 +699,11 @@ func (c *Cluster) probePortForwardOnce(ctx context.Context, p *kubeletPod) (stri
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(dl)
 	}
-	got, err := io.ReadAll(io.LimitReader(conn, 64))
-	if len(got) == 0 {
-		return "", fmt.Sprintf("read nothing (%v): %s", err, strings.TrimSpace(stderr.String()))
+	// The nonce is all the probe listener sends, but the connection stays
+	// open until this side closes it: read exactly its length.
+	got := make([]byte, probeNonceLen)
+	if n, err := io.ReadFull(conn, got); err != nil {
+		return string(got[:n]), fmt.Sprintf("read %q (%v): %s", got[:n], err, strings.TrimSpace(stderr.String()))
 	}
 	return string(got), ""
 }
@@ -724,4 +733,22 @@ func forwardedPort(ctx context.Context, out io.Reader) (int, error) {
 	case <-ctx.Done():
 		return 0, fmt.Errorf("kubectl port-forward did not start forwarding: %w", ctx.Err())
 	}
+}
+
+// ServePodPort starts an HTTP server on loopback that answers with handler,
+// makes kwok forward port of a scheduled kwok pod to it (see ForwardPort),
+// and returns the server's address; the server stops when the test ends.
+// A port-forward to that pod port (`kubectl port-forward pod/NAME :PORT`)
+// then reaches handler, one request per connection or several.
+func (c *Cluster) ServePodPort(tb testing.TB, namespace, pod string, port int32, handler http.Handler) string {
+	tb.Helper()
+	srv := httptest.NewServer(handler)
+	tb.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*kubeletWait)
+	defer cancel()
+	addr := srv.Listener.Addr().String()
+	if err := c.ForwardPort(ctx, namespace, pod, port, addr); err != nil {
+		tb.Fatalf("e2e: forward port %d of pod %s/%s to %s: %v", port, namespace, pod, addr, err)
+	}
+	return addr
 }

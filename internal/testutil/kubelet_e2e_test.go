@@ -307,11 +307,15 @@ func TestE2EKubeletPortForward(t *testing.T) {
 	t.Cleanup(cancel) // parallel subtests run after this function returns
 	ns := kubeletPodFor(t, ctx, c, "server", "app")
 
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c.ServePodPort(t, ns, "server", 80, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "hello from the pod's port 80: %s %s", r.Method, r.URL.Path)
 	}))
+	// A second port, forwarded with ForwardPort to a server of the test's.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "port 8443")
+	}))
 	t.Cleanup(srv.Close)
-	require.NoError(t, c.ForwardPort(ctx, ns, "server", 80, srv.Listener.Addr().String()))
+	require.NoError(t, c.ForwardPort(ctx, ns, "server", 8443, srv.Listener.Addr().String()))
 
 	// forward runs `kubectl port-forward` with spec ("local:remote" or
 	// ":remote") and returns the local address and a channel closed when
@@ -352,6 +356,17 @@ func TestE2EKubeletPortForward(t *testing.T) {
 			assert.Equal(t, http.StatusOK, resp.StatusCode)
 			assert.Equal(t, "hello from the pod's port 80: GET "+path, string(body), "each connection reaches the server")
 		}
+	})
+	t.Run("two ports", func(t *testing.T) {
+		t.Parallel()
+		var stderr syncBuffer
+		addr, _ := forward(t, ":8443", &stderr)
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + addr + "/")
+		require.NoError(t, err, stderr.String())
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.Equal(t, "port 8443", string(body), "the second forward did not replace the first (checked by http)")
 	})
 	t.Run("echo", func(t *testing.T) {
 		t.Parallel()
