@@ -50,8 +50,10 @@ import (
 //     and TTY resizes);
 //   - port-forward: pod port EchoPort of every pod echoes what it receives
 //     (kwok runs cat); ForwardPort forwards another pod port to a loopback
-//     address; any other port fails the connection with kwok's
-//     "no forward found" error.
+//     address; a connection to any other port fails with kwok's error
+//     ("no forward found for port N", or "forward not found for port N"
+//     once the pod has forwards of its own), and kubectl port-forward
+//     stops.
 //
 // The per-pod objects (kinds Logs, Attach and PortForward, named after the
 // pod and owned by it, so they go with it) reach kwok through a watch;

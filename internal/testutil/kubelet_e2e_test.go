@@ -220,6 +220,26 @@ func TestE2EKubeletExec(t *testing.T) {
 		assert.Equal(t, 3, ee.ExitCode(), "kubectl exits with the command's exit code: %s", stderr.String())
 		assert.Equal(t, "command terminated with exit code 3\n", stderr.String())
 	})
+	t.Run("tty", func(t *testing.T) {
+		t.Parallel()
+		// kubectl asks for a TTY only when its own stdin is a terminal:
+		// util-linux script runs it on one.
+		scriptBin, err := exec.LookPath("script")
+		if err != nil {
+			t.Skip("needs util-linux script(1) to give kubectl a terminal")
+		}
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+		line := strings.Join([]string{q(c.Binaries.Kubectl), q("--kubeconfig=" + c.KubeconfigPath), "-n", q(ns),
+			"exec", "-it", "shell", "--", "sh", "-c", q("test -t 0 && test -t 1 && echo on-a-tty; exit 5")}, " ")
+		cmd := exec.CommandContext(cctx, scriptBin, "-qec", line, "/dev/null")
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee, string(out))
+		assert.Equal(t, 5, ee.ExitCode(), "the exit code through a TTY: %s", out)
+		assert.Contains(t, string(out), "on-a-tty\r\n", "stdin and stdout are the TTY kwok allocated")
+	})
 	t.Run("stdin to its end", func(t *testing.T) {
 		t.Parallel()
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
