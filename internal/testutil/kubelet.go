@@ -44,7 +44,9 @@ import (
 //     stderr or a TTY; a non-zero exit status comes back as the
 //     NonZeroExitCode status with the exit code, as from a kubelet. Both
 //     that and the end of stdin reaching the command need the harness's
-//     patches to kwok v0.7.0 (kwokPatches in patch.go);
+//     patches to kwok v0.7.0 (kwokPatches in patch.go). With a TTY, kwok
+//     closes the terminal as soon as the command exits, so output written
+//     just before the exit may be lost;
 //   - attach streams what WriteLog appends after the attach began (kwok
 //     follows the container's attach file from its end; it ignores stdin
 //     and TTY resizes);

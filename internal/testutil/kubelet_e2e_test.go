@@ -95,9 +95,6 @@ func TestE2EKubeletLogs(t *testing.T) {
 			"the first six bytes"},
 		{"previous", []string{"-c", "app", "--previous"}, "before the restart\n",
 			"the previous instance's log"},
-		{"all containers", []string{"--all-containers", "--prefix"},
-			"[pod/web/app] one\n[pod/web/app] two\n[pod/web/app] three\n[pod/web/app] recent four\n[pod/web/sidecar] side a\n[pod/web/sidecar] side b\n",
-			"both containers, in order, each line prefixed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,6 +104,23 @@ func TestE2EKubeletLogs(t *testing.T) {
 			assert.Equal(t, tt.want, out, tt.reason)
 		})
 	}
+	t.Run("all containers", func(t *testing.T) {
+		t.Parallel()
+		out, err := c.Kubectl(ctx, "", "-n", ns, "logs", "web", "--all-containers", "--prefix")
+		require.NoError(t, err)
+		// kubectl may print the containers in any order; each one's lines
+		// stay in order.
+		byPrefix := map[string][]string{}
+		for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			prefix, text, ok := strings.Cut(l, "] ")
+			require.True(t, ok, "every line is prefixed: %q", l)
+			byPrefix[prefix+"]"] = append(byPrefix[prefix+"]"], text)
+		}
+		assert.Equal(t, map[string][]string{
+			"[pod/web/app]":     {"one", "two", "three", "recent four"},
+			"[pod/web/sidecar]": {"side a", "side b"},
+		}, byPrefix)
+	})
 	t.Run("no previous log", func(t *testing.T) {
 		t.Parallel()
 		_, err := c.Kubectl(ctx, "", "-n", ns, "logs", "web", "-c", "sidecar", "--previous")
@@ -232,13 +246,14 @@ func TestE2EKubeletExec(t *testing.T) {
 		defer cancel()
 		q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 		line := strings.Join([]string{q(c.Binaries.Kubectl), q("--kubeconfig=" + c.KubeconfigPath), "-n", q(ns),
-			"exec", "-it", "shell", "--", "sh", "-c", q("test -t 0 && test -t 1 && echo on-a-tty; exit 5")}, " ")
+			"exec", "-it", "shell", "--", "sh", "-c", q("if test -t 0 && test -t 1; then exit 5; fi; exit 6")}, " ")
 		cmd := exec.CommandContext(cctx, scriptBin, "-qec", line, "/dev/null")
 		out, err := cmd.CombinedOutput()
 		var ee *exec.ExitError
 		require.ErrorAs(t, err, &ee, string(out))
-		assert.Equal(t, 5, ee.ExitCode(), "the exit code through a TTY: %s", out)
-		assert.Contains(t, string(out), "on-a-tty\r\n", "stdin and stdout are the TTY kwok allocated")
+		// kwok closes the TTY as soon as the command exits, so what the
+		// command printed last may be lost: the exit code says it all.
+		assert.Equal(t, 5, ee.ExitCode(), "stdin and stdout are a TTY, and its exit code comes back: %s", out)
 	})
 	t.Run("stdin to its end", func(t *testing.T) {
 		t.Parallel()
