@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,14 +29,22 @@ type component struct {
 	module  string // directory under tools/
 	pkg     string // main package
 	ldflags string
+	// patchModule, when set, is the module whose source is patched with
+	// patches before the build (see patch.go).
+	patchModule string
+	patches     []sourcePatch
 }
+
+// kwokBinary is the name of the kwok binary, built with kwokPatches; the
+// name changes with the patches so that a changed patch is built anew.
+var kwokBinary = "kwok-patched-" + patchKey(kwokPatches)
 
 var kubeLDFlags = "-s -w -X k8s.io/component-base/version.gitVersion=" + KubernetesVersion +
 	" -X k8s.io/client-go/pkg/version.gitVersion=" + KubernetesVersion
 
 var components = []component{
 	{name: "etcd", module: "etcd", pkg: "go.etcd.io/etcd/server/v3", ldflags: "-s -w"},
-	{name: "kwok", module: "kwok", pkg: "sigs.k8s.io/kwok/cmd/kwok", ldflags: "-s -w"},
+	{name: kwokBinary, module: "kwok", pkg: "sigs.k8s.io/kwok/cmd/kwok", ldflags: "-s -w", patchModule: "sigs.k8s.io/kwok", patches: kwokPatches},
 	{name: "kube-apiserver", module: "kube", pkg: "k8s.io/kubernetes/cmd/kube-apiserver", ldflags: kubeLDFlags},
 	{name: "kube-controller-manager", module: "kube", pkg: "k8s.io/kubernetes/cmd/kube-controller-manager", ldflags: kubeLDFlags},
 	{name: "kube-scheduler", module: "kube", pkg: "k8s.io/kubernetes/cmd/kube-scheduler", ldflags: kubeLDFlags},
@@ -54,6 +63,15 @@ var kwokStages = []string{
 	"kustomize/stage/pod/chaos/pod-init-container-running-failed.yaml",
 }
 
+// kwok CustomResourceDefinitions copied from the kwok module into the binary
+// cache: the per-pod kubelet configuration the harness creates (see
+// kubelet.go) is made of these kinds.
+var kwokCRDs = []string{
+	"kustomize/crd/bases/kwok.x-k8s.io_logs.yaml",
+	"kustomize/crd/bases/kwok.x-k8s.io_attaches.yaml",
+	"kustomize/crd/bases/kwok.x-k8s.io_portforwards.yaml",
+}
+
 // Binaries holds the absolute paths of the built test-cluster binaries.
 type Binaries struct {
 	Dir               string // the versioned cache directory holding them
@@ -64,6 +82,7 @@ type Binaries struct {
 	Kubectl           string
 	Kwok              string
 	KwokStages        []string // kwok Stage manifests, in load order
+	KwokCRDs          []string // kwok CustomResourceDefinitions the harness installs
 }
 
 // CacheDir returns the directory where the project caches built binaries and
@@ -112,9 +131,12 @@ func binariesIn(dir string) *Binaries {
 	b.ControllerManager = b.path("kube-controller-manager")
 	b.Scheduler = b.path("kube-scheduler")
 	b.Kubectl = b.path("kubectl")
-	b.Kwok = b.path("kwok")
+	b.Kwok = b.path(kwokBinary)
 	for _, s := range kwokStages {
 		b.KwokStages = append(b.KwokStages, filepath.Join(dir, "stages", filepath.Base(s)))
+	}
+	for _, s := range kwokCRDs {
+		b.KwokCRDs = append(b.KwokCRDs, filepath.Join(dir, "crds", filepath.Base(s)))
 	}
 	return b
 }
@@ -155,6 +177,13 @@ func EnsureBinaries(ctx context.Context, log io.Writer) (*Binaries, error) {
 		tmp := out + ".tmp"
 		cmd := exec.CommandContext(ctx, "go", "build", "-ldflags", c.ldflags, "-o", tmp, c.pkg)
 		cmd.Dir = filepath.Join(tools, c.module)
+		if c.patchModule != "" {
+			work := out + ".src"
+			defer os.RemoveAll(work)
+			if cmd.Dir, err = patchedBuildDir(ctx, cmd.Dir, c.patchModule, work, c.patches); err != nil {
+				return nil, err
+			}
+		}
 		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
 		var stderr strings.Builder
 		cmd.Stdout = log
@@ -167,7 +196,7 @@ func EnsureBinaries(ctx context.Context, log io.Writer) (*Binaries, error) {
 			return nil, fmt.Errorf("testutil: install %s: %w", c.name, err)
 		}
 	}
-	if err := copyKwokStages(ctx, tools, b); err != nil {
+	if err := copyKwokFiles(ctx, tools, b); err != nil {
 		return nil, err
 	}
 	if !b.complete() {
@@ -177,7 +206,8 @@ func EnsureBinaries(ctx context.Context, log io.Writer) (*Binaries, error) {
 }
 
 func (b *Binaries) complete() bool {
-	for _, p := range append([]string{b.Etcd, b.APIServer, b.ControllerManager, b.Scheduler, b.Kubectl, b.Kwok}, b.KwokStages...) {
+	files := append([]string{b.Etcd, b.APIServer, b.ControllerManager, b.Scheduler, b.Kubectl, b.Kwok}, b.KwokStages...)
+	for _, p := range append(files, b.KwokCRDs...) {
 		if _, err := os.Stat(p); err != nil {
 			return false
 		}
@@ -185,7 +215,7 @@ func (b *Binaries) complete() bool {
 	return true
 }
 
-func copyKwokStages(ctx context.Context, tools string, b *Binaries) error {
+func copyKwokFiles(ctx context.Context, tools string, b *Binaries) error {
 	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok")
 	cmd.Dir = filepath.Join(tools, "kwok")
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
@@ -194,16 +224,24 @@ func copyKwokStages(ctx context.Context, tools string, b *Binaries) error {
 		return fmt.Errorf("testutil: locate kwok module: %w", err)
 	}
 	src := strings.TrimSpace(string(out))
-	if err := os.MkdirAll(filepath.Join(b.Dir, "stages"), 0o755); err != nil {
-		return err
-	}
-	for i, s := range kwokStages {
-		data, err := os.ReadFile(filepath.Join(src, s))
-		if err != nil {
-			return fmt.Errorf("testutil: read kwok stage: %w", err)
-		}
-		if err := os.WriteFile(b.KwokStages[i], data, 0o644); err != nil {
-			return fmt.Errorf("testutil: write kwok stage: %w", err)
+	for _, set := range []struct {
+		from, to []string
+	}{{kwokStages, b.KwokStages}, {kwokCRDs, b.KwokCRDs}} {
+		for i, s := range set.from {
+			if err := os.MkdirAll(filepath.Dir(set.to[i]), 0o755); err != nil {
+				return err
+			}
+			data, err := os.ReadFile(filepath.Join(src, s))
+			if err != nil {
+				return fmt.Errorf("testutil: read kwok file: %w", err)
+			}
+			// Never rewrite a file another process may be reading.
+			if old, err := os.ReadFile(set.to[i]); err == nil && bytes.Equal(old, data) {
+				continue
+			}
+			if err := os.WriteFile(set.to[i], data, 0o644); err != nil {
+				return fmt.Errorf("testutil: write kwok file: %w", err)
+			}
 		}
 	}
 	return nil

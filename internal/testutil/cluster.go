@@ -24,13 +24,15 @@ import (
 
 // Cluster is a running test cluster: etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler and kwok on loopback, two kwok
-// nodes, and kubectl proxy. Its fields are what tests connect with; it is
+// nodes whose kubelet API kwok serves (logs, exec, attach, port-forward:
+// see WriteLog, ForwardPort), and kubectl proxy. Its fields are what tests connect with; it is
 // recorded as JSON in Dir/state.json so other processes can share it.
 type Cluster struct {
 	Dir            string            `json:"dir"`            // run directory: PKI, kubeconfig, logs, etcd data
 	ProxyURL       string            `json:"proxyURL"`       // kubectl proxy, plain HTTP, no auth (the seed's connection model)
 	ServerURL      string            `json:"serverURL"`      // kube-apiserver, HTTPS
 	EtcdURL        string            `json:"etcdURL"`        // etcd client URL, plain HTTP
+	KubeletURL     string            `json:"kubeletURL"`     // kwok's kubelet API for every node, HTTPS (see kubelet.go)
 	CAFile         string            `json:"caFile"`         // CA that signed the serving and client certificates
 	CAPEM          []byte            `json:"caPEM"`          // CAFile's contents
 	KubeconfigPath string            `json:"kubeconfig"`     // admin kubeconfig (client certificate, system:masters)
@@ -52,7 +54,9 @@ type Cluster struct {
 //
 //	1: the first recorded version (kwok without node leases).
 //	2: kwok nodes hold Leases in kube-node-lease (NodeLeaseDurationSeconds).
-const HarnessVersion = 2
+//	3: kwok serves the kubelet API (logs, exec, attach, port-forward) on
+//	   loopback and the nodes point at it (InternalIP 127.0.0.1).
+const HarnessVersion = 3
 
 // NodeLeaseDurationSeconds is the duration of the Leases kwok holds for its
 // nodes in kube-node-lease; kwok renews them every quarter of it, like a
@@ -144,6 +148,7 @@ func Start(ctx context.Context, opts StartOptions) (c *Cluster, err error) {
 	c.EtcdURL = "http://127.0.0.1:" + strconv.Itoa(etcdPort)
 	c.ServerURL = "https://127.0.0.1:" + strconv.Itoa(apiPort)
 	c.ProxyURL = "http://127.0.0.1:" + strconv.Itoa(proxyPort)
+	c.KubeletURL = "https://127.0.0.1:" + strconv.Itoa(kwokPort)
 
 	// Static tokens.
 	var csv strings.Builder
@@ -182,6 +187,11 @@ func Start(ctx context.Context, opts StartOptions) (c *Cluster, err error) {
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(apiPort),
 		"--tls-cert-file="+p.ServingCert, "--tls-private-key-file="+p.ServingKey,
 		"--client-ca-file="+p.CACert,
+		// kwok serves the kubelet API of every node at the node's
+		// InternalIP (127.0.0.1) with a certificate from the cluster CA.
+		"--kubelet-client-certificate="+p.KubeletClientCert, "--kubelet-client-key="+p.KubeletClientKey,
+		"--kubelet-certificate-authority="+p.CACert,
+		"--kubelet-preferred-address-types=InternalIP",
 		"--token-auth-file="+tokenFile,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-account-key-file="+p.SAPub, "--service-account-signing-key-file="+p.SAKey,
@@ -219,14 +229,25 @@ func Start(ctx context.Context, opts StartOptions) (c *Cluster, err error) {
 	); err != nil {
 		return c, err
 	}
-	kwokConfig := filepath.Join(dir, "kwok.yaml")
-	if err := writeKwokConfig(kwokConfig, bins.KwokStages); err != nil {
+	if err := c.installKwokCRDs(ctx, bins.KwokCRDs); err != nil {
 		return c, err
 	}
+	kubeletDocs, err := kubeletConfig(dir)
+	if err != nil {
+		return c, err
+	}
+	kwokConfig := filepath.Join(dir, "kwok.yaml")
+	if err := writeKwokConfig(kwokConfig, bins.KwokStages, kubeletDocs...); err != nil {
+		return c, err
+	}
+	// --node-ip and --node-port become every node's InternalIP and kubelet
+	// port (the node stages fill status.addresses and daemonEndpoints).
 	if err := c.spawn("kwok", bins.Kwok,
 		"--kubeconfig="+c.KubeconfigPath, "--config="+kwokConfig,
 		"--manage-all-nodes=true", "--server-address=127.0.0.1:"+strconv.Itoa(kwokPort),
-		"--cidr=10.244.0.0/16", "--node-ip=10.0.0.1",
+		"--node-ip=127.0.0.1", "--node-port="+strconv.Itoa(kwokPort),
+		"--tls-cert-file="+p.KubeletCert, "--tls-private-key-file="+p.KubeletKey,
+		"--cidr=10.244.0.0/16",
 	); err != nil {
 		return c, err
 	}
@@ -257,6 +278,13 @@ func Start(ctx context.Context, opts StartOptions) (c *Cluster, err error) {
 	}
 	if err := c.waitJSON(ctx, admin, "/api/v1/namespaces/default/serviceaccounts/default", 60*time.Second, func(map[string]any) bool { return true }); err != nil {
 		return c, fmt.Errorf("testutil: default service account missing: %w", err)
+	}
+	kubelet, err := c.kubeletClient()
+	if err != nil {
+		return c, err
+	}
+	if err := waitHTTP(ctx, kubelet, c.KubeletURL+"/healthz", 30*time.Second, c.procAlive("kwok")); err != nil {
+		return c, fmt.Errorf("testutil: kwok does not serve the kubelet API: %w", err)
 	}
 	c.StartupTime = time.Since(begin)
 	c.StartedAt = time.Now()
@@ -430,6 +458,19 @@ func (c *Cluster) AdminClient() (*http.Client, error) {
 	}, nil
 }
 
+// kubeletClient returns an HTTPS client for kwok's kubelet API that checks
+// its serving certificate against the cluster CA.
+func (c *Cluster) kubeletClient() (*http.Client, error) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(c.CAPEM) {
+		return nil, errors.New("testutil: bad CA PEM")
+	}
+	return &http.Client{
+		Timeout:   10 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
+	}, nil
+}
+
 // StateFile is where Start records a cluster for other processes.
 func (c *Cluster) StateFile() string { return filepath.Join(c.Dir, "state.json") }
 
@@ -477,12 +518,19 @@ current-context: test
 `, c.ServerURL, c.CAFile, c.AdminCertFile, c.AdminKeyFile)
 }
 
-func writeKwokConfig(path string, stages []string) error {
+// writeKwokConfig writes kwok's --config: the KwokConfiguration, the
+// documents in extra, then the Stage documents read from stages.
+func writeKwokConfig(path string, stages []string, extra ...string) error {
 	var b bytes.Buffer
 	// nodeLeaseDurationSeconds makes kwok create and renew a Lease per
 	// node, so the nodes heartbeat (the heartbeat-with-lease stage then
 	// refreshes their status only every 10 to 20 minutes, like a kubelet).
-	fmt.Fprintf(&b, "apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions:\n  enableCRDs: []\n  nodeLeaseDurationSeconds: %d\n", NodeLeaseDurationSeconds)
+	fmt.Fprintf(&b, "apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions:\n  enableCRDs: [%s]\n  nodeLeaseDurationSeconds: %d\n", strings.Join(kwokCRDKinds, ", "), NodeLeaseDurationSeconds)
+	for _, d := range extra {
+		b.WriteString("---\n")
+		b.WriteString(strings.TrimSpace(d))
+		b.WriteString("\n")
+	}
 	for _, s := range stages {
 		data, err := os.ReadFile(s)
 		if err != nil {

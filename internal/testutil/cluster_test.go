@@ -42,6 +42,17 @@ func TestGeneratePKI(t *testing.T) {
 	require.NoError(t, err)
 	_, err = tls.LoadX509KeyPair(p.AdminCert, p.AdminKey)
 	require.NoError(t, err)
+	kubelet := load(p.KubeletCert)
+	_, err = kubelet.Verify(x509.VerifyOptions{Roots: pool, DNSName: "127.0.0.1", KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	require.NoError(t, err, "kwok's kubelet API serves the node address 127.0.0.1 with a certificate the apiserver checks against the CA")
+	kubeletClient := load(p.KubeletClientCert)
+	_, err = kubeletClient.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	require.NoError(t, err, "the apiserver's kubelet client certificate")
+	assert.Empty(t, kubeletClient.Subject.Organization, "no group: kwok does not check it and nothing else may trust it")
+	for _, pair := range [][2]string{{p.KubeletCert, p.KubeletKey}, {p.KubeletClientCert, p.KubeletClientKey}} {
+		_, err = tls.LoadX509KeyPair(pair[0], pair[1])
+		require.NoError(t, err, pair[0])
+	}
 	fi, err := os.Stat(p.SAKey)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "private keys are not world-readable")

@@ -31,8 +31,8 @@ func TestWriteKwokConfigEnablesNodeLeases(t *testing.T) {
 	require.NoError(t, err)
 	docs := strings.Split(string(data), "---\n")
 	require.Len(t, docs, 3, "the configuration, then each stage as its own document")
-	assert.Equal(t, "apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions:\n  enableCRDs: []\n  nodeLeaseDurationSeconds: 40\n", docs[0],
-		"kwok holds and renews a Lease per node")
+	assert.Equal(t, "apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions:\n  enableCRDs: [Logs, Attach, PortForward]\n  nodeLeaseDurationSeconds: 40\n", docs[0],
+		"kwok holds and renews a Lease per node, and watches the per-pod kubelet objects")
 	assert.Equal(t, "apiVersion: kwok.x-k8s.io/v1alpha1\nkind: Stage\nmetadata:\n  name: s\n", docs[1])
 }
 

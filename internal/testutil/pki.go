@@ -22,11 +22,18 @@ type pki struct {
 	ServingCert, ServingKey string
 	AdminCert, AdminKey     string
 	SAKey, SAPub            string
-	caPEM                   []byte
+	// KubeletCert serves kwok's kubelet API (loopback IP SANs); the
+	// apiserver checks it against the CA. KubeletClientCert is what the
+	// apiserver presents to the kubelet API (kwok does not check it).
+	KubeletCert, KubeletKey             string
+	KubeletClientCert, KubeletClientKey string
+	caPEM                               []byte
 }
 
 // generatePKI writes a self-signed CA, a serving certificate for loopback,
-// an admin client certificate (organisation system:masters) and a
+// an admin client certificate (organisation system:masters), a serving
+// certificate for kwok's kubelet API and the apiserver's kubelet client
+// certificate, and a
 // service-account signing key pair into dir, using only crypto/x509.
 func generatePKI(dir string) (*pki, error) {
 	p := &pki{
@@ -34,6 +41,8 @@ func generatePKI(dir string) (*pki, error) {
 		ServingCert: filepath.Join(dir, "apiserver.crt"), ServingKey: filepath.Join(dir, "apiserver.key"),
 		AdminCert: filepath.Join(dir, "admin.crt"), AdminKey: filepath.Join(dir, "admin.key"),
 		SAKey: filepath.Join(dir, "sa.key"), SAPub: filepath.Join(dir, "sa.pub"),
+		KubeletCert: filepath.Join(dir, "kubelet.crt"), KubeletKey: filepath.Join(dir, "kubelet.key"),
+		KubeletClientCert: filepath.Join(dir, "apiserver-kubelet-client.crt"), KubeletClientKey: filepath.Join(dir, "apiserver-kubelet-client.key"),
 	}
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -97,6 +106,20 @@ func generatePKI(dir string) (*pki, error) {
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}); err != nil {
 		return nil, fmt.Errorf("admin certificate: %w", err)
+	}
+	if err := leaf(p.KubeletCert, p.KubeletKey, &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "kwok-kubelet"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{"localhost"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
+	}); err != nil {
+		return nil, fmt.Errorf("kubelet serving certificate: %w", err)
+	}
+	if err := leaf(p.KubeletClientCert, p.KubeletClientKey, &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "kube-apiserver-kubelet-client"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}); err != nil {
+		return nil, fmt.Errorf("kubelet client certificate: %w", err)
 	}
 	saKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
