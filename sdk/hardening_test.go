@@ -633,8 +633,9 @@ func TestYAMLErrorsDoNotQuoteTheSource(t *testing.T) {
 
 // ---- 7. limits ----------------------------------------------------------------
 
-// endless is an endless body: prefix, then filler bytes forever; it counts
-// what was read.
+// endless is a body far larger than any limit: prefix, then filler bytes
+// up to 16 MiB (so that a client without a limit fails this test quickly
+// instead of reading forever); it counts what was read.
 type endless struct {
 	prefix []byte
 	fill   byte
@@ -642,6 +643,9 @@ type endless struct {
 }
 
 func (e *endless) Read(p []byte) (int, error) {
+	if e.n.Load() >= 16<<20 {
+		return 0, io.EOF
+	}
 	n := copy(p, e.prefix)
 	e.prefix = e.prefix[n:]
 	for i := n; i < len(p); i++ {
