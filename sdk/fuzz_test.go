@@ -204,7 +204,9 @@ func FuzzDecodeItem(f *testing.F) {
 	})
 }
 
-var yamlAlias = regexp.MustCompile(`\*([A-Za-z0-9_]{4,})`)
+// yamlAlias matches an alias node ("*name" where a node starts; a '*'
+// inside a plain scalar such as a key "m**adata" is no alias).
+var yamlAlias = regexp.MustCompile(`(?:^|[\s\[{,])\*([A-Za-z0-9_]{4,})`)
 
 // FuzzParseManifests parses any bytes as a manifest stream: never a panic,
 // every error is a *sdk.ManifestError, and no error quotes the name of an

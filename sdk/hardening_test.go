@@ -161,13 +161,22 @@ func TestWatchFrameForms(t *testing.T) {
 			},
 		},
 		{
-			reason: "an ERROR whose object is {} says it carried no Status",
+			reason: "an ERROR whose object is {} says it carried no Status, and is malformed (the loop relists)",
 			frames: `{"type":"ERROR","object":{}}`,
 			check: func(t *testing.T, err error) {
-				var ae *sdk.APIError
-				require.ErrorAs(t, err, &ae)
+				var de *sdk.DecodeError
+				require.ErrorAs(t, err, &de)
+				assert.ErrorIs(t, err, watch.ErrMalformed)
 				assert.Contains(t, err.Error(), "carried no Status")
 				assert.Contains(t, err.Error(), "/api/v1/pods")
+			},
+		},
+		{
+			reason: "an ERROR whose object has only a message is malformed too",
+			frames: `{"object":{"kind":"Status","message":"something"},"type":"ERROR"}`,
+			check: func(t *testing.T, err error) {
+				assert.ErrorIs(t, err, watch.ErrMalformed)
+				assert.Contains(t, err.Error(), "carried no Status")
 			},
 		},
 		{
@@ -1051,5 +1060,38 @@ func TestWatchingAMissingNamespace(t *testing.T) {
 				})
 			})
 		}
+	})
+}
+
+func TestStoreSurvivesAnErrorFrameWithoutStatus(t *testing.T) {
+	// A Store whose watch gets an ERROR frame without a Status relists and
+	// keeps running (issue #11: a corrupted frame must not stop a Store).
+	synctest.Test(t, func(t *testing.T) {
+		var lists, watches atomic.Int32
+		c := hCluster(t, kube.Options{}, hRT(func(r *http.Request) (*http.Response, error) {
+			if r.URL.Query().Get("watch") != "true" {
+				lists.Add(1)
+				return hResp(r, 200, strings.NewReader(listBody([]string{podJSON("ns", "a", "1", "Running")}, "", "5"))), nil
+			}
+			if watches.Add(1) == 1 {
+				return hResp(r, 200, strings.NewReader(`{"type":"ERROR","object":{}}`+"\n")), nil
+			}
+			return hResp(r, 200, &stallReader{ctx: r.Context()}), nil
+		}))
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
+		defer cancel()
+		var retried []error
+		s := watch.NewStore(c.Pods.Source(), watch.StoreOptions{LoopOptions: watch.LoopOptions{
+			NoStreamingList: true,
+			OnRetry:         func(err error, _ time.Duration) { retried = append(retried, err) },
+		}})
+		err := s.Run(ctx)
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "the Store ran until its context ended")
+		assert.GreaterOrEqual(t, lists.Load(), int32(2), "it relisted after the malformed frame")
+		assert.GreaterOrEqual(t, watches.Load(), int32(2), "and watched again")
+		require.NotEmpty(t, retried)
+		assert.ErrorIs(t, retried[0], watch.ErrMalformed)
+		_, ok := s.Get("ns/a")
+		assert.True(t, ok)
 	})
 }
