@@ -31,11 +31,20 @@ cluster-logs:
 conformance:
 	cd selector/conformance && $(GO) test -count=1 ./...
 
-## fuzz: a bounded fuzz run of the selector parsers.
+## fuzz: a bounded fuzz run of every parser and decoder, FUZZTIME per
+## target (the issue's 2-minute run: make fuzz FUZZTIME=2m).
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./selector/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseFields$$' -fuzztime=$(FUZZTIME) ./selector/
+	$(GO) test -run='^$$' -fuzz='^FuzzWatchStream$$' -fuzztime=$(FUZZTIME) ./sdk/
+	$(GO) test -run='^$$' -fuzz='^FuzzListBody$$' -fuzztime=$(FUZZTIME) ./sdk/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeItem$$' -fuzztime=$(FUZZTIME) ./sdk/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseManifests$$' -fuzztime=$(FUZZTIME) ./sdk/
+	$(GO) test -run='^$$' -fuzz='^FuzzKubeconfig$$' -fuzztime=$(FUZZTIME) ./transport/
+	$(GO) test -run='^$$' -fuzz='^FuzzExecCredential$$' -fuzztime=$(FUZZTIME) ./transport/
+	$(GO) test -run='^$$' -fuzz='^FuzzStatusAccessors$$' -fuzztime=$(FUZZTIME) ./kinds/
+	$(GO) test -run='^$$' -fuzz='^FuzzStoreConverges$$' -fuzztime=$(FUZZTIME) ./watch/
 
 ## bench: benchmarks side by side with client-go; regenerates BENCHMARKS.md.
 bench:

@@ -76,6 +76,9 @@ func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "kube: %s %s", e.Method, e.Path)
 	if e.Code == 0 {
+		if e.Message != "" {
+			fmt.Fprintf(&b, ": %s", e.Message)
+		}
 		if e.Err != nil {
 			fmt.Fprintf(&b, ": %v", e.Err)
 		}

@@ -224,7 +224,7 @@ func (it *Item[S]) Name() string { return it.meta.Name }
 func (it *Item[S]) Namespace() string { return it.meta.Namespace }
 
 // Labels returns the item's labels (read-only).
-func (it *Item[S]) Labels() Labels { return Labels{m: it.meta.Labels} }
+func (it *Item[S]) Labels() Labels { return labelsOf(it.meta.Labels) }
 
 // Version returns the item's resourceVersion.
 func (it *Item[S]) Version() string { return it.meta.ResourceVersion }

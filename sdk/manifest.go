@@ -89,7 +89,7 @@ func yamlDocuments(b []byte) ([][]byte, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, &ManifestError{Document: n, Reason: "invalid YAML" + yamlLine(err)}
+			return nil, &ManifestError{Document: n, Reason: "invalid YAML" + yamlLine(b, err)}
 		}
 		if v == nil {
 			continue // empty document, e.g. a trailing "---"
@@ -106,11 +106,13 @@ func yamlDocuments(b []byte) ([][]byte, error) {
 	}
 }
 
-// yamlLine returns " at line N" for a YAML parser error that names its
-// line, else "". The parser's own message is never kept: it quotes the
-// source (an unknown anchor "*S3cret" is named in it), which may be a
-// Secret's data.
-func yamlLine(err error) string {
+// yamlLine returns " at line N" for a YAML parser error of the stream b:
+// the line the error names, or, for an error that names none (an unknown
+// anchor), the first line through which b no longer parses, found by
+// bisection. The parser's own message is never kept: it quotes the source
+// (an unknown anchor "*S3cret" is named in it), which may be a Secret's
+// data.
+func yamlLine(b []byte, err error) string {
 	msg := err.Error()
 	if i := strings.Index(msg, "line "); i >= 0 {
 		j := i + len("line ")
@@ -122,7 +124,32 @@ func yamlLine(err error) string {
 			return " at line " + msg[j:k]
 		}
 	}
-	return ""
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	lo, hi := 0, len(lines) // the first lo lines parse, the first hi do not
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if yamlParses(bytes.Join(lines[:mid], nil)) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return fmt.Sprintf(" at line %d", hi)
+}
+
+// yamlParses reports whether every document of the YAML stream b parses.
+func yamlParses(b []byte) bool {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+	}
 }
 
 // yamlToJSON checks that every mapping key is a string.

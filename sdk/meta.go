@@ -43,42 +43,63 @@ type OwnerReference struct {
 // Labels is a read-only string map: an item's labels or annotations. The
 // zero value is empty. Methods that change labels live on the item and
 // return a new item.
-type Labels struct{ m map[string]string }
+//
+// The entries are held by a closure, which fmt prints as an address
+// whatever the verb and however deep, so that printing Labels by reflection
+// (in an unexported field of another struct, or with a verb such as %p that
+// bypasses Format) never shows the value of LastAppliedAnnotation.
+type Labels struct{ get func() map[string]string }
+
+// labelsOf returns Labels holding m itself (not a copy).
+func labelsOf(m map[string]string) Labels {
+	if m == nil {
+		return Labels{}
+	}
+	return Labels{get: func() map[string]string { return m }}
+}
+
+// entries returns the map of entries (nil for the zero value).
+func (l Labels) entries() map[string]string {
+	if l.get == nil {
+		return nil
+	}
+	return l.get()
+}
 
 // NewLabels returns Labels holding a copy of m.
-func NewLabels(m map[string]string) Labels { return Labels{m: maps.Clone(m)} }
+func NewLabels(m map[string]string) Labels { return labelsOf(maps.Clone(m)) }
 
 // Get returns the value of key and whether it is set.
 func (l Labels) Get(key string) (string, bool) {
-	v, ok := l.m[key]
+	v, ok := l.entries()[key]
 	return v, ok
 }
 
 // Value returns the value of key, or "" if it is not set.
-func (l Labels) Value(key string) string { return l.m[key] }
+func (l Labels) Value(key string) string { return l.entries()[key] }
 
 // Has reports whether key is set.
 func (l Labels) Has(key string) bool {
-	_, ok := l.m[key]
+	_, ok := l.entries()[key]
 	return ok
 }
 
 // Len returns the number of entries.
-func (l Labels) Len() int { return len(l.m) }
+func (l Labels) Len() int { return len(l.entries()) }
 
 // All iterates over the entries in no particular order.
-func (l Labels) All() iter.Seq2[string, string] { return maps.All(l.m) }
+func (l Labels) All() iter.Seq2[string, string] { return maps.All(l.entries()) }
 
 // Map returns a copy of the entries as a map (never nil).
 func (l Labels) Map() map[string]string {
-	if l.m == nil {
+	if l.entries() == nil {
 		return map[string]string{}
 	}
-	return maps.Clone(l.m)
+	return maps.Clone(l.entries())
 }
 
 // Equal reports whether both hold the same entries.
-func (l Labels) Equal(o Labels) bool { return maps.Equal(l.m, o.m) }
+func (l Labels) Equal(o Labels) bool { return maps.Equal(l.entries(), o.entries()) }
 
 // String formats the entries like a label selector, sorted by key.
 //
@@ -86,7 +107,7 @@ func (l Labels) Equal(o Labels) bool { return maps.Equal(l.m, o.m) }
 // is shown as "<redacted N bytes>": it is a copy of the whole object as last
 // applied, a Secret's data included. Value and Get still return it.
 func (l Labels) String() string {
-	keys := sortedKeys(l.m)
+	keys := sortedKeys(l.entries())
 	b := make([]byte, 0, 16*len(keys))
 	for i, k := range keys {
 		if i > 0 {
@@ -95,10 +116,10 @@ func (l Labels) String() string {
 		b = append(b, k...)
 		b = append(b, '=')
 		if k == LastAppliedAnnotation {
-			b = fmt.Appendf(b, "<redacted %d bytes>", len(l.m[k]))
+			b = fmt.Appendf(b, "<redacted %d bytes>", len(l.entries()[k]))
 			continue
 		}
-		b = append(b, l.m[k]...)
+		b = append(b, l.entries()[k]...)
 	}
 	return string(b)
 }
@@ -116,8 +137,8 @@ func (l Labels) Format(f fmt.State, verb rune) { fmt.Fprint(f, l.String()) }
 // MarshalJSON encodes the entries as a JSON object, without the value of
 // LastAppliedAnnotation (encoded as its redacted form).
 func (l Labels) MarshalJSON() ([]byte, error) {
-	m := make(map[string]string, len(l.m))
-	for k, v := range l.m {
+	m := make(map[string]string, len(l.entries()))
+	for k, v := range l.entries() {
 		if k == LastAppliedAnnotation {
 			v = fmt.Sprintf("<redacted %d bytes>", len(v))
 		}
@@ -146,7 +167,7 @@ type wireMeta struct {
 func (w *wireMeta) toMeta(link string) ObjectMeta {
 	m := ObjectMeta{
 		Name: w.Name, GenerateName: w.GenerateName, Namespace: w.Namespace,
-		Labels: Labels{m: w.Labels}, Annotations: Labels{m: w.Annotations},
+		Labels: labelsOf(w.Labels), Annotations: labelsOf(w.Annotations),
 		Version: w.ResourceVersion, UID: w.UID, Generation: w.Generation,
 		OwnerReferences: w.OwnerReferences, Finalizers: w.Finalizers,
 		DeletionTimestamp: w.DeletionTimestamp, Link: link,

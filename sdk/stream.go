@@ -118,8 +118,10 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 		if st.Details != nil && st.Details.RetryAfterSeconds > 0 {
 			api.RetryDelay = time.Duration(st.Details.RetryAfterSeconds) * time.Second
 		}
-		if api.Code == 0 && api.Reason == "" && api.Message == "" {
-			api.Message = "the ERROR event carried no Status"
+		if api.Code == 0 && api.Reason == "" {
+			// Not a Status the loop can act on: a malformed frame (it
+			// relists), not a permanent error that would end a Store.
+			return zero, &DecodeError{Path: s.path, Offset: -1, Reason: "malformed ERROR event: the ERROR event carried no Status (no code, no reason)"}
 		}
 		return zero, api
 	case "":
