@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kube-for-go/kube/sdk"
 )
 
 const (
@@ -31,24 +33,27 @@ type candidate struct {
 }
 
 func startCandidate(t *testing.T, f *fakeLeases, id string, release bool) *candidate {
-	c := &candidate{id: id, done: make(chan struct{})}
-	le, err := NewLeaderElector(f.client(t), LeaderElectionOptions{
-		Namespace: testNS, Name: testLease, Identity: id, ReleaseOnCancel: release,
-		OnStartedLeading: func(ctx context.Context) {
-			c.mu.Lock()
-			c.started = append(c.started, time.Now())
-			c.mu.Unlock()
-			<-ctx.Done()
-			c.mu.Lock()
-			c.ctxEnd = append(c.ctxEnd, time.Now())
-			c.mu.Unlock()
-		},
-		OnStoppedLeading: func() {
-			c.mu.Lock()
-			c.stopped = append(c.stopped, time.Now())
-			c.mu.Unlock()
-		},
-	})
+	return runCandidate(t, f.client(t), LeaderElectionOptions{Namespace: testNS, Name: testLease, Identity: id, ReleaseOnCancel: release})
+}
+
+// runCandidate runs an elector with opts, whose callbacks it sets.
+func runCandidate(t *testing.T, client *sdk.Client, opts LeaderElectionOptions) *candidate {
+	c := &candidate{id: opts.Identity, done: make(chan struct{})}
+	opts.OnStartedLeading = func(ctx context.Context) {
+		c.mu.Lock()
+		c.started = append(c.started, time.Now())
+		c.mu.Unlock()
+		<-ctx.Done()
+		c.mu.Lock()
+		c.ctxEnd = append(c.ctxEnd, time.Now())
+		c.mu.Unlock()
+	}
+	opts.OnStoppedLeading = func() {
+		c.mu.Lock()
+		c.stopped = append(c.stopped, time.Now())
+		c.mu.Unlock()
+	}
+	le, err := NewLeaderElector(client, opts)
 	require.NoError(t, err)
 	c.le = le
 	ctx, cancel := context.WithCancel(t.Context())
