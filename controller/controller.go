@@ -47,7 +47,9 @@ type Reconciler interface {
 type ReconcilerFunc func(ctx context.Context, req Request) (Result, error)
 
 // Reconcile calls f.
-func (f ReconcilerFunc) Reconcile(ctx context.Context, req Request) (Result, error) { return f(ctx, req) }
+func (f ReconcilerFunc) Reconcile(ctx context.Context, req Request) (Result, error) {
+	return f(ctx, req)
+}
 
 // Change is what a Predicate sees of one event: its type and the object's
 // metadata before (nil when the controller had not seen the object) and
