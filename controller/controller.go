@@ -291,7 +291,8 @@ func (c *Controller[S]) Queue() *Queue[Request] { return c.queue }
 // finished within Options.DrainTimeout (requests that were waiting for a
 // retry or a RequeueAfter are logged as not processed), and returns ctx's
 // error. If a cache fails for good (e.g. the watch is forbidden), Run
-// shuts down the same way and returns that error. A controller runs once.
+// shuts down the same way and returns that error. A controller runs once:
+// to run again (e.g. each time leadership is acquired), create a new one.
 func (c *Controller[S]) Run(ctx context.Context) error {
 	c.mu.Lock()
 	if c.running {
@@ -385,12 +386,18 @@ func (c *Controller[S]) reconcile(ctx context.Context, req Request) {
 	res, err := c.call(ctx, req)
 	switch {
 	case err != nil:
-		d, _ := c.queue.Retry(req)
-		log.Error("reconcile failed", "err", err, "retry_in", d, "retries", c.queue.Retries(req))
+		if d, ok := c.queue.Retry(req); ok {
+			log.Error("reconcile failed", "err", err, "retry_in", d, "retries", c.queue.Retries(req))
+		} else {
+			log.Error("reconcile failed; not retried: shutting down", "err", err)
+		}
 	case res.RequeueAfter > 0:
 		c.queue.Forget(req)
-		c.queue.AddAfter(req, res.RequeueAfter)
-		log.Debug("reconciled", "took", time.Since(start), "requeue_after", res.RequeueAfter)
+		if c.queue.AddAfter(req, res.RequeueAfter) {
+			log.Debug("reconciled", "took", time.Since(start), "requeue_after", res.RequeueAfter)
+		} else {
+			log.Warn("reconciled; requeue not scheduled: shutting down", "requeue_after", res.RequeueAfter)
+		}
 	default:
 		c.queue.Forget(req)
 		log.Debug("reconciled", "took", time.Since(start))
@@ -445,6 +452,15 @@ func (s *source[O]) run(ctx context.Context, enqueue func(Request)) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { _ = s.store.Run(ctx) })
+	// Subscribe once the initial list is cached: the subscription's
+	// snapshot then carries it, instead of a burst of events that could
+	// overflow the subscription's buffer.
+	if err := s.store.WaitForSync(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("cache of %s: %w", s.kind, err)
+	}
 	seen := map[string]*sdk.Item[O]{} // the last state seen of each object (shared with the store)
 	for {
 		var end error
