@@ -211,3 +211,90 @@ func TestE2EController(t *testing.T) {
 	assert.Zero(t, r.overlap.Load(), "an object was reconciled twice at once")
 	assert.Equal(t, 0, r.count(key("orphan")), "an orphan Service enqueues nothing")
 }
+
+// TestE2EControllerWithLeaderElection runs two replicas of a controller
+// under leader election: only the leader reconciles; when it stops without
+// releasing the lease, the other replica takes over and reconciles.
+func TestE2EControllerWithLeaderElection(t *testing.T) {
+	tc := testutil.Shared(t)
+	ns := tc.Namespace(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+
+	type replica struct {
+		id      string
+		calls   atomic.Int32
+		first   atomic.Int64 // unix nanos of the first reconciliation
+		cancel  context.CancelFunc
+		stopped chan struct{}
+	}
+	start := func(id string) *replica {
+		rep := &replica{id: id, stopped: make(chan struct{})}
+		k, err := kube.New(kube.Options{URL: tc.ProxyURL})
+		require.NoError(t, err)
+		t.Cleanup(func() { k.Close() })
+		le, err := NewLeaderElector(k.Client, LeaderElectionOptions{
+			Namespace: ns, Name: "ctrl", Identity: id,
+			LeaseDuration: e2eLease, RenewDeadline: e2eRenew, RetryPeriod: e2eRetry,
+			OnStartedLeading: func(ctx context.Context) {
+				c, err := New(k.Deployments.In(ns).View, ReconcilerFunc(func(context.Context, Request) (Result, error) {
+					rep.first.CompareAndSwap(0, time.Now().UnixNano())
+					rep.calls.Add(1)
+					return Result{}, nil
+				}), Options{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_ = c.Run(ctx)
+			},
+		})
+		require.NoError(t, err)
+		rctx, rcancel := context.WithCancel(ctx)
+		rep.cancel = rcancel
+		go func() {
+			defer close(rep.stopped)
+			_ = le.Run(rctx)
+		}()
+		t.Cleanup(func() { rcancel(); <-rep.stopped })
+		return rep
+	}
+	a, b := start("replica-a"), start("replica-b")
+
+	k, err := kube.New(kube.Options{URL: tc.ProxyURL})
+	require.NoError(t, err)
+	t.Cleanup(func() { k.Close() })
+	deps := k.Deployments.In(ns)
+	_, err = deps.Create(ctx, deploymentManifest("web", "x"), sdk.CreateOptions{})
+	require.NoError(t, err)
+	testutil.Eventually(t, ctx, "one replica reconciles", func() error {
+		if a.calls.Load()+b.calls.Load() == 0 {
+			return errors.New("no reconciliation yet")
+		}
+		return nil
+	})
+	for i := range 3 {
+		_, err = deps.Patch(ctx, "web", sdk.MergePatch, map[string]any{"spec": map[string]any{"replicas": i + 2}}, sdk.PatchOptions{})
+		require.NoError(t, err)
+	}
+	time.Sleep(2 * time.Second)
+	leader, follower := a, b
+	if b.calls.Load() > 0 {
+		leader, follower = b, a
+	}
+	assert.Greater(t, leader.calls.Load(), int32(1), "the leader reconciles every change")
+	assert.Zero(t, follower.calls.Load(), "exactly one replica reconciles")
+
+	stoppedAt := time.Now()
+	leader.cancel() // no release: the follower waits for the lease to expire
+	<-leader.stopped
+	testutil.Eventually(t, ctx, "the follower takes over and reconciles", func() error {
+		if follower.calls.Load() == 0 {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	took := time.Unix(0, follower.first.Load()).Sub(stoppedAt)
+	t.Logf("failover to the first reconciliation by the new leader: %s (LeaseDuration %s, RetryPeriod %s)", took, e2eLease, e2eRetry)
+	assert.LessOrEqual(t, took, e2eLease+e2eRetry+e2eSlack+time.Second, "takeover within LeaseDuration+RetryPeriod, plus the cache sync")
+}
