@@ -1,11 +1,13 @@
 // Package kinds declares the built-in kinds of the SDK as data: one small
-// file per kind with its descriptor (an *sdk.Kind), its item type (an alias
-// of sdk.Item with the kind's status type) and the typed status
-// attributes of the seed library.
+// file per kind with its descriptor (an *sdk.Kind[S] bound to the status
+// type S), its item type (an alias of sdk.Item[S]) and the typed status
+// attributes of the seed library. The status type's markers say where it
+// decodes from and which subresources the kind serves (see sdk.Status).
 //
 // The nine kinds of the seed are Node, Namespace, Pod, ReplicaSet,
 // ReplicationController, DaemonSet, Deployment, Service and Secret; Event
-// is the tenth, for the events about an object (EventsFor). Each is
+// (the events about an object, EventsFor) and Lease (coordination, used by
+// package controller's leader election) are the tenth and eleventh. Each is
 // registered with sdk.Register when the package loads, so sdk.Client.Create
 // returns the right typed item for a manifest of any of them.
 //

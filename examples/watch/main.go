@@ -16,8 +16,8 @@ import (
 
 	"github.com/kube-for-go/kube"
 	"github.com/kube-for-go/kube/kinds"
-	"github.com/kube-for-go/kube/transport"
 	"github.com/kube-for-go/kube/selector"
+	"github.com/kube-for-go/kube/transport"
 	"github.com/kube-for-go/kube/watch"
 )
 
