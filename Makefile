@@ -44,6 +44,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzKubeconfig$$' -fuzztime=$(FUZZTIME) ./transport/
 	$(GO) test -run='^$$' -fuzz='^FuzzExecCredential$$' -fuzztime=$(FUZZTIME) ./transport/
 	$(GO) test -run='^$$' -fuzz='^FuzzStatusAccessors$$' -fuzztime=$(FUZZTIME) ./kinds/
+	$(GO) test -run='^$$' -fuzz='^FuzzLeaseAccessors$$' -fuzztime=$(FUZZTIME) ./kinds/
+	$(GO) test -run='^$$' -fuzz='^FuzzForwardedPort$$' -fuzztime=$(FUZZTIME) ./internal/testutil/
 	$(GO) test -run='^$$' -fuzz='^FuzzStoreConverges$$' -fuzztime=$(FUZZTIME) ./watch/
 
 ## bench: benchmarks side by side with client-go; regenerates BENCHMARKS.md.
