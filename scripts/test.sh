@@ -2,7 +2,7 @@
 # make test: vet, the static gates of scripts/lint.sh (apidiff against the
 # baseline in api/, pinned staticcheck, go mod tidy -diff in every module),
 # unit and end-to-end tests with -race against the local test cluster, then
-# the selector conformance module. The cluster is
+# every nested module (selector conformance, interop, samples). The cluster is
 # started when none is running (and stopped again afterwards); when it
 # cannot be built or started the run fails with the component log tails.
 # End-to-end tests (named TestE2E*) never skip: the summary counts them.
@@ -32,24 +32,32 @@ stop_cluster() { if [ "$started" = 1 ]; then $GO run ./internal/testutil/cmd/kub
 echo "== go test -race ./... (unit and e2e)"
 $GO test -race -count=1 -timeout 25m -v ./... >"$log_dir/test.log" 2>&1
 rc=$?
-echo "== selector conformance (nested module, apimachinery differential)"
-(cd selector/conformance && $GO test -count=1 ./...) >"$log_dir/conf.log" 2>&1
-crc=$?
+# Every nested module except the cluster's tool pins (internal/testutil/tools),
+# the lint tools (internal/tools) and the benchmarks (bench, run by make bench):
+# the selector conformance differential, the interop and sample modules...
+crc=0
+: >"$log_dir/conf.log"
+while IFS= read -r mod; do
+  dir=$(dirname "$mod")
+  case "$dir" in .|./internal/testutil/tools/*|./internal/tools|./internal/tools/*|./bench|./bench/*) continue ;; esac
+  echo "== nested module ${dir#./}: go test -race ./..." | tee -a "$log_dir/conf.log"
+  (cd "$dir" && GOWORK=off $GO test -race -count=1 -timeout 20m -v ./...) >>"$log_dir/conf.log" 2>&1 || crc=1
+done < <(find . -name go.mod -not -path './.git/*' -not -path '*/testdata/*' | sort)
 stop_cluster
 
 grep -E '^(ok|FAIL|---|panic:|\?)' "$log_dir/test.log" | grep -v -- '--- PASS' | grep -v -- '--- SKIP' || true
-cat "$log_dir/conf.log"
+grep -E '^(==|ok|FAIL|---|panic:|\?)' "$log_dir/conf.log" | grep -v -- '--- PASS' || true
 if [ $rc -ne 0 ] || [ $crc -ne 0 ]; then
   echo "== failures (context)"
-  grep -n -B2 -A40 -E -- '--- FAIL|^panic:|DATA RACE' "$log_dir/test.log" | head -400
+  grep -n -B2 -A40 -E -- '--- FAIL|^panic:|DATA RACE' "$log_dir/test.log" "$log_dir/conf.log" | head -400
 fi
 
 # A test is counted once per top-level or subtest result line.
-pass=$(grep -cE '^\s*--- PASS' "$log_dir/test.log")
-fail=$(grep -cE '^\s*--- FAIL' "$log_dir/test.log")
-skip=$(grep -cE '^\s*--- SKIP' "$log_dir/test.log")
-e2e_pass=$(grep -cE '^\s*--- PASS: TestE2E' "$log_dir/test.log")
-e2e_fail=$(grep -cE '^\s*--- FAIL: TestE2E' "$log_dir/test.log")
+pass=$(grep -cE '^\s*--- PASS' "$log_dir/test.log" "$log_dir/conf.log" | awk -F: '{s+=$NF} END{print s+0}')
+fail=$(grep -cE '^\s*--- FAIL' "$log_dir/test.log" "$log_dir/conf.log" | awk -F: '{s+=$NF} END{print s+0}')
+skip=$(grep -cE '^\s*--- SKIP' "$log_dir/test.log" "$log_dir/conf.log" | awk -F: '{s+=$NF} END{print s+0}')
+e2e_pass=$(grep -cE '^\s*--- PASS: TestE2E' "$log_dir/test.log" "$log_dir/conf.log" | awk -F: '{s+=$NF} END{print s+0}')
+e2e_fail=$(grep -cE '^\s*--- FAIL: TestE2E' "$log_dir/test.log" "$log_dir/conf.log" | awk -F: '{s+=$NF} END{print s+0}')
 echo "== summary"
 echo "e2e tests against the live apiserver: $e2e_pass passed, $e2e_fail failed"
 if [ "$e2e_pass" -eq 0 ]; then
