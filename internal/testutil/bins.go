@@ -3,19 +3,27 @@ package testutil
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 )
 
 // Pinned versions of the test cluster's components. They must agree with the
-// go.mod files of the tools modules under internal/testutil/tools.
+// go.mod files of the tools modules under internal/testutil/tools, whose
+// go.mod and go.sum are copied into toolsmod/ (TestEmbeddedToolsModules
+// checks that the copies are exact).
 const (
 	KubernetesVersion = "v1.34.4"
 	EtcdVersion       = "v3.6.16"
@@ -106,20 +114,89 @@ func versionKey() string {
 }
 
 // ToolsDir returns the directory holding the tools modules that pin the
-// cluster's components ($KUBE_GO_TOOLS_DIR, or the source tree's copy).
+// cluster's components: $KUBE_GO_TOOLS_DIR if set, else a directory under
+// the cache into which the copies of their go.mod and go.sum embedded in
+// this package (toolsmod/) are written. The embedded copies make the
+// harness work from any module, with nothing but the module cache: the
+// tools modules are nested modules, which are not part of the SDK's module
+// zip.
 func ToolsDir() (string, error) {
 	if d := os.Getenv("KUBE_GO_TOOLS_DIR"); d != "" {
 		return d, nil
 	}
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return "", errors.New("testutil: cannot locate tools modules (set KUBE_GO_TOOLS_DIR)")
+	cache, err := CacheDir()
+	if err != nil {
+		return "", err
 	}
-	d := filepath.Join(filepath.Dir(file), "tools")
-	if _, err := os.Stat(filepath.Join(d, "kube", "go.mod")); err != nil {
-		return "", fmt.Errorf("testutil: tools modules not found at %s (set KUBE_GO_TOOLS_DIR): %w", d, err)
+	return writeToolsModules(filepath.Join(cache, "toolsmod"))
+}
+
+// toolsModules are the tools modules, by directory name.
+var toolsModules = []string{"etcd", "kube", "kwok"}
+
+//go:embed toolsmod/*.mod toolsmod/*.sum
+var toolsModFS embed.FS
+
+// toolsModFiles returns the embedded go.mod and go.sum of every tools
+// module, keyed by their path in a tools directory ("kube/go.mod").
+func toolsModFiles() (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, m := range toolsModules {
+		for _, ext := range []string{"mod", "sum"} {
+			data, err := toolsModFS.ReadFile("toolsmod/" + m + "." + ext)
+			if err != nil {
+				return nil, fmt.Errorf("testutil: embedded tools module %s: %w", m, err)
+			}
+			files[m+"/go."+ext] = data
+		}
 	}
-	return d, nil
+	return files, nil
+}
+
+// writeToolsModules writes the embedded tools modules into a directory
+// under base named after their contents (so a changed pin never meets an
+// old copy) and returns it. Files already there with the same contents are
+// left alone; others are written to a temporary file and renamed, so a
+// concurrent reader never sees half a file.
+func writeToolsModules(base string) (string, error) {
+	files, err := toolsModFiles()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		fmt.Fprintf(h, "%s %d\n", name, len(files[name]))
+		h.Write(files[name])
+	}
+	dir := filepath.Join(base, hex.EncodeToString(h.Sum(nil))[:12])
+	for name, data := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return "", fmt.Errorf("testutil: write tools modules: %w", err)
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(path), ".go.*.tmp")
+		if err != nil {
+			return "", fmt.Errorf("testutil: write tools modules: %w", err)
+		}
+		_, werr := tmp.Write(data)
+		cerr := tmp.Close()
+		if err := errors.Join(werr, cerr); err != nil {
+			os.Remove(tmp.Name())
+			return "", fmt.Errorf("testutil: write tools modules: %w", err)
+		}
+		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+			os.Remove(tmp.Name())
+			return "", fmt.Errorf("testutil: write tools modules: %w", err)
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			os.Remove(tmp.Name())
+			return "", fmt.Errorf("testutil: write tools modules: %w", err)
+		}
+	}
+	return dir, nil
 }
 
 func (b *Binaries) path(name string) string { return filepath.Join(b.Dir, name) }
@@ -147,6 +224,9 @@ func binariesIn(dir string) *Binaries {
 // callers, in this or other processes, wait on a file lock instead of
 // building twice.
 func EnsureBinaries(ctx context.Context, log io.Writer) (*Binaries, error) {
+	if log == nil {
+		log = io.Discard
+	}
 	cache, err := CacheDir()
 	if err != nil {
 		return nil, err
@@ -168,12 +248,24 @@ func EnsureBinaries(ctx context.Context, log io.Writer) (*Binaries, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The progress ticker and the go command write to log concurrently.
+	log = &lockedWriter{w: log}
+	var missing []component
 	for _, c := range components {
-		out := b.path(c.name)
-		if _, err := os.Stat(out); err == nil {
-			continue
+		if _, err := os.Stat(b.path(c.name)); err != nil {
+			missing = append(missing, c)
 		}
-		fmt.Fprintf(log, "testutil: building %s (%s) into %s\n", c.name, c.pkg, dir)
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(log, "testutil: building %d test-cluster binaries from pinned modules into %s; "+
+			"the first build downloads the Kubernetes, etcd and kwok modules and takes about 10 minutes "+
+			"on two cores (later runs reuse the cache)\n", len(missing), dir)
+	}
+	begin := time.Now()
+	for i, c := range missing {
+		out := b.path(c.name)
+		fmt.Fprintf(log, "testutil: [%d/%d] building %s (%s)\n", i+1, len(missing), c.name, c.pkg)
+		stop := progress(log, c.name, 30*time.Second)
 		tmp := out + ".tmp"
 		cmd := exec.CommandContext(ctx, "go", "build", "-ldflags", c.ldflags, "-o", tmp, c.pkg)
 		cmd.Dir = filepath.Join(tools, c.module)
@@ -181,6 +273,7 @@ func EnsureBinaries(ctx context.Context, log io.Writer) (*Binaries, error) {
 			work := out + ".src"
 			defer os.RemoveAll(work)
 			if cmd.Dir, err = patchedBuildDir(ctx, cmd.Dir, c.patchModule, work, c.patches); err != nil {
+				stop()
 				return nil, err
 			}
 		}
@@ -188,13 +281,19 @@ func EnsureBinaries(ctx context.Context, log io.Writer) (*Binaries, error) {
 		var stderr strings.Builder
 		cmd.Stdout = log
 		cmd.Stderr = io.MultiWriter(log, &stderr)
-		if err := cmd.Run(); err != nil {
+		err := cmd.Run()
+		took := stop()
+		if err != nil {
 			os.Remove(tmp)
 			return nil, fmt.Errorf("testutil: build %s: %w\n%s", c.name, err, tail(stderr.String(), 40))
 		}
 		if err := os.Rename(tmp, out); err != nil {
 			return nil, fmt.Errorf("testutil: install %s: %w", c.name, err)
 		}
+		fmt.Fprintf(log, "testutil: [%d/%d] built %s in %s\n", i+1, len(missing), c.name, took.Round(time.Second))
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(log, "testutil: test-cluster binaries built in %s\n", time.Since(begin).Round(time.Second))
 	}
 	if err := copyKwokFiles(ctx, tools, b); err != nil {
 		return nil, err
@@ -203,6 +302,45 @@ func EnsureBinaries(ctx context.Context, log io.Writer) (*Binaries, error) {
 		return nil, fmt.Errorf("testutil: binaries incomplete in %s after build", dir)
 	}
 	return b, nil
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// progress writes a line to log every interval until the returned
+// function is called; that function returns the time since progress was
+// called. It is how a long build shows it is alive.
+func progress(log io.Writer, what string, interval time.Duration) func() time.Duration {
+	begin := time.Now()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fmt.Fprintf(log, "testutil: still building %s (%s so far)\n", what, time.Since(begin).Round(time.Second))
+			}
+		}
+	}()
+	return func() time.Duration {
+		close(done)
+		<-finished
+		return time.Since(begin)
+	}
 }
 
 func (b *Binaries) complete() bool {
