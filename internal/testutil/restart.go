@@ -140,6 +140,36 @@ func (c *Cluster) CompactEtcd(ctx context.Context) (int64, error) {
 	return rev, nil
 }
 
+// compactRevKey is the etcd key in which kube-apiserver's compactor
+// records the revision it compacted at; every apiserver watches it.
+const compactRevKey = "compact_rev_key"
+
+// CompactEtcdAnnounced compacts like CompactEtcd and, first, records the
+// revision in compact_rev_key the way kube-apiserver's own periodic
+// compactor does. The API server watches that key, and its watch cache
+// drops the list snapshots older than the revision (each resource's cache
+// polls every 15 seconds): from then on, lists at an older exact
+// resourceVersion fail with 410 Gone too, not only the requests that reach
+// etcd. The apiserver's compactor adopts the recorded revision at its next
+// round.
+func (c *Cluster) CompactEtcdAnnounced(ctx context.Context) (int64, error) {
+	rev, err := c.EtcdRevision(ctx)
+	if err != nil {
+		return 0, err
+	}
+	put := map[string]any{
+		"key":   base64.StdEncoding.EncodeToString([]byte(compactRevKey)),
+		"value": base64.StdEncoding.EncodeToString([]byte(strconv.FormatInt(rev, 10))),
+	}
+	if err := c.etcdPost(ctx, "/v3/kv/put", put, nil); err != nil {
+		return 0, err
+	}
+	if err := c.etcdPost(ctx, "/v3/kv/compaction", map[string]any{"revision": strconv.FormatInt(rev, 10), "physical": true}, nil); err != nil {
+		return 0, err
+	}
+	return rev, nil
+}
+
 func (c *Cluster) etcdPost(ctx context.Context, path string, body, out any) error {
 	data, err := json.Marshal(body)
 	if err != nil {
@@ -155,7 +185,7 @@ func (c *Cluster) etcdPost(ctx context.Context, path string, body, out any) erro
 		return fmt.Errorf("testutil: etcd %s: %w", path, err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return fmt.Errorf("testutil: etcd %s: %w", path, err)
 	}
