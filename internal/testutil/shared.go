@@ -23,6 +23,10 @@ import (
 // A plain `go test` with no running shared cluster starts a private cluster
 // for the test process instead; packages that call Shared must then run
 // their tests through Main, which stops that cluster when the tests end.
+// With $KUBE_GO_KEEP_CLUSTER=1 it starts the shared cluster instead (under
+// a file lock, so that test processes running in parallel start it once)
+// and leaves it running for later test processes, like `kubetest up`;
+// `kubetest down` stops it.
 
 var (
 	sharedOnce sync.Once
@@ -81,24 +85,61 @@ func connectOrStart() (*Cluster, error) {
 	if c, err := Load(state); err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := c.Healthy(ctx); err != nil {
+		err := c.Healthy(ctx)
+		switch {
+		case err == nil:
+			return c, nil
+		case os.Getenv(KeepClusterEnv) != "1":
 			return nil, fmt.Errorf("the shared cluster recorded in %s is not healthy: %w\n%s", state, err, c.LogTails(20))
 		}
-		return c, nil
+		// With KeepClusterEnv, startShared replaces it.
 	} else if !os.IsNotExist(err) {
 		return nil, err
 	}
-	if !inMain {
-		return nil, fmt.Errorf("no shared cluster is running (no %s) and this package's TestMain does not call testutil.Main, so a private cluster could not be stopped; run `make cluster-up` or `make test`", state)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
+	if os.Getenv(KeepClusterEnv) == "1" {
+		return startShared(ctx, state)
+	}
+	if !inMain {
+		return nil, fmt.Errorf("no shared cluster is running (no %s) and this package's TestMain does not call testutil.Main, so a private cluster could not be stopped; run `make cluster-up` or `make test`, or set %s=1", state, KeepClusterEnv)
+	}
 	c, err := Start(ctx, StartOptions{Log: os.Stderr})
 	if err != nil {
 		return nil, err
 	}
 	ownCluster = true
 	return c, nil
+}
+
+// KeepClusterEnv names the environment variable that, set to 1, makes
+// Shared start the shared cluster when none is running and leave it
+// running after the tests, instead of a private cluster for the process.
+const KeepClusterEnv = "KUBE_GO_KEEP_CLUSTER"
+
+// startShared starts the shared cluster recorded in state, unless another
+// process started it while this one waited for the lock.
+func startShared(ctx context.Context, state string) (*Cluster, error) {
+	dir := filepath.Dir(state)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, err
+	}
+	unlock, err := lockFile(dir + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if c, err := Load(state); err == nil {
+		if err := c.Healthy(ctx); err == nil {
+			return c, nil
+		}
+		c.Stop()
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "testutil: starting the shared cluster in %s (%s=1); it keeps running after the tests: stop it with `kubetest down`\n", dir, KeepClusterEnv)
+	return Start(ctx, StartOptions{Dir: dir, Log: os.Stderr})
 }
 
 // Token returns the static bearer token of a user registered with the
