@@ -26,22 +26,34 @@
 // The first use on a machine builds the binaries with `go build` into the
 // user cache directory ($KUBE_GO_CACHE, or <user cache dir>/kube-for-go):
 // it downloads the Kubernetes, etcd and kwok modules and takes about ten
-// minutes on two cores, printing its progress to standard error (run a
-// single package, or `go test -v`, to see it live: `go test` holds the
-// output of a package until it ends when it tests several). Later runs
-// reuse the binaries. Starting a cluster takes 10 to 30 seconds, which is
-// why one cluster is shared: see Shared.
+// minutes on two cores, printing its progress to standard error (shown
+// live by `go test` in a package directory with no arguments, or by
+// `go test -v` of one package; `go test ./...` shows a passing package's
+// output only with -v, once the package ends). Later runs reuse the
+// binaries.
+// Starting a cluster takes 10 to 30 seconds, which is why one cluster is
+// shared: see below.
 //
 // # One cluster for every test package
 //
 // Shared connects to the cluster recorded in <cache>/shared/state.json
-// (or the state file named by $KUBE_GO_CLUSTER), which stays up across
-// `go test` runs and serves every package of every module on the machine.
-// With no such cluster, the first Shared of a test process starts a
-// private one and Main stops it when the package's tests end; that is why
-// a package calling Shared must run its tests through Main. Binaries and
-// the shared cluster's start are guarded by file locks, so packages tested
-// in parallel do not build twice.
+// (or the state file named by $KUBE_GO_CLUSTER), which serves every test
+// package of every module on the machine and stays up across `go test`
+// runs. Three ways to have it:
+//
+//   - Set KUBE_GO_KEEP_CLUSTER=1: the first Shared that finds no cluster
+//     starts it, under a file lock so that packages tested in parallel
+//     start it once, and leaves it running; later runs connect in
+//     milliseconds. Stop it with
+//     `go run github.com/kube-for-go/kube/internal/testutil/cmd/kubetest down`.
+//   - Start it yourself with the same command's `up` (the SDK's `make
+//     test` does this, and stops it after).
+//   - Neither: each test process (package) whose tests call Shared starts a
+//     private cluster of its own, which Main stops when its tests end; that
+//     is why a package calling Shared must run its tests through Main.
+//
+// Building the binaries is guarded by a file lock too, so packages tested
+// in parallel never build twice.
 //
 // # Identities
 //
