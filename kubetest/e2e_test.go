@@ -290,45 +290,60 @@ func TestE2EAddNodeAndNotReady(t *testing.T) {
 	ns := tc.Namespace(t)
 	k := tc.Client(t)
 
-	node := tc.AddNode(t)
-	n, err := k.Nodes.Get(ctx, node)
-	require.NoError(t, err)
-	assert.True(t, n.Status().Ready())
-	assert.Equal(t, node, n.Labels().Value(kubetest.NodeLabel))
-
-	spec := fmt.Sprintf("nodeSelector: {%q: %q}\ntolerations: [{key: %q, operator: Exists}]\ncontainers:\n- {name: app, image: app:1}\n",
-		kubetest.NodeLabel, node, kubetest.NodeTaint)
-	_, err = k.Create(ctx, podManifest("pinned", nil, nil, spec), sdk.CreateOptions{Namespace: ns})
-	require.NoError(t, err)
-	_, err = k.Create(ctx, podManifest("elsewhere", nil, nil, "containers:\n- {name: app, image: app:1}\n"), sdk.CreateOptions{Namespace: ns})
-	require.NoError(t, err)
-	p := waitPod(t, ctx, k, ns, "pinned", "the pinned pod to run", phaseIs(kinds.PodRunning))
-	assert.Equal(t, node, p.Spec()["nodeName"], "the pod asking for the node runs there")
-	q := waitPod(t, ctx, k, ns, "elsewhere", "the other pod to run", phaseIs(kinds.PodRunning))
-	assert.NotEqual(t, node, q.Spec()["nodeName"], "the taint keeps other pods away")
-
-	require.NoError(t, tc.SetNodeReady(ctx, node, false))
-	n, err = k.Nodes.Get(ctx, node)
-	require.NoError(t, err)
-	assert.False(t, n.Status().Ready())
-	kubetest.Eventually(t, ctx, "the node lifecycle controller to taint the node not-ready", func() error {
+	var node string
+	t.Run("a node of the test's own", func(t *testing.T) {
+		node = tc.AddNode(t)
 		n, err := k.Nodes.Get(ctx, node)
-		if err != nil {
-			return err
-		}
-		taints, _ := n.Spec()["taints"].([]any)
-		for _, tt := range taints {
-			if m, _ := tt.(map[string]any); m["key"] == "node.kubernetes.io/not-ready" {
-				return nil
-			}
-		}
-		return fmt.Errorf("taints %v", taints)
-	})
+		require.NoError(t, err)
+		assert.True(t, n.Status().Ready())
+		assert.Equal(t, node, n.Labels().Value(kubetest.NodeLabel))
 
-	require.NoError(t, tc.SetNodeReady(ctx, node, true))
-	n, err = k.Nodes.Get(ctx, node)
-	require.NoError(t, err)
-	assert.True(t, n.Status().Ready())
+		spec := fmt.Sprintf("nodeSelector: {%q: %q}\ntolerations: [{key: %q, operator: Exists}]\ncontainers:\n- {name: app, image: app:1}\n",
+			kubetest.NodeLabel, node, kubetest.NodeTaint)
+		_, err = k.Create(ctx, podManifest("pinned", nil, nil, spec), sdk.CreateOptions{Namespace: ns})
+		require.NoError(t, err)
+		_, err = k.Create(ctx, podManifest("elsewhere", nil, nil, "containers:\n- {name: app, image: app:1}\n"), sdk.CreateOptions{Namespace: ns})
+		require.NoError(t, err)
+		p := waitPod(t, ctx, k, ns, "pinned", "the pinned pod to run", phaseIs(kinds.PodRunning))
+		assert.Equal(t, node, p.Spec()["nodeName"], "the pod asking for the node runs there")
+		q := waitPod(t, ctx, k, ns, "elsewhere", "the other pod to run", phaseIs(kinds.PodRunning))
+		assert.NotEqual(t, node, q.Spec()["nodeName"], "the taint keeps other pods away")
+
+		require.NoError(t, tc.SetNodeReady(ctx, node, false))
+		n, err = k.Nodes.Get(ctx, node)
+		require.NoError(t, err)
+		assert.False(t, n.Status().Ready())
+		kubetest.Eventually(t, ctx, "the node lifecycle controller to taint the node not-ready", func() error {
+			n, err := k.Nodes.Get(ctx, node)
+			if err != nil {
+				return err
+			}
+			taints, _ := n.Spec()["taints"].([]any)
+			for _, tt := range taints {
+				if m, _ := tt.(map[string]any); m["key"] == "node.kubernetes.io/not-ready" {
+					return nil
+				}
+			}
+			return fmt.Errorf("taints %v", taints)
+		})
+
+		require.NoError(t, tc.SetNodeReady(ctx, node, true))
+		n, err = k.Nodes.Get(ctx, node)
+		require.NoError(t, err)
+		assert.True(t, n.Status().Ready())
+	})
+	require.NotEmpty(t, node)
+	_, err := k.Nodes.Get(ctx, node)
+	require.ErrorIs(t, err, sdk.ErrNotFound, "the node is deleted when the test that added it ends")
+	kubetest.Eventually(t, ctx, "the node's pod to be gone", func() error {
+		_, err := k.Pods.In(ns).Get(ctx, "pinned")
+		if errors.Is(err, sdk.ErrNotFound) {
+			return nil
+		}
+		return fmt.Errorf("pinned: %v", err)
+	})
+	_, err = k.Pods.In(ns).Get(ctx, "elsewhere")
+	require.NoError(t, err, "pods elsewhere stay")
 
 	err = tc.SetNodeReady(ctx, tc.Nodes()[0], false)
 	require.ErrorIs(t, err, kubetest.ErrSharedCluster, "the shared cluster's own nodes are off limits")

@@ -33,7 +33,7 @@ const (
 
 // Cluster is a running test cluster: the shared one (Shared) or a private
 // one (Start, Private). Its methods are safe for concurrent use by parallel
-// tests, except RestartAPIServer.
+// tests (though a RestartAPIServer cuts the others' connections).
 type Cluster struct {
 	tc      *testutil.Cluster
 	private bool
@@ -268,7 +268,9 @@ func (c *Cluster) Kubectl(ctx context.Context, stdin string, args ...string) (st
 // five minutes (the API server's own compaction period): that is why it is
 // allowed on the shared cluster.
 func (c *Cluster) CompactEtcd(ctx context.Context, paths ...string) (int64, error) {
-	rev, err := c.tc.CompactEtcdAnnounced(ctx)
+	ectx, cancel := context.WithTimeout(ctx, compactWait)
+	rev, err := c.tc.CompactEtcdAnnounced(ectx)
+	cancel()
 	if err != nil {
 		return 0, fmt.Errorf("kubetest: compact etcd: %w", err)
 	}
