@@ -3,9 +3,15 @@ package remote_test
 import (
 	"context"
 	"encoding/json"
+	"bufio"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,5 +92,102 @@ func TestE2EExec(t *testing.T) {
 		assert.Equal(t, "before\n", out.String(), "the output before the exit")
 		var se *remote.StreamError
 		assert.False(t, errors.As(err, &se), "a non-zero exit is not a stream failure")
+	})
+}
+
+func TestE2EPortForward(t *testing.T) {
+	tc, c, ns, ctx := e2ePod(t, "server", "app")
+	pods := c.Pods.In(ns)
+	tc.ServePodPort(t, ns, "server", 80, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello from the pod's port 80: %s %s", r.Method, r.URL.Path)
+	}))
+
+	t.Run("dialer echo", func(t *testing.T) {
+		conn, err := remote.NewDialer(pods, "server").DialPort(ctx, testutil.EchoPort)
+		require.NoError(t, err)
+		defer conn.Close()
+		require.NoError(t, conn.SetDeadline(time.Now().Add(20*time.Second)))
+		_, err = io.WriteString(conn, "ping\n")
+		require.NoError(t, err)
+		got, err := bufio.NewReader(conn).ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, "ping\n", got)
+		assert.Equal(t, ns+"/server:7", conn.RemoteAddr().String())
+	})
+	t.Run("dialer http", func(t *testing.T) {
+		d := remote.NewDialer(pods, "server")
+		hc := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DialContext: d.DialContext}}
+		defer hc.CloseIdleConnections()
+		for _, path := range []string{"/first", "/second"} {
+			resp, err := hc.Get("http://pod:80" + path)
+			require.NoError(t, err)
+			body, err := io.ReadAll(io.LimitReader(resp.Body, 1024))
+			resp.Body.Close()
+			require.NoError(t, err)
+			assert.Equal(t, "hello from the pod's port 80: GET "+path, string(body))
+		}
+	})
+	t.Run("dialer remote error", func(t *testing.T) {
+		conn, err := remote.NewDialer(pods, "server").DialPort(ctx, 81)
+		require.NoError(t, err, "the stream opens; the error comes on it")
+		defer conn.Close()
+		require.NoError(t, conn.SetDeadline(time.Now().Add(20*time.Second)))
+		_, err = io.ReadAll(conn)
+		var re *remote.RemoteError
+		require.ErrorAs(t, err, &re, "the connection's read reports the remote error")
+		assert.Contains(t, re.Message, "port 81")
+	})
+	t.Run("forwarder", func(t *testing.T) {
+		var mu sync.Mutex
+		var errs []error
+		f, err := remote.Forward(ctx, pods, "server", remote.ForwardOptions{
+			Ports:   []remote.PortMapping{{Remote: 80}, {Remote: testutil.EchoPort}, {Remote: 81}},
+			OnError: func(_ net.Addr, err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() },
+		})
+		require.NoError(t, err)
+		defer f.Close()
+		addrs := f.Addrs()
+		require.Len(t, addrs, 3)
+		hc := &http.Client{Timeout: 20 * time.Second}
+		resp, err := hc.Get("http://" + addrs[0].String() + "/via-listener")
+		require.NoError(t, err)
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		resp.Body.Close()
+		assert.Equal(t, "hello from the pod's port 80: GET /via-listener", string(body))
+
+		conn, err := net.DialTimeout("tcp", addrs[1].String(), 10*time.Second)
+		require.NoError(t, err)
+		require.NoError(t, conn.SetDeadline(time.Now().Add(20*time.Second)))
+		_, err = io.WriteString(conn, "echo me\n")
+		require.NoError(t, err)
+		got, err := bufio.NewReader(conn).ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, "echo me\n", got)
+		conn.Close()
+
+		conn, err = net.DialTimeout("tcp", addrs[2].String(), 10*time.Second)
+		require.NoError(t, err)
+		require.NoError(t, conn.SetDeadline(time.Now().Add(20*time.Second)))
+		n, _ := conn.Read(make([]byte, 16))
+		assert.Zero(t, n, "an unforwarded port closes the local connection")
+		conn.Close()
+		ectx, ecancel := context.WithTimeout(ctx, 20*time.Second)
+		defer ecancel()
+		testutil.Eventually(t, ectx, "OnError reports the remote error", func() error {
+			mu.Lock()
+			defer mu.Unlock()
+			if len(errs) == 0 {
+				return errors.New("no error reported yet")
+			}
+			return nil
+		})
+		var re *remote.RemoteError
+		mu.Lock()
+		assert.ErrorAs(t, errs[0], &re)
+		mu.Unlock()
+
+		require.NoError(t, f.Close())
+		_, err = net.DialTimeout("tcp", addrs[0].String(), time.Second)
+		assert.Error(t, err, "Close stops listening")
 	})
 }
