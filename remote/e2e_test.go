@@ -1,9 +1,9 @@
 package remote_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -190,4 +190,113 @@ func TestE2EPortForward(t *testing.T) {
 		_, err = net.DialTimeout("tcp", addrs[0].String(), time.Second)
 		assert.Error(t, err, "Close stops listening")
 	})
+}
+
+func TestE2EExecTTY(t *testing.T) {
+	_, c, ns, ctx := e2ePod(t, "term", "app")
+	pods := c.Pods.In(ns)
+	// Stdin stays open (a TTY whose input ends may hang up the command).
+	stdin, feed := io.Pipe()
+	defer feed.Close()
+	sizes := make(chan remote.TerminalSize, 1)
+	sizes <- remote.TerminalSize{Width: 101, Height: 42}
+	var out strings.Builder
+	err := remote.Exec(ctx, pods, "term", remote.ExecOptions{
+		// The exit code says it all: kwok may lose the output written just
+		// before the exit of a TTY command.
+		Command: []string{"sh", "-c", `test -t 0 && test -t 1 || exit 6; for i in 1 2 3 4 5 6 7 8 9 10; do set -- $(stty size); test "$1" = 42 && exit 5; sleep 0.2; done; exit 7`},
+		Streams: remote.Streams{Stdin: stdin, Stdout: &out, TTY: true, Resize: sizes},
+	})
+	var ee *remote.ExitError
+	require.ErrorAs(t, err, &ee, "output: %q", out.String())
+	assert.Equal(t, 5, ee.Code, "stdin and stdout are a terminal, resized to 42 rows (6: no TTY, 7: no resize); output %q", out.String())
+}
+
+func TestE2EAttach(t *testing.T) {
+	tc, c, ns, ctx := e2ePod(t, "daemon", "app", "sidecar")
+	pods := c.Pods.In(ns)
+	require.NoError(t, tc.WriteLog(ctx, ns, "daemon", "app", testutil.Lines("written before the attach")...))
+
+	actx, stop := context.WithCancel(ctx)
+	defer stop()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- remote.Attach(actx, pods, "daemon", remote.AttachOptions{Container: "app", Streams: remote.Streams{Stdout: pw}})
+		pw.Close()
+	}()
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	// When kwok begins to follow the output is not observable: write marks
+	// until one arrives, then the lines under test.
+	var got []string
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for mark := 0; len(got) == 0; mark++ {
+		require.NoError(t, tc.WriteLog(ctx, ns, "daemon", "app", testutil.Lines(fmt.Sprintf("mark %d", mark))...))
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				require.FailNow(t, "attach ended", "%v", <-done)
+			}
+			got = append(got, l)
+		case <-ctx.Done():
+			require.FailNow(t, "attach streamed nothing")
+		case <-tick.C:
+		}
+	}
+	require.NoError(t, tc.WriteLog(ctx, ns, "daemon", "sidecar", testutil.Lines("sidecar line")...))
+	require.NoError(t, tc.WriteLog(ctx, ns, "daemon", "app", testutil.Lines("alpha\nbeta")...))
+	for got[len(got)-1] != "beta" {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				require.FailNow(t, "attach ended", "%v", <-done)
+			}
+			got = append(got, l)
+		case <-ctx.Done():
+			require.FailNow(t, "attach did not stream the lines", "got %q", got)
+		}
+	}
+	assert.Equal(t, []string{"alpha", "beta"}, got[len(got)-2:], "the lines written after the attach, in order")
+	assert.NotContains(t, got, "written before the attach")
+	assert.NotContains(t, got, "sidecar line", "the chosen container only")
+
+	stop()
+	select {
+	case err := <-done:
+		var se *remote.StreamError
+		require.ErrorAs(t, err, &se, "ending ctx ends the attach")
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(20 * time.Second):
+		require.FailNow(t, "Attach did not return after ctx ended")
+	}
+}
+
+func TestE2EThroughKubectlProxy(t *testing.T) {
+	tc, _, ns, ctx := e2ePod(t, "proxied", "app")
+	c, err := kube.New(kube.Options{URL: tc.ProxyURL})
+	require.NoError(t, err)
+	defer c.Close()
+	pods := c.Pods.In(ns)
+
+	err = remote.Exec(ctx, pods, "proxied", remote.ExecOptions{Command: []string{"true"}})
+	require.ErrorIs(t, err, remote.ErrProxyRejected, "kubectl proxy rejects exec paths by default")
+	var pe *remote.ProxyRejectedError
+	require.ErrorAs(t, err, &pe)
+	assert.Contains(t, err.Error(), "--reject-paths")
+	assert.Contains(t, pe.Path, "/pods/proxied/exec")
+
+	err = remote.Attach(ctx, pods, "proxied", remote.AttachOptions{})
+	require.ErrorIs(t, err, remote.ErrProxyRejected, "and attach paths")
+
+	// A missing pod is the API server's answer, not the proxy's.
+	err = remote.Exec(ctx, c.Pods.In(ns), "missing", remote.ExecOptions{Command: []string{"true"}})
+	require.ErrorIs(t, err, remote.ErrProxyRejected, "the proxy filters on the path, before the API server")
 }
