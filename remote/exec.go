@@ -183,17 +183,8 @@ func (s *session) resize(ctx context.Context, sizes <-chan TerminalSize) {
 // read copies the output channels until the server closes the stream, and
 // returns the command's result.
 func (s *session) read(rctx, ctx context.Context, stdout, stderr io.Writer) error {
-	if stdout == nil {
-		stdout = io.Discard
-	}
-	if stderr == nil {
-		stderr = io.Discard
-	}
-	var (
-		result    error
-		gotStatus bool
-		grace     *time.Timer
-	)
+	f := &execFrames{op: s.op, pod: s.pod, stdout: stdout, stderr: stderr}
+	var grace *time.Timer
 	defer func() {
 		if grace != nil {
 			grace.Stop()
@@ -203,9 +194,9 @@ func (s *session) read(rctx, ctx context.Context, stdout, stderr io.Writer) erro
 		_, data, err := s.conn.Read(rctx)
 		if err != nil {
 			switch {
-			case gotStatus:
+			case f.gotStatus:
 				// The result is known: how the stream ends does not matter.
-				return result
+				return f.result
 			case ctx.Err() != nil:
 				return &StreamError{Op: s.op, Pod: s.pod, Err: ctx.Err()}
 			case websocket.CloseStatus(err) == websocket.StatusNormalClosure:
@@ -215,40 +206,59 @@ func (s *session) read(rctx, ctx context.Context, stdout, stderr io.Writer) erro
 			}
 			return &StreamError{Op: s.op, Pod: s.pod, Err: fmt.Errorf("connection lost: %w", err)}
 		}
-		if len(data) == 0 {
-			continue
+		had := f.gotStatus
+		if err := f.handle(data); err != nil {
+			return err
 		}
-		ch, payload := data[0], data[1:]
-		switch ch {
-		case chStdout, chStderr:
-			if gotStatus || len(payload) == 0 {
-				continue
-			}
-			w := stdout
-			if ch == chStderr {
-				w = stderr
-			}
-			if _, err := w.Write(payload); err != nil {
-				return &StreamError{Op: s.op, Pod: s.pod, Err: fmt.Errorf("write %s: %w", channelName(ch), err)}
-			}
-		case chError:
-			if gotStatus {
-				return &StreamError{Op: s.op, Pod: s.pod, Err: fmt.Errorf("%w: a second status on the error channel", ErrProtocol)}
-			}
-			if len(payload) == 0 {
-				continue
-			}
-			result, gotStatus = decodeStatus(s.op, s.pod, payload), true
-			if se, ok := result.(*StreamError); ok {
-				return se
-			}
+		if f.gotStatus && !had {
 			// The server closes the stream next; do not wait for it long.
 			conn := s.conn
 			grace = time.AfterFunc(statusGrace, func() { conn.CloseNow() })
-		default:
-			return &StreamError{Op: s.op, Pod: s.pod, Err: fmt.Errorf("%w: message on unknown channel %d", ErrProtocol, ch)}
 		}
 	}
+}
+
+// execFrames decodes the messages of an exec or attach stream.
+type execFrames struct {
+	op, pod        string
+	stdout, stderr io.Writer // nil discards
+	result         error     // the command's result, once gotStatus
+	gotStatus      bool
+}
+
+// handle dispatches one message; a non-nil error ends the stream.
+func (f *execFrames) handle(data []byte) error {
+	if len(data) == 0 {
+		return nil
+	}
+	ch, payload := data[0], data[1:]
+	switch ch {
+	case chStdout, chStderr:
+		w := f.stdout
+		if ch == chStderr {
+			w = f.stderr
+		}
+		if f.gotStatus || len(payload) == 0 || w == nil {
+			return nil
+		}
+		if _, err := w.Write(payload); err != nil {
+			return &StreamError{Op: f.op, Pod: f.pod, Err: fmt.Errorf("write %s: %w", channelName(ch), err)}
+		}
+	case chError:
+		if len(payload) == 0 {
+			return nil
+		}
+		if f.gotStatus {
+			return &StreamError{Op: f.op, Pod: f.pod, Err: fmt.Errorf("%w: a second status on the error channel", ErrProtocol)}
+		}
+		f.result, f.gotStatus = decodeStatus(f.op, f.pod, payload), true
+		if se, ok := f.result.(*StreamError); ok {
+			return se
+		}
+	default:
+		return &StreamError{Op: f.op, Pod: f.pod, Err: fmt.Errorf("%w: message on unknown channel %d", ErrProtocol, ch)}
+	}
+	return nil
 }
 
 func channelName(ch byte) string {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -145,46 +146,72 @@ func newPortConn(pod string, port uint16, ws *websocket.Conn) *portConn {
 // the error of the error channel, if any, as a *RemoteError; a broken
 // stream is a *StreamError; a normal end is nil.
 func readPort(ctx context.Context, ws *websocket.Conn, w io.Writer, pod string) error {
-	const op = "port-forward"
-	// Each channel starts with the port number (2 bytes, little endian).
-	skip := [2]int{2, 2}
-	var errText []byte
+	f := &portFrames{pod: pod, skip: [2]int{2, 2}}
 	for {
 		_, data, err := ws.Read(ctx)
 		if err != nil {
-			if len(errText) > 0 {
-				return &RemoteError{Op: op, Pod: pod, Message: clip(string(errText), 1024)}
+			if rerr := f.remoteErr(); rerr != nil {
+				return rerr
 			}
 			if websocket.CloseStatus(err) == websocket.StatusNormalClosure || ctx.Err() != nil {
 				return nil
 			}
-			return &StreamError{Op: op, Pod: pod, Err: fmt.Errorf("connection lost: %w", err)}
+			return &StreamError{Op: "port-forward", Pod: pod, Err: fmt.Errorf("connection lost: %w", err)}
 		}
-		if len(data) == 0 {
-			continue
-		}
-		ch, payload := data[0], data[1:]
-		if ch > chPortErr {
-			return &StreamError{Op: op, Pod: pod, Err: fmt.Errorf("%w: message on unknown channel %d", ErrProtocol, ch)}
-		}
-		n := min(skip[ch], len(payload))
-		skip[ch] -= n
-		payload = payload[n:]
-		if len(payload) == 0 {
-			continue
-		}
-		if ch == chPortErr {
-			if len(errText)+len(payload) > maxStatusBytes {
-				return &StreamError{Op: op, Pod: pod, Err: fmt.Errorf("%w: error message over %d bytes", ErrProtocol, maxStatusBytes)}
+		if err := f.handle(data, w); err != nil {
+			if errors.Is(err, errLocalClosed) {
+				return nil
 			}
-			errText = append(errText, payload...)
-			continue
-		}
-		if _, err := w.Write(payload); err != nil {
-			// The user closed the connection.
-			return nil
+			return err
 		}
 	}
+}
+
+// errLocalClosed is returned by portFrames.handle when w refused data.
+var errLocalClosed = errors.New("remote: the local side of the connection is closed")
+
+// portFrames decodes the messages of a single-port port-forward stream.
+type portFrames struct {
+	pod     string
+	skip    [2]int // bytes of the port header still to skip, per channel
+	errText []byte
+}
+
+// handle dispatches one message: data goes to w; error text is kept.
+func (f *portFrames) handle(data []byte, w io.Writer) error {
+	if len(data) == 0 {
+		return nil
+	}
+	ch, payload := data[0], data[1:]
+	if ch > chPortErr {
+		return &StreamError{Op: "port-forward", Pod: f.pod, Err: fmt.Errorf("%w: message on unknown channel %d", ErrProtocol, ch)}
+	}
+	// Each channel starts with the port number (2 bytes, little endian).
+	n := min(f.skip[ch], len(payload))
+	f.skip[ch] -= n
+	payload = payload[n:]
+	if len(payload) == 0 {
+		return nil
+	}
+	if ch == chPortErr {
+		if len(f.errText)+len(payload) > maxStatusBytes {
+			return &StreamError{Op: "port-forward", Pod: f.pod, Err: fmt.Errorf("%w: error message over %d bytes", ErrProtocol, maxStatusBytes)}
+		}
+		f.errText = append(f.errText, payload...)
+		return nil
+	}
+	if _, err := w.Write(payload); err != nil {
+		return errLocalClosed
+	}
+	return nil
+}
+
+// remoteErr returns the error text received, as a *RemoteError.
+func (f *portFrames) remoteErr() error {
+	if len(f.errText) == 0 {
+		return nil
+	}
+	return &RemoteError{Op: "port-forward", Pod: f.pod, Message: clip(strings.TrimSpace(string(f.errText)), 1024)}
 }
 
 // Read reads from the pod's port; at the end it returns the remote error
