@@ -251,10 +251,11 @@ func (f *execFrames) handle(data []byte) error {
 		if f.gotStatus {
 			return &StreamError{Op: f.op, Pod: f.pod, Err: fmt.Errorf("%w: a second status on the error channel", ErrProtocol)}
 		}
-		f.result, f.gotStatus = decodeStatus(f.op, f.pod, payload), true
-		if se, ok := f.result.(*StreamError); ok {
+		res := decodeStatus(f.op, f.pod, payload)
+		if se, ok := res.(*StreamError); ok {
 			return se
 		}
+		f.result, f.gotStatus = res, true
 	default:
 		return &StreamError{Op: f.op, Pod: f.pod, Err: fmt.Errorf("%w: message on unknown channel %d", ErrProtocol, ch)}
 	}
