@@ -342,7 +342,9 @@ func TestExecContextEndsStream(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- remote.Exec(ctx, c.Pods.In("ns"), "p", remote.ExecOptions{Command: []string{"sleep"}, Streams: remote.Streams{Stdout: pw}}) }()
+	go func() {
+		done <- remote.Exec(ctx, c.Pods.In("ns"), "p", remote.ExecOptions{Command: []string{"sleep"}, Streams: remote.Streams{Stdout: pw}})
+	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	require.NoError(t, err)
 	assert.Equal(t, "started\n", line)
