@@ -75,8 +75,10 @@ type ProxyRejectedError struct {
 }
 
 func (e *ProxyRejectedError) Error() string {
-	return fmt.Sprintf("remote: %s: kubectl proxy refused %s (it rejects exec and attach paths by default): connect with a kubeconfig (kube.NewFromConfig) instead, or start the proxy with --reject-paths='^/api/.*/pods/.*/portforward$' or another pattern that does not match %s",
-		e.Op, e.Path, e.Op)
+	return fmt.Sprintf("remote: %s: kubectl proxy refused %s: by default it rejects the exec and attach paths "+
+		"(--reject-paths='^/api/.*/pods/.*/exec,^/api/.*/pods/.*/attach'); connect to the API server with a kubeconfig "+
+		"(kube.NewFromConfig) instead, or restart the proxy with a --reject-paths that does not match this path",
+		e.Op, e.Path)
 }
 
 // Is matches ErrProxyRejected.
