@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -299,4 +301,45 @@ func TestE2EThroughKubectlProxy(t *testing.T) {
 	// A missing pod is the API server's answer, not the proxy's.
 	err = remote.Exec(ctx, c.Pods.In(ns), "missing", remote.ExecOptions{Command: []string{"true"}})
 	require.ErrorIs(t, err, remote.ErrProxyRejected, "the proxy filters on the path, before the API server")
+}
+
+// TestE2ECopy copies a directory into a kwok pod (whose exec runs on the
+// host, in the harness's exec directory) and back, like kubectl cp.
+func TestE2ECopy(t *testing.T) {
+	tc, c, ns, ctx := e2ePod(t, "files", "app")
+	pods := c.Pods.In(ns)
+	remoteDir := "copy-" + ns // relative to the exec directory every kwok pod shares
+	t.Cleanup(func() { os.RemoveAll(filepath.Join(tc.Dir, "kubelet", "exec", remoteDir)) })
+	require.NoError(t, remote.Exec(ctx, pods, "files", remote.ExecOptions{Command: []string{"mkdir", "-p", remoteDir}}))
+
+	src := filepath.Join(t.TempDir(), "tree")
+	require.NoError(t, os.MkdirAll(filepath.Join(src, "sub"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(src, "a.txt"), []byte("alpha\n"), 0o644))
+	big := strings.Repeat("0123456789abcdef", 1<<14) // 256 KiB: many stdin messages
+	require.NoError(t, os.WriteFile(filepath.Join(src, "sub", "big.bin"), []byte(big), 0o644))
+
+	require.NoError(t, remote.CopyTo(ctx, pods, "files", src, remoteDir, remote.CopyOptions{}))
+	var out strings.Builder
+	require.NoError(t, remote.Exec(ctx, pods, "files", remote.ExecOptions{
+		Command: []string{"sh", "-c", "cat " + remoteDir + "/tree/a.txt; wc -c < " + remoteDir + "/tree/sub/big.bin"},
+		Streams: remote.Streams{Stdout: &out},
+	}))
+	assert.Equal(t, "alpha\n"+strconv.Itoa(len(big)), strings.TrimSpace(out.String()), "the files arrived in the container")
+
+	dst := t.TempDir()
+	require.NoError(t, remote.CopyFrom(ctx, pods, "files", remoteDir+"/tree", dst, remote.CopyOptions{}))
+	data, err := os.ReadFile(filepath.Join(dst, "tree", "a.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "alpha\n", string(data))
+	data, err = os.ReadFile(filepath.Join(dst, "tree", "sub", "big.bin"))
+	require.NoError(t, err)
+	assert.Equal(t, big, string(data), "and came back whole")
+
+	err = remote.CopyFrom(ctx, pods, "files", remoteDir+"/missing", dst, remote.CopyOptions{})
+	var ee *remote.ExitError
+	require.ErrorAs(t, err, &ee, "tar fails in the container")
+	assert.Contains(t, err.Error(), "missing", "with tar's message")
+
+	err = remote.CopyFrom(ctx, pods, "files", remoteDir+"/tree", dst, remote.CopyOptions{MaxBytes: 1000})
+	assert.ErrorIs(t, err, remote.ErrTooLarge)
 }
