@@ -298,6 +298,17 @@ func TestE2EThroughKubectlProxy(t *testing.T) {
 	err = remote.Attach(ctx, pods, "proxied", remote.AttachOptions{})
 	require.ErrorIs(t, err, remote.ErrProxyRejected, "and attach paths")
 
+	// Port-forward is not among the proxy's rejected paths: it works.
+	conn, err := remote.NewDialer(pods, "proxied").DialPort(ctx, testutil.EchoPort)
+	require.NoError(t, err, "port-forward through kubectl proxy")
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(20*time.Second)))
+	_, err = io.WriteString(conn, "through the proxy\n")
+	require.NoError(t, err)
+	got, err := bufio.NewReader(conn).ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "through the proxy\n", got)
+
 	// A missing pod is the API server's answer, not the proxy's.
 	err = remote.Exec(ctx, c.Pods.In(ns), "missing", remote.ExecOptions{Command: []string{"true"}})
 	require.ErrorIs(t, err, remote.ErrProxyRejected, "the proxy filters on the path, before the API server")
