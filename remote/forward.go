@@ -134,10 +134,10 @@ func newPortConn(pod string, port uint16, ws *websocket.Conn) *portConn {
 				break
 			}
 		}
-		// The user closed the connection (or the pod's side ended).
+		// The user closed the connection (or the pod's side ended): the
+		// reader above records why and closes the pipe.
 		cancel()
 		ws.CloseNow()
-		inner.Close()
 	}()
 	return c
 }
@@ -228,7 +228,19 @@ func (c *portConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Err returns the remote error of the connection, once it ended.
+// Write writes to the pod's port; once the connection ended, it returns
+// the remote error of the connection, if any.
+func (c *portConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if err != nil {
+		if rerr := c.remoteErr(); rerr != nil {
+			err = rerr
+		}
+	}
+	return n, err
+}
+
+// remoteErr returns the remote error of the connection, once it ended.
 func (c *portConn) remoteErr() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
