@@ -3,7 +3,8 @@
 // WebSocket protocols of the Kubernetes API server: v5.channel.k8s.io
 // (falling back to v4.channel.k8s.io) for exec and attach, and the
 // v4.channel.k8s.io port-forward protocol (one data and one error channel
-// per port).
+// per port). CopyTo and CopyFrom copy files like kubectl cp (tar over
+// exec).
 //
 // Every function takes a pod view (*sdk.PodView, e.g. kube.Cluster.Pods
 // bound with In) and goes through its client's HTTP transport, so the

@@ -281,7 +281,6 @@ type Forwarder struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
 	wg        sync.WaitGroup
-	once      sync.Once
 }
 
 // Forward listens on the local ports of opts and forwards each connection
@@ -310,7 +309,8 @@ func Forward[S sdk.WithPod](ctx context.Context, pods *sdk.PodView[S], name stri
 	for _, p := range opts.Ports {
 		l, err := lc.Listen(fctx, "tcp", net.JoinHostPort(host, strconv.Itoa(int(p.Local))))
 		if err != nil {
-			f.Close()
+			cancel()
+			f.closeListeners()
 			return nil, &sdk.Error{Op: "port-forward", Err: fmt.Errorf("listen for pod port %d: %w", p.Remote, err)}
 		}
 		f.listeners = append(f.listeners, l)
@@ -322,6 +322,8 @@ func Forward[S sdk.WithPod](ctx context.Context, pods *sdk.PodView[S], name stri
 	go func() {
 		<-fctx.Done()
 		f.closeListeners()
+		f.wg.Wait()
+		close(f.done)
 	}()
 	return f, nil
 }
@@ -335,17 +337,15 @@ func (f *Forwarder) Addrs() []net.Addr {
 	return out
 }
 
-// Done is closed when the forwarder has stopped and its connections are
-// closed.
+// Done is closed when the forwarder has stopped (Close, or the end of the
+// ctx given to Forward) and its connections are closed.
 func (f *Forwarder) Done() <-chan struct{} { return f.done }
 
 // Close stops listening, closes the forwarded connections and waits for
 // them to end.
 func (f *Forwarder) Close() error {
 	f.cancel()
-	f.closeListeners()
-	f.wg.Wait()
-	f.once.Do(func() { close(f.done) })
+	<-f.done
 	return nil
 }
 

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kube-for-go/kube"
+	"github.com/kube-for-go/kube/internal/testutil"
 	"github.com/kube-for-go/kube/kinds"
 	"github.com/kube-for-go/kube/remote"
 	"github.com/kube-for-go/kube/sdk"
@@ -617,4 +620,79 @@ func TestPortConnClose(t *testing.T) {
 	}
 	_, err = conn.Write([]byte("x"))
 	assert.Error(t, err, "a closed connection refuses writes")
+}
+
+// TestNoGoroutineLeft runs exec, a dialed connection and a forwarder
+// against a fake server and checks that, once they are closed, no
+// goroutine of theirs is left.
+func TestNoGoroutineLeft(t *testing.T) {
+	before := runtime.NumGoroutine()
+	func() {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/exec") {
+				(&wsServer{serve: func(ctx context.Context, c *websocket.Conn, _ *http.Request) {
+					send(ctx, c, 1, "out")
+					send(ctx, c, 3, exit3)
+					c.Close(websocket.StatusNormalClosure, "")
+				}}).ServeHTTP(w, r)
+				return
+			}
+			portServer(func(ctx context.Context, c *websocket.Conn) {
+				for {
+					_, data, err := c.Read(ctx)
+					if err != nil {
+						return
+					}
+					send(ctx, c, 0, string(data[1:]))
+				}
+			}).ServeHTTP(w, r)
+		}))
+		defer srv.Close()
+		c, err := kube.New(kube.Options{URL: srv.URL})
+		require.NoError(t, err)
+		defer c.Close()
+		pods := c.Pods.In("ns")
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+		defer cancel()
+
+		var ee *remote.ExitError
+		require.ErrorAs(t, remote.Exec(ctx, pods, "p", remote.ExecOptions{Command: []string{"x"}, Streams: remote.Streams{Stdin: strings.NewReader("in")}}), &ee)
+
+		conn, err := remote.NewDialer(pods, "p").DialPort(ctx, 80)
+		require.NoError(t, err)
+		_, err = io.WriteString(conn, "x")
+		require.NoError(t, err)
+		_, err = io.ReadFull(conn, make([]byte, 1))
+		require.NoError(t, err)
+		require.NoError(t, conn.Close())
+
+		fctx, stop := context.WithCancel(ctx)
+		f, err := remote.Forward(fctx, pods, "p", remote.ForwardOptions{Ports: []remote.PortMapping{{Remote: 80}}})
+		require.NoError(t, err)
+		local, err := net.DialTimeout("tcp", f.Addrs()[0].String(), 10*time.Second)
+		require.NoError(t, err)
+		require.NoError(t, local.SetDeadline(time.Now().Add(10*time.Second)))
+		_, err = io.WriteString(local, "y")
+		require.NoError(t, err)
+		_, err = io.ReadFull(local, make([]byte, 1))
+		require.NoError(t, err)
+		stop() // ending ctx stops the forwarder, with the open connection
+		select {
+		case <-f.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatal("the forwarder did not stop when its ctx ended")
+		}
+		n, _ := local.Read(make([]byte, 1))
+		assert.Zero(t, n, "the forwarded connection was closed")
+		local.Close()
+		require.NoError(t, f.Close(), "Close after the end is harmless")
+	}()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	testutil.Eventually(t, ctx, "the goroutines end", func() error {
+		if n := runtime.NumGoroutine(); n > before {
+			return fmt.Errorf("%d goroutines, %d before", n, before)
+		}
+		return nil
+	})
 }
