@@ -115,6 +115,19 @@ func New(opts Options) (*Client, error) {
 // URL returns the base URL the client talks to.
 func (c *Client) URL() string { return c.base.String() }
 
+// HTTPClient returns a copy of the HTTP client the requests go through
+// (its transport carries the configured authentication, TLS, proxy and
+// impersonation), for protocols the client does not speak itself, such as
+// the WebSocket streams of package remote. Requests sent with it get no
+// User-Agent, timeouts or error decoding from the Client.
+func (c *Client) HTTPClient() *http.Client {
+	cp := *c.http
+	return &cp
+}
+
+// UserAgent returns the User-Agent the client sends.
+func (c *Client) UserAgent() string { return c.userAgent }
+
 // Close releases idle connections. Requests made after Close still work but
 // open new connections.
 func (c *Client) Close() error {
