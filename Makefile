@@ -47,6 +47,10 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLeaseAccessors$$' -fuzztime=$(FUZZTIME) ./kinds/
 	$(GO) test -run='^$$' -fuzz='^FuzzForwardedPort$$' -fuzztime=$(FUZZTIME) ./internal/testutil/
 	$(GO) test -run='^$$' -fuzz='^FuzzStoreConverges$$' -fuzztime=$(FUZZTIME) ./watch/
+	$(GO) test -run='^$$' -fuzz='^FuzzExecFrames$$' -fuzztime=$(FUZZTIME) ./remote/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeStatus$$' -fuzztime=$(FUZZTIME) ./remote/
+	$(GO) test -run='^$$' -fuzz='^FuzzPortFrames$$' -fuzztime=$(FUZZTIME) ./remote/
+	$(GO) test -run='^$$' -fuzz='^FuzzSafeName$$' -fuzztime=$(FUZZTIME) ./remote/
 
 ## bench: benchmarks side by side with client-go; regenerates BENCHMARKS.md.
 bench:
