@@ -6,6 +6,7 @@ replace github.com/kube-for-go/kube => ../
 
 require (
 	github.com/kube-for-go/kube v0.0.0
+	github.com/stretchr/testify v1.12.1
 	k8s.io/api v0.34.4
 	k8s.io/apimachinery v0.34.4
 )
