@@ -45,6 +45,10 @@ func (o ApplyOptions) query() (url.Values, error) {
 // manager owns them. When another manager owns a field the manifest sets
 // to a different value, the error is an *ApplyConflictError (also matching
 // ErrConflict) naming the fields and managers, unless opts.Force is set.
+//
+// A Go struct (a k8s.io/api type) is sent as MarshalApply encodes it,
+// without its zero-valued fields, so that the manager owns only the fields
+// the struct sets; apiVersion and kind it leaves empty come from the view.
 func (v *View[S]) Apply(ctx context.Context, manifest any, opts ApplyOptions) (*Item[S], error) {
 	var zero *Item[S]
 	if v.err != nil {

@@ -360,6 +360,11 @@ func patchBody(typ PatchType, patch any) ([]byte, error) {
 // ParseManifest for the accepted forms) and returns it as stored (with
 // DryRun: as it would be stored). A bound view creates in its namespace;
 // the manifest's own namespace and opts.Namespace must then agree.
+//
+// A manifest that leaves apiVersion or kind empty, such as a k8s.io/api
+// struct with an empty TypeMeta, gets them from the view; one that names
+// another kind, or another version than the view uses, is a
+// *ManifestError before any request. Update and Apply do the same.
 func (v *View[S]) Create(ctx context.Context, manifest any, opts CreateOptions) (*Item[S], error) {
 	var zero *Item[S]
 	if v.err != nil {
