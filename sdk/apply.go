@@ -45,12 +45,16 @@ func (o ApplyOptions) query() (url.Values, error) {
 // manager owns them. When another manager owns a field the manifest sets
 // to a different value, the error is an *ApplyConflictError (also matching
 // ErrConflict) naming the fields and managers, unless opts.Force is set.
+//
+// A Go struct (a k8s.io/api type) is sent as MarshalApply encodes it,
+// without its zero-valued fields, so that the manager owns only the fields
+// the struct sets; apiVersion and kind it leaves empty come from the view.
 func (v *View[S]) Apply(ctx context.Context, manifest any, opts ApplyOptions) (*Item[S], error) {
 	var zero *Item[S]
 	if v.err != nil {
 		return zero, v.err
 	}
-	m, err := v.manifest(manifest)
+	m, err := v.manifest(ctx, manifest)
 	if err != nil {
 		return zero, err
 	}
@@ -83,7 +87,29 @@ func (c *Client) applyRequest(ctx context.Context, k *KindInfo, m *Manifest, ask
 	if err != nil {
 		return request{}, err
 	}
-	return request{method: http.MethodPatch, path: p, query: q, body: m.JSON, contentType: string(ApplyPatch)}, nil
+	body, err := applyBody(m)
+	if err != nil {
+		return request{}, err
+	}
+	return request{method: http.MethodPatch, path: p, query: q, body: body, contentType: string(ApplyPatch)}, nil
+}
+
+// applyBody is the body of an apply of m: the manifest's JSON as given,
+// except for a Go struct, which is marshalled again with MarshalApply (so
+// that it does not claim its zero-valued fields), with the manifest's
+// apiVersion and kind.
+func applyBody(m *Manifest) ([]byte, error) {
+	if m.src == nil {
+		return m.JSON, nil
+	}
+	b, err := MarshalApply(m.src)
+	if err != nil {
+		return nil, &ManifestError{Reason: fmt.Sprintf("cannot marshal %T to JSON", m.src), Err: err}
+	}
+	if b, err = setTypeMeta(b, m.APIVersion, m.Kind); err != nil {
+		return nil, &ManifestError{Reason: "not a JSON object", Err: err}
+	}
+	return b, nil
 }
 
 // Apply applies a manifest of any registered kind with server-side apply

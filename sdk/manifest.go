@@ -21,6 +21,10 @@ type Manifest struct {
 	Name       string // metadata.name ("" when GenerateName is set)
 	Namespace  string // metadata.namespace, "" if absent
 	JSON       []byte // the object as JSON
+
+	// src is the Go struct the manifest was made from, if any: server-side
+	// apply marshals it again with MarshalApply.
+	src any
 }
 
 // ParseManifest checks a manifest and returns it as JSON. A manifest may be:
@@ -30,13 +34,26 @@ type Manifest struct {
 //     k8s.io/api struct (without this module depending on it).
 //
 // It must have apiVersion, kind and metadata with a name or generateName;
-// anything else is a *ManifestError that says which field is wrong.
+// anything else is a *ManifestError that says which field is wrong. A Go
+// struct whose TypeMeta is empty, as client-go users write them, names no
+// kind: give it to a view of its kind (View.Create, Update, Apply), which
+// fills apiVersion and kind in.
+//
+// Server-side apply does not send JSON for a Go struct: it marshals the
+// struct again with MarshalApply, which omits zero-valued fields.
 func ParseManifest(manifest any) (*Manifest, error) {
 	data, err := manifestJSON(manifest)
 	if err != nil {
 		return nil, err
 	}
-	return checkManifest(data, 0)
+	m, err := checkManifest(data, 0)
+	if err != nil {
+		return nil, err
+	}
+	if isStruct(manifest) {
+		m.src = manifest
+	}
+	return m, nil
 }
 
 func manifestJSON(manifest any) ([]byte, error) {
@@ -226,6 +243,8 @@ func checkManifest(data []byte, doc int) (*Manifest, error) {
 		return nil, &ManifestError{Document: doc, Reason: "not a JSON object", Err: err}
 	}
 	switch {
+	case (obj.APIVersion == nil || *obj.APIVersion == "") && (obj.Kind == nil || *obj.Kind == ""):
+		return nil, &ManifestError{Document: doc, Field: "apiVersion", Reason: "missing, and kind too: a manifest without them (a Go struct with an empty TypeMeta) needs a view of its kind, whose Create, Update and Apply fill them in"}
 	case obj.APIVersion == nil || *obj.APIVersion == "":
 		return nil, &ManifestError{Document: doc, Field: "apiVersion", Reason: "missing"}
 	case obj.Kind == nil || *obj.Kind == "":

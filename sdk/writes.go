@@ -323,7 +323,11 @@ func patchBody(typ PatchType, patch any) ([]byte, error) {
 			return nil, err
 		}
 	}
-	body, err := marshalBody(patch)
+	marshal := marshalBody
+	if typ == ApplyPatch {
+		marshal = MarshalApply // a typed struct must not claim its zero fields
+	}
+	body, err := marshal(patch)
 	if err != nil {
 		return nil, err
 	}
@@ -356,12 +360,17 @@ func patchBody(typ PatchType, patch any) ([]byte, error) {
 // ParseManifest for the accepted forms) and returns it as stored (with
 // DryRun: as it would be stored). A bound view creates in its namespace;
 // the manifest's own namespace and opts.Namespace must then agree.
+//
+// A manifest that leaves apiVersion or kind empty, such as a k8s.io/api
+// struct with an empty TypeMeta, gets them from the view; one that names
+// another kind, or another version than the view uses, is a
+// *ManifestError before any request. Update and Apply do the same.
 func (v *View[S]) Create(ctx context.Context, manifest any, opts CreateOptions) (*Item[S], error) {
 	var zero *Item[S]
 	if v.err != nil {
 		return zero, v.err
 	}
-	m, err := v.manifest(manifest)
+	m, err := v.manifest(ctx, manifest)
 	if err != nil {
 		return zero, err
 	}
@@ -392,14 +401,41 @@ func (v *View[S]) optionNamespace(asked, options string) (string, error) {
 	return v.namespace, nil
 }
 
-// manifest parses a manifest and checks it is of the view's kind.
-func (v *View[S]) manifest(manifest any) (*Manifest, error) {
-	m, err := ParseManifest(manifest)
+// manifest parses a manifest for the view: apiVersion and kind that the
+// manifest leaves empty (a Go struct with an empty TypeMeta) are filled in
+// from the view, and those it sets must be the view's kind at the version
+// the view uses, as the server requires.
+func (v *View[S]) manifest(ctx context.Context, manifest any) (*Manifest, error) {
+	data, err := manifestJSON(manifest)
 	if err != nil {
 		return nil, err
 	}
-	if m.Kind != v.kind.Kind {
-		return nil, &ManifestError{Field: "kind", Reason: fmt.Sprintf("manifest is a %s, the view holds %s", m.Kind, v.kind.Kind)}
+	gotVersion, gotKind, err := decodeObjectKind(data)
+	if err != nil {
+		return nil, &ManifestError{Reason: "not a JSON object with string apiVersion and kind", Err: err}
+	}
+	if gotKind != "" && gotKind != v.kind.Kind {
+		return nil, &ManifestError{Field: "kind", Reason: fmt.Sprintf("manifest is a %s, the view holds %s", gotKind, v.kind.Kind)}
+	}
+	base, err := v.client.apiPath(ctx, v.info())
+	if err != nil {
+		return nil, err
+	}
+	want := APIVersion(base)
+	if gotVersion != "" && gotVersion != want {
+		return nil, &ManifestError{Field: "apiVersion", Reason: fmt.Sprintf("manifest is %s %s, the view serves %s at %s", gotVersion, gotKind, v.kind.Kind, want)}
+	}
+	if gotVersion == "" || gotKind == "" {
+		if data, err = setTypeMeta(data, want, v.kind.Kind); err != nil {
+			return nil, &ManifestError{Reason: "not a JSON object", Err: err}
+		}
+	}
+	m, err := checkManifest(data, 0)
+	if err != nil {
+		return nil, err
+	}
+	if isStruct(manifest) {
+		m.src = manifest
 	}
 	return m, nil
 }
@@ -420,7 +456,7 @@ func (v *View[S]) put(ctx context.Context, manifest any, sub string, opts WriteO
 	if v.err != nil {
 		return zero, v.err
 	}
-	m, err := v.manifest(manifest)
+	m, err := v.manifest(ctx, manifest)
 	if err != nil {
 		return zero, err
 	}
