@@ -41,6 +41,9 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzListBody$$' -fuzztime=$(FUZZTIME) ./sdk/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeItem$$' -fuzztime=$(FUZZTIME) ./sdk/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseManifests$$' -fuzztime=$(FUZZTIME) ./sdk/
+	$(GO) test -run='^$$' -fuzz='^FuzzInto$$' -fuzztime=$(FUZZTIME) ./sdk/
+	$(GO) test -run='^$$' -fuzz='^FuzzMarshalApply$$' -fuzztime=$(FUZZTIME) ./sdk/
+	$(GO) test -run='^$$' -fuzz='^FuzzTypeMetaFill$$' -fuzztime=$(FUZZTIME) ./sdk/
 	$(GO) test -run='^$$' -fuzz='^FuzzKubeconfig$$' -fuzztime=$(FUZZTIME) ./transport/
 	$(GO) test -run='^$$' -fuzz='^FuzzExecCredential$$' -fuzztime=$(FUZZTIME) ./transport/
 	$(GO) test -run='^$$' -fuzz='^FuzzStatusAccessors$$' -fuzztime=$(FUZZTIME) ./kinds/
