@@ -64,7 +64,10 @@ func (s *Server) deleteRequest(req *request) ([]byte, int, *apiStatus) {
 		}
 	}
 	if dryRun(req) {
-		return cur.raw, 200, nil
+		if len(stringList(meta(cur.o)["finalizers"])) > 0 || opts.PropagationPolicy == "Foreground" || opts.PropagationPolicy == "Orphan" {
+			return cur.raw, 200, nil
+		}
+		return deletedAnswer(req.res, cur), 200, nil
 	}
 	return s.deleteLocked(req.res, cur, opts.PropagationPolicy)
 }
@@ -81,62 +84,72 @@ func (s *Server) deleteLocked(r *Resource, cur *stored, policy string) ([]byte, 
 		return cur.raw, 200, nil
 	}
 	fins := stringList(m["finalizers"])
-	switch policy {
-	case "Foreground":
-		if s.hasDependentsLocked(uid) {
-			fins = append(fins, "foregroundDeletion")
-		}
-	case "Orphan":
-		s.orphanLocked(uid)
+	gcFin := map[string]string{"Foreground": "foregroundDeletion", "Orphan": "orphan"}[policy]
+	if gcFin != "" && !slices.Contains(fins, gcFin) {
+		fins = append(fins, gcFin)
 	}
-	if len(fins) > 0 {
-		o := copyObj(cur.o)
-		om := meta(o)
-		l := make([]any, len(fins))
-		for i, f := range fins {
-			l[i] = f
-		}
-		om["finalizers"] = l
-		om["deletionTimestamp"] = s.timestamp()
-		om["deletionGracePeriodSeconds"] = json.Number("0")
-		if g, ok := om["generation"]; ok {
-			n, _ := strconv.ParseInt(fmt.Sprint(g), 10, 64)
-			om["generation"] = json.Number(strconv.FormatInt(n+1, 10))
-		}
-		st := s.st.commitLocked("MODIFIED", r.GroupResource(), key, o)
-		if policy == "Foreground" {
-			s.collectLocked(uid, "Foreground")
-			// the dependents are gone: drop foregroundDeletion
-			now := s.st.getLocked(r.GroupResource(), key)
-			o := copyObj(now.o)
-			rest := slices.DeleteFunc(stringList(meta(o)["finalizers"]), func(f string) bool { return f == "foregroundDeletion" })
-			if len(rest) == 0 {
-				delete(meta(o), "finalizers")
-				st = s.st.commitLocked("DELETED", r.GroupResource(), key, o)
-				s.afterDeleteLocked(r, st.o)
-			} else {
-				l := make([]any, len(rest))
-				for i, f := range rest {
-					l[i] = f
-				}
-				meta(o)["finalizers"] = l
-				st = s.st.commitLocked("MODIFIED", r.GroupResource(), key, o)
-			}
-		}
-		return st.raw, 200, nil
-	}
-	st := s.st.commitLocked("DELETED", r.GroupResource(), key, nil)
-	s.afterDeleteLocked(r, st.o)
-	if policy == "" || policy == "Background" {
+	if len(fins) == 0 {
+		st := s.st.commitLocked("DELETED", r.GroupResource(), key, nil)
+		s.afterDeleteLocked(r, st.o)
 		s.collectLocked(uid, "Background")
+		return deletedAnswer(r, st), 200, nil
 	}
-	if !r.Builtin || r.Resource == "pods" {
+	o := copyObj(cur.o)
+	om := meta(o)
+	om["finalizers"] = anyList(fins)
+	om["deletionTimestamp"] = s.timestamp()
+	om["deletionGracePeriodSeconds"] = json.Number("0")
+	if g, ok := om["generation"]; ok {
+		n, _ := strconv.ParseInt(fmt.Sprint(g), 10, 64)
+		om["generation"] = json.Number(strconv.FormatInt(n+1, 10))
+	}
+	st := s.st.commitLocked("MODIFIED", r.GroupResource(), key, o)
+	if gcFin == "" {
 		return st.raw, 200, nil
 	}
+	// the garbage collector's part, at once: handle the dependents, then
+	// drop its finalizer
+	if gcFin == "orphan" {
+		s.orphanLocked(uid)
+	} else {
+		s.collectLocked(uid, "Foreground")
+	}
+	now := s.st.getLocked(r.GroupResource(), key)
+	if now == nil {
+		return st.raw, 200, nil
+	}
+	n := copyObj(now.o)
+	rest := slices.DeleteFunc(stringList(meta(n)["finalizers"]), func(f string) bool { return f == gcFin })
+	if len(rest) == 0 {
+		delete(meta(n), "finalizers")
+		gone := s.st.commitLocked("DELETED", r.GroupResource(), key, n)
+		s.afterDeleteLocked(r, gone.o)
+	} else {
+		meta(n)["finalizers"] = anyList(rest)
+		s.st.commitLocked("MODIFIED", r.GroupResource(), key, n)
+	}
+	return st.raw, 200, nil
+}
+
+// deletedAnswer is the answer to a delete that removed the object: the
+// object for pods and custom kinds, a success Status for other built-ins.
+func deletedAnswer(r *Resource, st *stored) []byte {
+	if !r.Builtin || r.Resource == "pods" {
+		return st.raw
+	}
+	m := meta(st.o)
 	d := details(r, str(m, "name"))
-	d["uid"] = uid
+	d["uid"] = m["uid"]
 	data, _ := json.Marshal(map[string]any{"kind": "Status", "apiVersion": "v1", "metadata": map[string]any{}, "status": "Success", "details": d})
-	return data, 200, nil
+	return data
+}
+
+func anyList(l []string) []any {
+	out := make([]any, len(l))
+	for i, x := range l {
+		out[i] = x
+	}
+	return out
 }
 
 // dependentsLocked returns the objects with an ownerReference to uid.

@@ -47,7 +47,7 @@ func (s *Server) serveNonResource(w http.ResponseWriter, r *http.Request, path s
 				return
 			}
 		}
-		writeStatus(w, errPathNotFound())
+		notFoundText(w)
 	case len(parts) == 3 && parts[0] == "apis":
 		s.serveResourceList(w, parts[1], parts[2])
 	default:
@@ -102,7 +102,7 @@ func (s *Server) serveResourceList(w http.ResponseWriter, grp, version string) {
 		}
 	}
 	if list == nil {
-		writeStatus(w, errPathNotFound())
+		notFoundText(w)
 		return
 	}
 	gv := version
@@ -158,4 +158,12 @@ func (s *Server) serveAggregated(w http.ResponseWriter, coreGroup bool) {
 	}
 	w.Header().Set("Content-Type", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
 	writeJSON(w, 200, map[string]any{"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": map[string]any{}, "items": items})
+}
+
+// notFoundText is the real server's answer to an unknown non-resource
+// path: a plain-text 404, not a Status.
+func notFoundText(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte("404 page not found\n"))
 }

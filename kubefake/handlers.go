@@ -329,8 +329,11 @@ func (s *Server) create(req *request, o obj) (*stored, *apiStatus) {
 	if s.st.getLocked(r.GroupResource(), key) != nil {
 		return nil, errAlreadyExists(r, name)
 	}
-	for _, k := range []string{"resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "managedFields"} {
+	for _, k := range []string{"resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"} {
 		delete(m, k)
+	}
+	if req.r != nil {
+		delete(m, "managedFields")
 	}
 	m["uid"] = newUID()
 	m["creationTimestamp"] = s.timestamp()
@@ -494,9 +497,11 @@ func (s *Server) writeLocked(req *request, cur *stored, o obj, track bool) ([]by
 		g, _ := strconv.ParseInt(fmt.Sprint(om["generation"]), 10, 64)
 		m["generation"] = json.Number(strconv.FormatInt(g+1, 10))
 	}
-	m["managedFields"] = om["managedFields"]
-	if m["managedFields"] == nil {
-		delete(m, "managedFields")
+	if track {
+		m["managedFields"] = om["managedFields"]
+		if m["managedFields"] == nil {
+			delete(m, "managedFields")
+		}
 	}
 	if track && req.r != nil {
 		trackUpdate(r, old, o, manager(req), req.sub, s.timestamp())
@@ -505,7 +510,8 @@ func (s *Server) writeLocked(req *request, cur *stored, o obj, track bool) ([]by
 		raw, _ := json.Marshal(o)
 		return raw, nil
 	}
-	if jsonEqual(withoutKeys(old, "metadata"), withoutKeys(o, "metadata")) && jsonEqual(withoutKeys(om, "managedFields", "resourceVersion"), withoutKeys(m, "managedFields", "resourceVersion")) {
+	if jsonEqual(withoutKeys(old, "metadata"), withoutKeys(o, "metadata")) && jsonEqual(withoutKeys(om, "managedFields", "resourceVersion"), withoutKeys(m, "managedFields", "resourceVersion")) &&
+		jsonEqual(untimed(om["managedFields"]), untimed(m["managedFields"])) {
 		// a no-op write changes nothing, not even the resourceVersion
 		return cur.raw, nil
 	}
@@ -530,3 +536,16 @@ func specChanged(r *Resource, old, o obj) bool {
 	return !jsonEqual(withoutKeys(old, skip...), withoutKeys(o, skip...))
 }
 
+
+// untimed drops the times of managed fields entries: a write that changes
+// only them changes nothing.
+func untimed(v any) any {
+	l, _ := v.([]any)
+	out := make([]any, 0, len(l))
+	for _, e := range l {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, withoutKeys(m, "time"))
+		}
+	}
+	return out
+}

@@ -37,6 +37,15 @@ func (s fieldSet) sorted() []string {
 // setLists are list fields with set semantics (listType=set).
 var setLists = map[string]bool{"finalizers": true}
 
+// atomicMaps are map fields of the built-in kinds that server-side apply
+// treats as one value (+structType=atomic or +mapType=atomic): label
+// selectors and a Service's selector.
+var atomicMaps = map[string]bool{"selector": true}
+
+func atomicMap(r *Resource, names []string) bool {
+	return r.Builtin && len(names) > 0 && atomicMaps[names[len(names)-1]]
+}
+
 // trackedMeta are the metadata fields managed fields track.
 var trackedMeta = []string{"labels", "annotations", "finalizers", "ownerReferences"}
 
@@ -123,7 +132,7 @@ func applySet(r *Resource, o obj, sub string) fieldSet {
 func walkApply(r *Resource, v any, path, names []string, set fieldSet) {
 	switch t := v.(type) {
 	case map[string]any:
-		if len(t) == 0 && len(path) > 0 {
+		if len(t) == 0 && len(path) > 0 || atomicMap(r, names) {
 			set.add(path)
 			return
 		}
@@ -165,7 +174,13 @@ func walkChanged(r *Resource, old, v any, had bool, path, names []string, set fi
 	switch t := v.(type) {
 	case map[string]any:
 		om, isMap := old.(map[string]any)
-		if len(path) > 0 && (!had || !isMap) {
+		if atomicMap(r, names) {
+			if !had || !jsonEqual(old, v) {
+				set.add(path)
+			}
+			return
+		}
+		if len(path) > 0 && (!had || !isMap) && !(len(path) == 1 && path[0] == "f:metadata") {
 			set.add(path)
 		}
 		for k, x := range t {

@@ -284,6 +284,7 @@ func strategicMerge(r *Resource, doc, patch any, names []string) (any, error) {
 func mergeList(r *Resource, doc any, patch []any, key string, names []string) (any, error) {
 	dl, _ := doc.([]any)
 	out := slices.Clone(dl)
+	var added []any // new items go first, like the real server's
 	for _, it := range patch {
 		im, ok := it.(map[string]any)
 		if !ok {
@@ -317,7 +318,7 @@ func mergeList(r *Resource, doc any, patch []any, key string, names []string) (a
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, nv)
+			added = append(added, nv)
 			continue
 		}
 		nv, err := strategicMerge(r, out[idx], it, names)
@@ -326,7 +327,7 @@ func mergeList(r *Resource, doc any, patch []any, key string, names []string) (a
 		}
 		out[idx] = nv
 	}
-	return out, nil
+	return append(added, out...), nil
 }
 
 // applyMerge merges an applied configuration into base for server-side
@@ -336,7 +337,7 @@ func applyMerge(r *Resource, base, applied any, names []string) any {
 	switch t := applied.(type) {
 	case map[string]any:
 		bm, ok := base.(map[string]any)
-		if !ok {
+		if !ok || atomicMap(r, names) {
 			bm = map[string]any{}
 		}
 		out := deepCopy(bm).(map[string]any)

@@ -147,7 +147,7 @@ func (s *Server) apply(req *request) ([]byte, int, *apiStatus) {
 	r := req.res
 	mgr := req.query.Get("fieldManager")
 	if mgr == "" {
-		return nil, 0, errBadRequest("PATCH, application/apply-patch+yaml requires fieldManager parameter")
+		return nil, 0, errUnprocessable("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
 	}
 	force := req.query.Get("force") == "true"
 	applied, err := decodeYAMLObject(req.body)
