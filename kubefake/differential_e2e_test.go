@@ -306,10 +306,14 @@ func both(vs ...view) view {
 const cmPath = "/api/v1/namespaces/{ns}/configmaps"
 const depPath = "/apis/apps/v1/namespaces/{ns}/deployments"
 
-func post(path, body string, v view) step { return step{method: "POST", path: path, body: body, view: v} }
-func get(path string, v view) step        { return step{method: "GET", path: path, view: v} }
-func put(path, body string, v view) step  { return step{method: "PUT", path: path, body: body, view: v} }
-func del(path, body string, v view) step  { return step{method: "DELETE", path: path, body: body, view: v} }
+func post(path, body string, v view) step {
+	return step{method: "POST", path: path, body: body, view: v}
+}
+func get(path string, v view) step       { return step{method: "GET", path: path, view: v} }
+func put(path, body string, v view) step { return step{method: "PUT", path: path, body: body, view: v} }
+func del(path, body string, v view) step {
+	return step{method: "DELETE", path: path, body: body, view: v}
+}
 func patch(path, ctype, body string, v view) step {
 	return step{method: "PATCH", path: path, ctype: ctype, body: body, view: v}
 }
@@ -324,7 +328,7 @@ func watchOpen(path string) step { return step{watch: true, path: path} }
 func watchN(n int) step          { return step{watchN: n} }
 
 func saving(s step, vars map[string]string) step { s.save = vars; return s }
-func eventually(s step) step                    { s.eventually = true; return s }
+func eventually(s step) step                     { s.eventually = true; return s }
 
 func configMap(name string, labels, data string) string {
 	return fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s","labels":{"scn":"{scn}"%s}},"data":{%s}}`, name, labels, data)

@@ -536,7 +536,6 @@ func specChanged(r *Resource, old, o obj) bool {
 	return !jsonEqual(withoutKeys(old, skip...), withoutKeys(o, skip...))
 }
 
-
 // untimed drops the times of managed fields entries: a write that changes
 // only them changes nothing.
 func untimed(v any) any {

@@ -385,4 +385,3 @@ func decodePatchOps(body []byte) ([]any, error) {
 	}
 	return ops, nil
 }
-
