@@ -33,7 +33,14 @@ func (rt roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		defer rt.s.wg.Done()
 		defer func() {
 			w.WriteHeader(http.StatusOK) // no-op if written
-			_ = pw.Close()
+			select {
+			case <-req.Context().Done(): // an abandoned body fails like a cut connection
+				_ = pw.CloseWithError(req.Context().Err())
+			case <-rt.s.done:
+				_ = pw.CloseWithError(io.ErrUnexpectedEOF)
+			default:
+				_ = pw.Close()
+			}
 			close(finished)
 		}()
 		rt.s.ServeHTTP(w, in)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kube-for-go/kube/kinds"
 	"github.com/kube-for-go/kube/kubefake"
 	"github.com/kube-for-go/kube/sdk"
 	"github.com/kube-for-go/kube/selector"
@@ -96,3 +97,29 @@ func TestCreateGetConflict(t *testing.T) {
 	assert.Equal(t, 200, code, o)
 	t.Logf("%v", o["metadata"])
 }
+
+func doH(t *testing.T, srv *kubefake.Server, method, path, ctype, body string) (int, map[string]any, http.Header) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL()+path, strings.NewReader(body))
+	require.NoError(t, err)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out, resp.Header
+}
+
+func itemNames(o map[string]any) []string {
+	var out []string
+	items, _ := o["items"].([]any)
+	for _, it := range items {
+		out = append(out, dig(it, "metadata.name").(string))
+	}
+	return out
+}
+
+func podKind() *sdk.Kind[kinds.PodStatus] { return kinds.PodKind }
