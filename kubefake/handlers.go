@@ -214,10 +214,14 @@ func listItem(r *Resource, o *stored) []byte {
 	if !r.Builtin {
 		return o.raw
 	}
+	if p := o.item.Load(); p != nil {
+		return *p
+	}
 	data, err := json.Marshal(withoutKeys(o.o, "apiVersion", "kind"))
 	if err != nil {
 		return o.raw
 	}
+	o.item.Store(&data)
 	return data
 }
 

@@ -6,13 +6,15 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // stored is one version of an object; it is never changed once stored.
 type stored struct {
-	o   obj
-	raw []byte // the object as JSON
-	rv  int64
+	o    obj
+	raw  []byte // the object as JSON
+	rv   int64
+	item atomic.Pointer[[]byte] // raw without apiVersion and kind, made on first use
 }
 
 // event is one change in the history.
