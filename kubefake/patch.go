@@ -262,7 +262,11 @@ func strategicMerge(r *Resource, doc, patch any, names []string) (any, error) {
 				if err != nil {
 					return nil, err
 				}
-				dm[k] = merged
+				if l, _ := merged.([]any); len(l) == 0 {
+					delete(dm, k) // built-in types omit empty lists
+				} else {
+					dm[k] = merged
+				}
 				continue
 			}
 			dm[k] = deepCopy(pl)
