@@ -171,8 +171,6 @@ func (s *Server) dependentsLocked(uid string) []*stored {
 	return out
 }
 
-func (s *Server) hasDependentsLocked(uid string) bool { return len(s.dependentsLocked(uid)) > 0 }
-
 // collectLocked deletes the dependents of uid, as the garbage collector
 // does after its owner is deleted.
 func (s *Server) collectLocked(uid, policy string) {
