@@ -104,9 +104,12 @@ func (s *store) commitLocked(typ, gr, key string, o obj) *stored {
 	return st
 }
 
-// compactLocked forgets the history: watches and continued lists from an
-// older resourceVersion answer 410 Gone.
+// compactLocked forgets the history: watches and continued lists from any
+// resourceVersion handed out so far answer 410 Gone.
 func (s *store) compactLocked() {
+	// the compaction takes a resourceVersion of its own, so that every
+	// resourceVersion handed out before is older than the history
+	s.rv++
 	s.compacted = s.rv
 	s.history = nil
 }
