@@ -156,6 +156,12 @@ func watchLines(t *testing.T, srv *kubefake.Server, ctx context.Context, path st
 
 func next(t *testing.T, ch <-chan map[string]any) (string, string) {
 	t.Helper()
+	return nextWithin(t, ch, 10*time.Second)
+}
+
+// nextWithin is next with a bound on the wait (fake time in a bubble).
+func nextWithin(t *testing.T, ch <-chan map[string]any, d time.Duration) (string, string) {
+	t.Helper()
 	select {
 	case ev, ok := <-ch:
 		if !ok {
@@ -166,8 +172,8 @@ func next(t *testing.T, ch <-chan map[string]any) (string, string) {
 			return "ERROR", strings.TrimSpace(strings.Join([]string{toString(dig(ev["object"], "code")), toString(dig(ev["object"], "reason"))}, " "))
 		}
 		return ev["type"].(string), name
-	case <-time.After(10 * time.Second):
-		t.Fatal("no watch event within 10s")
+	case <-time.After(d):
+		t.Fatalf("no watch event within %v", d)
 	}
 	return "", ""
 }
@@ -293,4 +299,37 @@ func TestCloseEndsWatches(t *testing.T) {
 	srv.Close()
 	typ, _ := next(t, ch)
 	assert.Equal(t, "CLOSED", typ)
+}
+
+// Bookmarks at Options.BookmarkInterval and the watch's timeoutSeconds run
+// on fake time in a synctest bubble.
+func TestBookmarkIntervalAndTimeoutInSynctest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := kubefake.MustNew(t, kubefake.Options{InProcess: true, BookmarkInterval: time.Minute})
+		start := time.Now()
+		ch := watchLines(t, srv, t.Context(), "/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&timeoutSeconds=150&resourceVersion="+srv.ResourceVersion())
+		for i := 1; i <= 2; i++ {
+			typ, _ := nextWithin(t, ch, 10*time.Minute)
+			assert.Equal(t, "BOOKMARK", typ)
+			assert.Equal(t, time.Duration(i)*time.Minute, time.Since(start))
+		}
+		typ, _ := nextWithin(t, ch, 10*time.Minute)
+		assert.Equal(t, "CLOSED", typ, "timeoutSeconds ends the watch")
+		assert.Equal(t, 150*time.Second, time.Since(start))
+	})
+}
+
+func TestSendInitialEvents(t *testing.T) {
+	srv := kubefake.MustNew(t, kubefake.Options{})
+	for _, n := range []string{"a", "b"} {
+		do(t, srv, "POST", "/api/v1/namespaces/default/configmaps", "application/json", `{"metadata":{"name":"`+n+`"}}`)
+	}
+	ch := watchLines(t, srv, t.Context(), "/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan")
+	for _, want := range [][2]string{{"ADDED", "a"}, {"ADDED", "b"}, {"BOOKMARK", ""}} {
+		typ, name := next(t, ch)
+		assert.Equal(t, want, [2]string{typ, name})
+	}
+	code, o := do(t, srv, "GET", "/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true", "", "")
+	assert.Equal(t, 422, code, "sendInitialEvents needs resourceVersionMatch=NotOlderThan")
+	assert.Equal(t, "Invalid", o["reason"])
 }
