@@ -68,8 +68,10 @@ func (s *Server) patch(req *request) ([]byte, int, *apiStatus) {
 		return nil, 0, errUnprocessable("the patch did not produce an object")
 	}
 	if req.sub == "scale" {
+		// updateScale takes the lock itself and checks the resourceVersion
+		// the patched Scale carries, so a concurrent write is a conflict
 		s.st.mu.Unlock()
-		data, code, st := s.updateScaleLocked(req, o)
+		data, code, st := s.updateScale(req, o)
 		s.st.mu.Lock()
 		return data, code, st
 	}
@@ -82,10 +84,6 @@ func (s *Server) patch(req *request) ([]byte, int, *apiStatus) {
 	}
 	data, st := s.writeLocked(req, cur, o, true)
 	return data, 200, st
-}
-
-func (s *Server) updateScaleLocked(req *request, sc obj) ([]byte, int, *apiStatus) {
-	return s.updateScale(req, sc)
 }
 
 // yamlToJSON converts a decoded YAML value to the JSON model.
