@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/kube-for-go/kube"
 	"github.com/kube-for-go/kube/kinds"
+	"github.com/kube-for-go/kube/kubefake"
 	"github.com/kube-for-go/kube/sdk"
 	"github.com/kube-for-go/kube/selector"
 )
@@ -180,54 +182,57 @@ func listBody(items []string, cont, rv string) string {
 	return fmt.Sprintf(`{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":%q,"continue":%q},"items":[%s]}`, rv, cont, strings.Join(items, ","))
 }
 
-func TestAllPaginates(t *testing.T) {
-	c, mt := newMock(t)
-	pages := map[string]string{
-		"":   listBody([]string{podJSON("a", "p1", "1", "Running"), podJSON("a", "p2", "2", "Pending")}, "t1", "10"),
-		"t1": listBody([]string{podJSON("b", "p3", "3", "Running"), podJSON("b", "p4", "4", "Running")}, "t2", "10"),
-		"t2": listBody([]string{podJSON("c", "p5", "5", "Failed")}, "", "10"),
+// fakeWithPods returns a kubefake server holding pods "ns/name".
+func fakeWithPods(t *testing.T, pods ...string) (*kubefake.Server, *kube.Cluster) {
+	t.Helper()
+	srv := kubefake.MustNew(t, kubefake.Options{})
+	for _, p := range pods {
+		ns, name, _ := strings.Cut(p, "/")
+		require.NoError(t, srv.Add(map[string]any{"apiVersion": "v1", "kind": "Pod",
+			"metadata": map[string]any{"name": name, "namespace": ns, "labels": map[string]any{"app": "web"}},
+			"spec":     map[string]any{"containers": []any{map[string]any{"name": "c", "image": "nginx"}}}}))
 	}
-	var limits []string
-	mt.RegisterResponder("GET", base+"/api/v1/pods", func(r *http.Request) (*http.Response, error) {
-		limits = append(limits, r.URL.Query().Get("limit"))
-		body, ok := pages[r.URL.Query().Get("continue")]
-		if !ok {
-			return httpmock.NewStringResponse(400, "bad token"), nil
-		}
-		return httpmock.NewStringResponse(200, body), nil
-	})
+	return srv, srv.Client()
+}
+
+func TestAllPaginates(t *testing.T) {
+	srv, c := fakeWithPods(t, "a/p1", "a/p2", "b/p3", "b/p4", "c/p5")
 	var names []string
 	for p, err := range c.Pods.PageSize(2).All(context.Background()) {
 		require.NoError(t, err)
 		names = append(names, p.Meta().Namespace+"/"+p.Name())
 	}
 	assert.Equal(t, []string{"a/p1", "a/p2", "b/p3", "b/p4", "c/p5"}, names)
+	var limits, continues []string
+	for _, r := range srv.Requests() {
+		q, err := url.ParseQuery(r.Query)
+		require.NoError(t, err)
+		limits = append(limits, q.Get("limit"))
+		continues = append(continues, q.Get("continue"))
+	}
 	assert.Equal(t, []string{"2", "2", "2"}, limits)
+	assert.Empty(t, continues[0])
+	assert.NotEmpty(t, continues[1], "the second page continues the first")
 
 	// Breaking out early makes no further request.
-	before := mt.GetTotalCallCount()
+	before := len(srv.Requests())
 	for range c.Pods.PageSize(2).All(context.Background()) {
 		break
 	}
-	assert.Equal(t, before+1, mt.GetTotalCallCount())
+	assert.Equal(t, before+1, len(srv.Requests()))
 }
 
 func TestAllExpiredContinue(t *testing.T) {
-	c, mt := newMock(t)
-	mt.RegisterResponder("GET", base+"/api/v1/pods", func(r *http.Request) (*http.Response, error) {
-		if r.URL.Query().Get("continue") == "" {
-			return httpmock.NewStringResponse(200, listBody([]string{podJSON("a", "p1", "1", "Running")}, "old", "10")), nil
-		}
-		return httpmock.NewStringResponse(410, statusBody(410, "Expired", "The provided continue parameter is too old")), nil
-	})
+	srv, c := fakeWithPods(t, "a/p1", "a/p2")
 	n := 0
 	var last error
-	for _, err := range c.Pods.All(context.Background()) {
+	for _, err := range c.Pods.PageSize(1).All(context.Background()) {
 		if err != nil {
 			last = err
 			break
 		}
 		n++
+		srv.Compact() // the continue token of the next page is now too old
 	}
 	assert.Equal(t, 1, n)
 	require.Error(t, last)
@@ -395,29 +400,24 @@ func TestItemIsImmutable(t *testing.T) {
 }
 
 func TestSetLabelPatchesAndReturnsNewItem(t *testing.T) {
-	c, mt := newMock(t)
-	mt.RegisterResponder("GET", base+"/api/v1/namespaces/ns/pods/web", httpmock.NewStringResponder(200, podJSON("ns", "web", "42", "Running")))
-	var body, ctype string
-	mt.RegisterResponder("PATCH", base+"/api/v1/namespaces/ns/pods/web", func(r *http.Request) (*http.Response, error) {
-		b, _ := io.ReadAll(r.Body)
-		body, ctype = string(b), r.Header.Get("Content-Type")
-		return httpmock.NewStringResponse(200, strings.Replace(podJSON("ns", "web", "43", "Running"), `"app":"web"`, `"app":"web","mylabel":"value"`, 1)), nil
-	})
+	srv, c := fakeWithPods(t, "ns/web")
 	ctx := context.Background()
 	p, err := c.Pods.In("ns").Get(ctx, "web")
 	require.NoError(t, err)
 	q, err := p.SetLabel(ctx, "mylabel", "value")
 	require.NoError(t, err)
-	assert.Equal(t, "application/merge-patch+json", ctype)
-	assert.JSONEq(t, `{"metadata":{"labels":{"mylabel":"value"}}}`, body)
 	assert.Equal(t, "value", q.Labels().Value("mylabel"))
+	assert.Equal(t, "web", q.Labels().Value("app"), "a merge patch keeps the other labels")
 	assert.False(t, p.Labels().Has("mylabel"), "the old snapshot is unchanged")
-	assert.Equal(t, "43", q.Meta().Version)
+	assert.NotEqual(t, p.Meta().Version, q.Meta().Version)
 	assert.False(t, p.Equal(q))
+	reqs := srv.Requests()
+	assert.Equal(t, "patch", reqs[len(reqs)-1].Verb)
 
-	_, err = p.DeleteLabel(ctx, "mylabel")
+	r, err := q.DeleteLabel(ctx, "mylabel")
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"metadata":{"labels":{"mylabel":null}}}`, body)
+	assert.False(t, r.Labels().Has("mylabel"), "the label is deleted (a null in the merge patch)")
+	assert.Equal(t, "web", r.Labels().Value("app"))
 }
 
 func TestJoinPath(t *testing.T) {

@@ -18,8 +18,11 @@ import (
 	"github.com/jarcoal/httpmock"
 	"github.com/kube-for-go/kube"
 	"github.com/kube-for-go/kube/kinds"
+	"github.com/kube-for-go/kube/kubefake"
 	"github.com/kube-for-go/kube/sdk"
 	"github.com/kube-for-go/kube/watch"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // wExchange is one request the mock API server received.
@@ -606,17 +609,15 @@ func TestApplyConflictError(t *testing.T) {
 }
 
 func TestUpdateConflictAndModify(t *testing.T) {
-	stale, fresh := wDeployment("5", 1), wDeployment("6", 2)
-	conflict := `{"kind":"Status","reason":"Conflict","code":409,"message":"the object has been modified; please apply your changes to the latest version and try again"}`
-	c, m := newWriteMock(t, map[string][]wReply{
-		"GET " + wDepPath: {{200, stale}, {200, fresh}},
-		"PUT " + wDepPath: {{409, conflict}, {200, wDeployment("7", 3)}},
-	})
+	srv := kubefake.MustNew(t, kubefake.Options{})
+	require.NoError(t, srv.Add(wDeployment("", 1)))
+	c := srv.Client()
 	ctx := t.Context()
 	d, err := c.Deployments.In("ns").Get(ctx, "web")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	// Another writer changes the object: d is now stale.
+	_, err = c.Deployments.In("ns").Scale(ctx, "web", 2, sdk.WriteOptions{})
+	require.NoError(t, err)
 	calls := 0
 	addOne := func(obj map[string]any) error {
 		calls++
@@ -625,39 +626,20 @@ func TestUpdateConflictAndModify(t *testing.T) {
 		return nil
 	}
 	d2, err := d.Modify(ctx, addOne, sdk.ModifyOptions{Retry: sdk.RetryOptions{Backoff: watch.Backoff{Initial: time.Microsecond}}})
-	if err != nil {
-		t.Fatalf("Modify: %v", err)
-	}
-	if d2.Version() != "7" || calls != 2 {
-		t.Errorf("Modify returned version %s after %d calls, want 7 after 2", d2.Version(), calls)
-	}
-	var puts []wExchange
-	for _, r := range m.requests() {
-		if r.Method == "PUT" {
+	require.NoError(t, err, "Modify")
+	assert.Equal(t, 2, calls, "the first update conflicts, the retry re-reads the object")
+	assert.Equal(t, float64(3), d2.Spec()["replicas"], "the retry re-applied the change to the fresh object")
+	var puts []kubefake.Request
+	for _, r := range srv.Requests() {
+		if r.Verb == "update" {
 			puts = append(puts, r)
 		}
 	}
-	if len(puts) != 2 {
-		t.Fatalf("%d PUTs, want 2", len(puts))
-	}
-	for i, want := range []string{`"resourceVersion":"5"`, `"resourceVersion":"6"`} {
-		if !strings.Contains(puts[i].Body, want) {
-			t.Errorf("PUT %d body %s lacks %s", i, puts[i].Body, want)
-		}
-	}
-	if !strings.Contains(puts[1].Body, `"replicas":3`) {
-		t.Errorf("the retry did not re-apply the change to the fresh object: %s", puts[1].Body)
-	}
+	assert.Len(t, puts, 2)
 
 	// A single Update with a stale snapshot is ErrConflict.
-	c, _ = newWriteMock(t, map[string][]wReply{"GET " + wDepPath: {{200, stale}}, "PUT " + wDepPath: {{409, conflict}}})
-	d, err = c.Deployments.In("ns").Get(ctx, "web")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Update(ctx, addOne, sdk.WriteOptions{}); !errors.Is(err, sdk.ErrConflict) {
-		t.Errorf("stale Update: %v, want ErrConflict", err)
-	}
+	_, err = d.Update(ctx, addOne, sdk.WriteOptions{})
+	assert.ErrorIs(t, err, sdk.ErrConflict, "stale Update")
 }
 
 func TestUpdateChangeErrors(t *testing.T) {
