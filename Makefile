@@ -50,6 +50,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLeaseAccessors$$' -fuzztime=$(FUZZTIME) ./kinds/
 	$(GO) test -run='^$$' -fuzz='^FuzzForwardedPort$$' -fuzztime=$(FUZZTIME) ./internal/testutil/
 	$(GO) test -run='^$$' -fuzz='^FuzzStoreConverges$$' -fuzztime=$(FUZZTIME) ./watch/
+	$(GO) test -run='^$$' -fuzz='^FuzzServer$$' -fuzztime=$(FUZZTIME) ./kubefake/
 	$(GO) test -run='^$$' -fuzz='^FuzzExecFrames$$' -fuzztime=$(FUZZTIME) ./remote/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeStatus$$' -fuzztime=$(FUZZTIME) ./remote/
 	$(GO) test -run='^$$' -fuzz='^FuzzPortFrames$$' -fuzztime=$(FUZZTIME) ./remote/
