@@ -38,21 +38,11 @@ var ConfigMapKind = sdk.MustKind[ConfigMapStatus](sdk.KindInfo{Kind: "ConfigMap"
 // ConfigMap is a snapshot of one v1 ConfigMap.
 type ConfigMap = sdk.Item[ConfigMapStatus]
 
-// ConfigMapStatus is the status type of ConfigMap, which has no status subresource: it has no attributes.
-type ConfigMapStatus struct {
-	sdk.FromStatus
-}
-
 // EndpointsKind describes v1 Endpoints (resource "endpoints", namespaced).
 var EndpointsKind = sdk.MustKind[EndpointsStatus](sdk.KindInfo{Kind: "Endpoints", Resource: "endpoints", Namespaced: true, APIPaths: []string{"api/v1"}})
 
 // Endpoints is a snapshot of one v1 Endpoints.
 type Endpoints = sdk.Item[EndpointsStatus]
-
-// EndpointsStatus is the status type of Endpoints, which has no status subresource: it has no attributes.
-type EndpointsStatus struct {
-	sdk.FromStatus
-}
 
 // LimitRangeKind describes v1 LimitRange (resource "limitranges", namespaced).
 var LimitRangeKind = sdk.MustKind[LimitRangeStatus](sdk.KindInfo{Kind: "LimitRange", Resource: "limitranges", Namespaced: true, APIPaths: []string{"api/v1"}})
@@ -71,45 +61,11 @@ var PersistentVolumeKind = sdk.MustKind[PersistentVolumeStatus](sdk.KindInfo{Kin
 // PersistentVolume is a snapshot of one v1 PersistentVolume.
 type PersistentVolume = sdk.Item[PersistentVolumeStatus]
 
-// PersistentVolumeStatus holds the status of a PersistentVolume: generically, its conditions.
-type PersistentVolumeStatus struct {
-	sdk.FromStatus
-	sdk.HasStatus
-	w conditionsWire
-}
-
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *PersistentVolumeStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return json.UnmarshalDecode(dec, &s.w)
-}
-
-// Conditions returns the PersistentVolume's status.conditions, empty if none.
-func (s PersistentVolumeStatus) Conditions() kinds.Conditions {
-	return kinds.NewConditions("PersistentVolume", "status.conditions", s.w.Conditions)
-}
-
 // PersistentVolumeClaimKind describes v1 PersistentVolumeClaim (resource "persistentvolumeclaims", namespaced; subresources status).
 var PersistentVolumeClaimKind = sdk.MustKind[PersistentVolumeClaimStatus](sdk.KindInfo{Kind: "PersistentVolumeClaim", Resource: "persistentvolumeclaims", Namespaced: true, APIPaths: []string{"api/v1"}})
 
 // PersistentVolumeClaim is a snapshot of one v1 PersistentVolumeClaim.
 type PersistentVolumeClaim = sdk.Item[PersistentVolumeClaimStatus]
-
-// PersistentVolumeClaimStatus holds the status of a PersistentVolumeClaim: generically, its conditions.
-type PersistentVolumeClaimStatus struct {
-	sdk.FromStatus
-	sdk.HasStatus
-	w conditionsWire
-}
-
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *PersistentVolumeClaimStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return json.UnmarshalDecode(dec, &s.w)
-}
-
-// Conditions returns the PersistentVolumeClaim's status.conditions, empty if none.
-func (s PersistentVolumeClaimStatus) Conditions() kinds.Conditions {
-	return kinds.NewConditions("PersistentVolumeClaim", "status.conditions", s.w.Conditions)
-}
 
 // PodTemplateKind describes v1 PodTemplate (resource "podtemplates", namespaced).
 var PodTemplateKind = sdk.MustKind[PodTemplateStatus](sdk.KindInfo{Kind: "PodTemplate", Resource: "podtemplates", Namespaced: true, APIPaths: []string{"api/v1"}})
@@ -150,11 +106,6 @@ var ServiceAccountKind = sdk.MustKind[ServiceAccountStatus](sdk.KindInfo{Kind: "
 
 // ServiceAccount is a snapshot of one v1 ServiceAccount.
 type ServiceAccount = sdk.Item[ServiceAccountStatus]
-
-// ServiceAccountStatus is the status type of ServiceAccount, which has no status subresource: it has no attributes.
-type ServiceAccountStatus struct {
-	sdk.FromStatus
-}
 
 // MutatingWebhookConfigurationKind describes admissionregistration.k8s.io/v1 MutatingWebhookConfiguration (resource "mutatingwebhookconfigurations", cluster-scoped).
 var MutatingWebhookConfigurationKind = sdk.MustKind[MutatingWebhookConfigurationStatus](sdk.KindInfo{Kind: "MutatingWebhookConfiguration", Resource: "mutatingwebhookconfigurations", Namespaced: false, APIPaths: []string{"apis/admissionregistration.k8s.io/v1"}})
@@ -218,23 +169,6 @@ var CustomResourceDefinitionKind = sdk.MustKind[CustomResourceDefinitionStatus](
 // CustomResourceDefinition is a snapshot of one apiextensions.k8s.io/v1 CustomResourceDefinition.
 type CustomResourceDefinition = sdk.Item[CustomResourceDefinitionStatus]
 
-// CustomResourceDefinitionStatus holds the status of a CustomResourceDefinition: generically, its conditions.
-type CustomResourceDefinitionStatus struct {
-	sdk.FromStatus
-	sdk.HasStatus
-	w conditionsWire
-}
-
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *CustomResourceDefinitionStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return json.UnmarshalDecode(dec, &s.w)
-}
-
-// Conditions returns the CustomResourceDefinition's status.conditions, empty if none.
-func (s CustomResourceDefinitionStatus) Conditions() kinds.Conditions {
-	return kinds.NewConditions("CustomResourceDefinition", "status.conditions", s.w.Conditions)
-}
-
 // APIServiceKind describes apiregistration.k8s.io/v1 APIService (resource "apiservices", cluster-scoped; subresources status).
 var APIServiceKind = sdk.MustKind[APIServiceStatus](sdk.KindInfo{Kind: "APIService", Resource: "apiservices", Namespaced: false, APIPaths: []string{"apis/apiregistration.k8s.io/v1"}})
 
@@ -275,24 +209,6 @@ var StatefulSetKind = sdk.MustKind[StatefulSetStatus](sdk.KindInfo{Kind: "Statef
 // StatefulSet is a snapshot of one apps/v1 StatefulSet.
 type StatefulSet = sdk.Item[StatefulSetStatus]
 
-// StatefulSetStatus holds the status of a StatefulSet: generically, its conditions.
-type StatefulSetStatus struct {
-	sdk.FromStatus
-	sdk.HasStatus
-	sdk.HasScale
-	w conditionsWire
-}
-
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *StatefulSetStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return json.UnmarshalDecode(dec, &s.w)
-}
-
-// Conditions returns the StatefulSet's status.conditions, empty if none.
-func (s StatefulSetStatus) Conditions() kinds.Conditions {
-	return kinds.NewConditions("StatefulSet", "status.conditions", s.w.Conditions)
-}
-
 // SelfSubjectReviewKind describes authentication.k8s.io/v1 SelfSubjectReview (resource "selfsubjectreviews", cluster-scoped; a virtual resource: the server only answers create, with the result in the returned object, and stores nothing).
 var SelfSubjectReviewKind = sdk.MustKind[SelfSubjectReviewStatus](sdk.KindInfo{Kind: "SelfSubjectReview", Resource: "selfsubjectreviews", Namespaced: false, APIPaths: []string{"apis/authentication.k8s.io/v1"}})
 
@@ -321,21 +237,11 @@ var LocalSubjectAccessReviewKind = sdk.MustKind[LocalSubjectAccessReviewStatus](
 // LocalSubjectAccessReview is a snapshot of one authorization.k8s.io/v1 LocalSubjectAccessReview.
 type LocalSubjectAccessReview = sdk.Item[LocalSubjectAccessReviewStatus]
 
-// LocalSubjectAccessReviewStatus is the status type of LocalSubjectAccessReview, which has no status subresource: it has no attributes.
-type LocalSubjectAccessReviewStatus struct {
-	sdk.FromStatus
-}
-
 // SelfSubjectAccessReviewKind describes authorization.k8s.io/v1 SelfSubjectAccessReview (resource "selfsubjectaccessreviews", cluster-scoped; a virtual resource: the server only answers create, with the result in the returned object, and stores nothing).
 var SelfSubjectAccessReviewKind = sdk.MustKind[SelfSubjectAccessReviewStatus](sdk.KindInfo{Kind: "SelfSubjectAccessReview", Resource: "selfsubjectaccessreviews", Namespaced: false, APIPaths: []string{"apis/authorization.k8s.io/v1"}})
 
 // SelfSubjectAccessReview is a snapshot of one authorization.k8s.io/v1 SelfSubjectAccessReview.
 type SelfSubjectAccessReview = sdk.Item[SelfSubjectAccessReviewStatus]
-
-// SelfSubjectAccessReviewStatus is the status type of SelfSubjectAccessReview, which has no status subresource: it has no attributes.
-type SelfSubjectAccessReviewStatus struct {
-	sdk.FromStatus
-}
 
 // SelfSubjectRulesReviewKind describes authorization.k8s.io/v1 SelfSubjectRulesReview (resource "selfsubjectrulesreviews", cluster-scoped; a virtual resource: the server only answers create, with the result in the returned object, and stores nothing).
 var SelfSubjectRulesReviewKind = sdk.MustKind[SelfSubjectRulesReviewStatus](sdk.KindInfo{Kind: "SelfSubjectRulesReview", Resource: "selfsubjectrulesreviews", Namespaced: false, APIPaths: []string{"apis/authorization.k8s.io/v1"}})
@@ -354,33 +260,11 @@ var SubjectAccessReviewKind = sdk.MustKind[SubjectAccessReviewStatus](sdk.KindIn
 // SubjectAccessReview is a snapshot of one authorization.k8s.io/v1 SubjectAccessReview.
 type SubjectAccessReview = sdk.Item[SubjectAccessReviewStatus]
 
-// SubjectAccessReviewStatus is the status type of SubjectAccessReview, which has no status subresource: it has no attributes.
-type SubjectAccessReviewStatus struct {
-	sdk.FromStatus
-}
-
 // HorizontalPodAutoscalerKind describes autoscaling/v2 HorizontalPodAutoscaler (resource "horizontalpodautoscalers", namespaced; subresources status).
 var HorizontalPodAutoscalerKind = sdk.MustKind[HorizontalPodAutoscalerStatus](sdk.KindInfo{Kind: "HorizontalPodAutoscaler", Resource: "horizontalpodautoscalers", Namespaced: true, APIPaths: []string{"apis/autoscaling/v2"}})
 
 // HorizontalPodAutoscaler is a snapshot of one autoscaling/v2 HorizontalPodAutoscaler.
 type HorizontalPodAutoscaler = sdk.Item[HorizontalPodAutoscalerStatus]
-
-// HorizontalPodAutoscalerStatus holds the status of a HorizontalPodAutoscaler: generically, its conditions.
-type HorizontalPodAutoscalerStatus struct {
-	sdk.FromStatus
-	sdk.HasStatus
-	w conditionsWire
-}
-
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *HorizontalPodAutoscalerStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return json.UnmarshalDecode(dec, &s.w)
-}
-
-// Conditions returns the HorizontalPodAutoscaler's status.conditions, empty if none.
-func (s HorizontalPodAutoscalerStatus) Conditions() kinds.Conditions {
-	return kinds.NewConditions("HorizontalPodAutoscaler", "status.conditions", s.w.Conditions)
-}
 
 // CronJobKind describes batch/v1 CronJob (resource "cronjobs", namespaced; subresources status).
 var CronJobKind = sdk.MustKind[CronJobStatus](sdk.KindInfo{Kind: "CronJob", Resource: "cronjobs", Namespaced: true, APIPaths: []string{"apis/batch/v1"}})
@@ -388,45 +272,11 @@ var CronJobKind = sdk.MustKind[CronJobStatus](sdk.KindInfo{Kind: "CronJob", Reso
 // CronJob is a snapshot of one batch/v1 CronJob.
 type CronJob = sdk.Item[CronJobStatus]
 
-// CronJobStatus holds the status of a CronJob: generically, its conditions.
-type CronJobStatus struct {
-	sdk.FromStatus
-	sdk.HasStatus
-	w conditionsWire
-}
-
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *CronJobStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return json.UnmarshalDecode(dec, &s.w)
-}
-
-// Conditions returns the CronJob's status.conditions, empty if none.
-func (s CronJobStatus) Conditions() kinds.Conditions {
-	return kinds.NewConditions("CronJob", "status.conditions", s.w.Conditions)
-}
-
 // JobKind describes batch/v1 Job (resource "jobs", namespaced; subresources status).
 var JobKind = sdk.MustKind[JobStatus](sdk.KindInfo{Kind: "Job", Resource: "jobs", Namespaced: true, APIPaths: []string{"apis/batch/v1"}})
 
 // Job is a snapshot of one batch/v1 Job.
 type Job = sdk.Item[JobStatus]
-
-// JobStatus holds the status of a Job: generically, its conditions.
-type JobStatus struct {
-	sdk.FromStatus
-	sdk.HasStatus
-	w conditionsWire
-}
-
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *JobStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return json.UnmarshalDecode(dec, &s.w)
-}
-
-// Conditions returns the Job's status.conditions, empty if none.
-func (s JobStatus) Conditions() kinds.Conditions {
-	return kinds.NewConditions("Job", "status.conditions", s.w.Conditions)
-}
 
 // CertificateSigningRequestKind describes certificates.k8s.io/v1 CertificateSigningRequest (resource "certificatesigningrequests", cluster-scoped; subresources approval, status).
 var CertificateSigningRequestKind = sdk.MustKind[CertificateSigningRequestStatus](sdk.KindInfo{Kind: "CertificateSigningRequest", Resource: "certificatesigningrequests", Namespaced: false, APIPaths: []string{"apis/certificates.k8s.io/v1"}})
@@ -434,33 +284,11 @@ var CertificateSigningRequestKind = sdk.MustKind[CertificateSigningRequestStatus
 // CertificateSigningRequest is a snapshot of one certificates.k8s.io/v1 CertificateSigningRequest.
 type CertificateSigningRequest = sdk.Item[CertificateSigningRequestStatus]
 
-// CertificateSigningRequestStatus holds the status of a CertificateSigningRequest: generically, its conditions.
-type CertificateSigningRequestStatus struct {
-	sdk.FromStatus
-	sdk.HasStatus
-	w conditionsWire
-}
-
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *CertificateSigningRequestStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return json.UnmarshalDecode(dec, &s.w)
-}
-
-// Conditions returns the CertificateSigningRequest's status.conditions, empty if none.
-func (s CertificateSigningRequestStatus) Conditions() kinds.Conditions {
-	return kinds.NewConditions("CertificateSigningRequest", "status.conditions", s.w.Conditions)
-}
-
 // EndpointSliceKind describes discovery.k8s.io/v1 EndpointSlice (resource "endpointslices", namespaced).
 var EndpointSliceKind = sdk.MustKind[EndpointSliceStatus](sdk.KindInfo{Kind: "EndpointSlice", Resource: "endpointslices", Namespaced: true, APIPaths: []string{"apis/discovery.k8s.io/v1"}})
 
 // EndpointSlice is a snapshot of one discovery.k8s.io/v1 EndpointSlice.
 type EndpointSlice = sdk.Item[EndpointSliceStatus]
-
-// EndpointSliceStatus is the status type of EndpointSlice, which has no status subresource: it has no attributes.
-type EndpointSliceStatus struct {
-	sdk.FromStatus
-}
 
 // EventKind describes events.k8s.io/v1 Event (resource "events", namespaced).
 var EventKind = sdk.MustKind[EventStatus](sdk.KindInfo{Kind: "Event", Resource: "events", Namespaced: true, APIPaths: []string{"apis/events.k8s.io/v1"}})
@@ -536,23 +364,6 @@ var IngressKind = sdk.MustKind[IngressStatus](sdk.KindInfo{Kind: "Ingress", Reso
 // Ingress is a snapshot of one networking.k8s.io/v1 Ingress.
 type Ingress = sdk.Item[IngressStatus]
 
-// IngressStatus holds the status of a Ingress: generically, its conditions.
-type IngressStatus struct {
-	sdk.FromStatus
-	sdk.HasStatus
-	w conditionsWire
-}
-
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *IngressStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return json.UnmarshalDecode(dec, &s.w)
-}
-
-// Conditions returns the Ingress's status.conditions, empty if none.
-func (s IngressStatus) Conditions() kinds.Conditions {
-	return kinds.NewConditions("Ingress", "status.conditions", s.w.Conditions)
-}
-
 // IngressClassKind describes networking.k8s.io/v1 IngressClass (resource "ingressclasses", cluster-scoped).
 var IngressClassKind = sdk.MustKind[IngressClassStatus](sdk.KindInfo{Kind: "IngressClass", Resource: "ingressclasses", Namespaced: false, APIPaths: []string{"apis/networking.k8s.io/v1"}})
 
@@ -615,33 +426,11 @@ var PodDisruptionBudgetKind = sdk.MustKind[PodDisruptionBudgetStatus](sdk.KindIn
 // PodDisruptionBudget is a snapshot of one policy/v1 PodDisruptionBudget.
 type PodDisruptionBudget = sdk.Item[PodDisruptionBudgetStatus]
 
-// PodDisruptionBudgetStatus holds the status of a PodDisruptionBudget: generically, its conditions.
-type PodDisruptionBudgetStatus struct {
-	sdk.FromStatus
-	sdk.HasStatus
-	w conditionsWire
-}
-
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *PodDisruptionBudgetStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return json.UnmarshalDecode(dec, &s.w)
-}
-
-// Conditions returns the PodDisruptionBudget's status.conditions, empty if none.
-func (s PodDisruptionBudgetStatus) Conditions() kinds.Conditions {
-	return kinds.NewConditions("PodDisruptionBudget", "status.conditions", s.w.Conditions)
-}
-
 // ClusterRoleKind describes rbac.authorization.k8s.io/v1 ClusterRole (resource "clusterroles", cluster-scoped).
 var ClusterRoleKind = sdk.MustKind[ClusterRoleStatus](sdk.KindInfo{Kind: "ClusterRole", Resource: "clusterroles", Namespaced: false, APIPaths: []string{"apis/rbac.authorization.k8s.io/v1"}})
 
 // ClusterRole is a snapshot of one rbac.authorization.k8s.io/v1 ClusterRole.
 type ClusterRole = sdk.Item[ClusterRoleStatus]
-
-// ClusterRoleStatus is the status type of ClusterRole, which has no status subresource: it has no attributes.
-type ClusterRoleStatus struct {
-	sdk.FromStatus
-}
 
 // ClusterRoleBindingKind describes rbac.authorization.k8s.io/v1 ClusterRoleBinding (resource "clusterrolebindings", cluster-scoped).
 var ClusterRoleBindingKind = sdk.MustKind[ClusterRoleBindingStatus](sdk.KindInfo{Kind: "ClusterRoleBinding", Resource: "clusterrolebindings", Namespaced: false, APIPaths: []string{"apis/rbac.authorization.k8s.io/v1"}})
@@ -659,11 +448,6 @@ var RoleKind = sdk.MustKind[RoleStatus](sdk.KindInfo{Kind: "Role", Resource: "ro
 
 // Role is a snapshot of one rbac.authorization.k8s.io/v1 Role.
 type Role = sdk.Item[RoleStatus]
-
-// RoleStatus is the status type of Role, which has no status subresource: it has no attributes.
-type RoleStatus struct {
-	sdk.FromStatus
-}
 
 // RoleBindingKind describes rbac.authorization.k8s.io/v1 RoleBinding (resource "rolebindings", namespaced).
 var RoleBindingKind = sdk.MustKind[RoleBindingStatus](sdk.KindInfo{Kind: "RoleBinding", Resource: "rolebindings", Namespaced: true, APIPaths: []string{"apis/rbac.authorization.k8s.io/v1"}})
