@@ -221,7 +221,10 @@ data: {greeting: hello}
 	t.Run("PDB", func(t *testing.T) {
 		t.Parallel()
 		p, err := watch.WaitFor(ctx, sdk.NewView(c, catalog.PodDisruptionBudgetKind).In(ns).ObjectSource("web"),
-			watch.Match(func(p *catalog.PodDisruptionBudget) bool { n, err := p.Status().ExpectedPods(); return err == nil && n == 2 }))
+			watch.Match(func(p *catalog.PodDisruptionBudget) bool {
+				n, err := p.Status().ExpectedPods()
+				return err == nil && n == 2
+			}))
 		require.NoError(t, err)
 		n, err := p.Status().DesiredHealthy()
 		require.NoError(t, err)
