@@ -145,3 +145,48 @@ func (s StatefulSetStatus) RolledOut(gen int64) bool {
 func StatefulSetRolledOut() watch.Condition[*StatefulSet] {
 	return watch.Match(func(s *StatefulSet) bool { return s.Status().RolledOut(s.Meta().Generation) })
 }
+
+// StatefulSetSpec is a StatefulSet's spec, decoded on demand
+// (StatefulSetSpecOf): the workload attributes it shares with
+// Deployments (replicas, selector, template, update strategy with its
+// partition) and its own.
+type StatefulSetSpec struct {
+	kinds.WorkloadSpec
+	w struct {
+		ServiceName         *string `json:"serviceName"`
+		PodManagementPolicy *string `json:"podManagementPolicy"`
+	}
+}
+
+// StatefulSetSpecOf decodes the spec of a StatefulSet.
+func StatefulSetSpecOf(s *StatefulSet) (StatefulSetSpec, error) {
+	if s == nil {
+		return StatefulSetSpec{}, &sdk.DecodeError{Path: "StatefulSet.spec", Offset: -1, Reason: "nil item"}
+	}
+	raw := s.Raw()
+	ws, err := kinds.DecodeWorkloadSpec("StatefulSet", raw)
+	if err != nil {
+		return StatefulSetSpec{}, err
+	}
+	out := StatefulSetSpec{WorkloadSpec: ws}
+	var obj struct {
+		Spec any `json:"spec"`
+	}
+	obj.Spec = &out.w
+	if err := json.Unmarshal(raw, &obj, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)); err != nil {
+		return StatefulSetSpec{}, &sdk.DecodeError{Path: "StatefulSet.spec", Offset: -1, Reason: "unexpected spec", Err: err}
+	}
+	return out, nil
+}
+
+// ServiceName returns the headless Service that gives the pods their
+// network identity (optional since Kubernetes 1.33).
+func (s StatefulSetSpec) ServiceName() (string, error) {
+	return str(s.w.ServiceName, "StatefulSet", "spec.serviceName")
+}
+
+// PodManagementPolicy returns OrderedReady or Parallel (the server
+// defaults it to OrderedReady).
+func (s StatefulSetSpec) PodManagementPolicy() (string, error) {
+	return str(s.w.PodManagementPolicy, "StatefulSet", "spec.podManagementPolicy")
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kube-for-go/kube/catalog"
+	"github.com/kube-for-go/kube/kinds"
 	"github.com/kube-for-go/kube/sdk"
 )
 
@@ -333,4 +334,26 @@ func TestGenericStatus(t *testing.T) {
 	assert.True(t, it.Status().Conditions().IsTrue("Ready"))
 	_, err = it.Status().Conditions().Get("Other")
 	requireUnavailable(t, err, "ServiceCIDR", "status.conditions[type=Other]")
+}
+
+func TestStatefulSetSpec(t *testing.T) {
+	s, err := catalog.StatefulSetSpecOf(load(t, catalog.StatefulSetKind, "statefulset.json"))
+	require.NoError(t, err)
+	n, err := s.Replicas()
+	require.NoError(t, err)
+	assert.Equal(t, int32(2), n)
+	svc, err := s.ServiceName()
+	require.NoError(t, err)
+	assert.Equal(t, "web", svc)
+	pmp, err := s.PodManagementPolicy()
+	require.NoError(t, err)
+	assert.Equal(t, "OrderedReady", pmp)
+	st := s.Strategy()
+	assert.Equal(t, "RollingUpdate", st.Type)
+	require.NotNil(t, st.Partition)
+	assert.Equal(t, int32(0), *st.Partition)
+	assert.Equal(t, map[string]string{"app": "web"}, s.TemplateLabels())
+	assert.Equal(t, []kinds.ContainerPort{{Name: "http", ContainerPort: 80, Protocol: "TCP"}}, s.Template().Containers()[0].Ports())
+	_, err = catalog.StatefulSetSpecOf(nil)
+	assert.Error(t, err)
 }
