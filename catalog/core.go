@@ -167,11 +167,11 @@ type ClusterRoleStatus struct{ RuleList }
 
 // AccessReviewResult is the answer of the server to a SubjectAccessReview,
 // a SelfSubjectAccessReview or a LocalSubjectAccessReview: the status of
-// the object Create returns. Its errors name the review's kind.
+// the object Create returns. The status types of those kinds embed it and
+// add Reason and EvaluationError, whose errors name their kind.
 type AccessReviewResult struct {
 	sdk.FromStatus
-	kind string
-	w    struct {
+	w struct {
 		Allowed         *bool   `json:"allowed"`
 		Denied          *bool   `json:"denied"`
 		Reason          *string `json:"reason"`
@@ -179,8 +179,8 @@ type AccessReviewResult struct {
 	}
 }
 
-func (s *AccessReviewResult) decode(dec *jsontext.Decoder, kind string) error {
-	s.kind = kind
+// UnmarshalJSONFrom decodes the status in one pass.
+func (s *AccessReviewResult) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	return json.UnmarshalDecode(dec, &s.w)
 }
 
@@ -191,40 +191,55 @@ func (s AccessReviewResult) Allowed() bool { return s.w.Allowed != nil && *s.w.A
 // Denied reports whether an authorizer explicitly denied the action.
 func (s AccessReviewResult) Denied() bool { return s.w.Denied != nil && *s.w.Denied }
 
-// Reason returns why the action is allowed or denied, if the authorizer
-// said.
-func (s AccessReviewResult) Reason() (string, error) {
-	return str(s.w.Reason, s.kind, "status.reason")
+func (s AccessReviewResult) reason(kind string) (string, error) {
+	return str(s.w.Reason, kind, "status.reason")
 }
 
-// EvaluationError returns the error an authorizer met while deciding, if
-// any.
-func (s AccessReviewResult) EvaluationError() (string, error) {
-	return str(s.w.EvaluationError, s.kind, "status.evaluationError")
+func (s AccessReviewResult) evaluationError(kind string) (string, error) {
+	return str(s.w.EvaluationError, kind, "status.evaluationError")
 }
 
 // SubjectAccessReviewStatus is the answer to a SubjectAccessReview.
 type SubjectAccessReviewStatus struct{ AccessReviewResult }
 
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *SubjectAccessReviewStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return s.decode(dec, "SubjectAccessReview")
+// Reason returns why the action is allowed or denied, if the authorizer
+// said.
+func (s SubjectAccessReviewStatus) Reason() (string, error) { return s.reason("SubjectAccessReview") }
+
+// EvaluationError returns the error an authorizer met while deciding, if
+// any.
+func (s SubjectAccessReviewStatus) EvaluationError() (string, error) {
+	return s.evaluationError("SubjectAccessReview")
 }
 
 // SelfSubjectAccessReviewStatus is the answer to a SelfSubjectAccessReview
 // (kubectl auth can-i).
 type SelfSubjectAccessReviewStatus struct{ AccessReviewResult }
 
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *SelfSubjectAccessReviewStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return s.decode(dec, "SelfSubjectAccessReview")
+// Reason returns why the action is allowed or denied, if the authorizer
+// said.
+func (s SelfSubjectAccessReviewStatus) Reason() (string, error) {
+	return s.reason("SelfSubjectAccessReview")
+}
+
+// EvaluationError returns the error an authorizer met while deciding, if
+// any.
+func (s SelfSubjectAccessReviewStatus) EvaluationError() (string, error) {
+	return s.evaluationError("SelfSubjectAccessReview")
 }
 
 // LocalSubjectAccessReviewStatus is the answer to a
 // LocalSubjectAccessReview.
 type LocalSubjectAccessReviewStatus struct{ AccessReviewResult }
 
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *LocalSubjectAccessReviewStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return s.decode(dec, "LocalSubjectAccessReview")
+// Reason returns why the action is allowed or denied, if the authorizer
+// said.
+func (s LocalSubjectAccessReviewStatus) Reason() (string, error) {
+	return s.reason("LocalSubjectAccessReview")
+}
+
+// EvaluationError returns the error an authorizer met while deciding, if
+// any.
+func (s LocalSubjectAccessReviewStatus) EvaluationError() (string, error) {
+	return s.evaluationError("LocalSubjectAccessReview")
 }

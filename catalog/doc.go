@@ -15,7 +15,10 @@
 // catalogue, at its group's preferred version; subresources are not. The
 // "virtual" resources (TokenReview, SubjectAccessReview, SelfSubjectReview,
 // Binding, ...) are included: the server answers only create for them,
-// returning the result in the object it sends back (see Verbs).
+// returning the result in the object it sends back (see Verbs). Event
+// here is the events.k8s.io/v1 Event; the core v1 Event is kinds.Event.
+// HorizontalPodAutoscaler is described at autoscaling/v2, the preferred
+// version.
 //
 // Importing the package, even as `import _ "github.com/kube-for-go/kube/catalog"`,
 // registers all its kinds with sdk.Register, so sdk.Client.Create and
