@@ -9,7 +9,10 @@
 // (the events about an object, EventsFor) and Lease (coordination, used by
 // package controller's leader election) are the tenth and eleventh. Each is
 // registered with sdk.Register when the package loads, so sdk.Client.Create
-// returns the right typed item for a manifest of any of them.
+// returns the right typed item for a manifest of any of them. Every other
+// built-in kind is declared by package catalog. The most-read spec fields
+// are typed too, decoded from the item's raw JSON only when asked
+// (PodSpecOf, DeploymentSpecOf, ServiceSpecOf, NodeSpecOf, ...).
 //
 // # Absent status attributes
 //

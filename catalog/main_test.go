@@ -1,0 +1,9 @@
+package catalog_test
+
+import (
+	"testing"
+
+	"github.com/kube-for-go/kube/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }
