@@ -50,14 +50,14 @@ func OwnerReferenceOf[O sdk.Status](owner *sdk.Item[O], controller bool) sdk.Own
 
 // apiVersionOf returns the apiVersion the owner was served with, else its
 // kind's first.
-func apiVersionOf[O sdk.Status](owner *sdk.Item[O]) string {
+func apiVersionOf(owner sdk.Object) string {
 	var head struct {
 		APIVersion string `json:"apiVersion"`
 	}
 	if err := json.Unmarshal(owner.Raw(), &head); err == nil && head.APIVersion != "" {
 		return head.APIVersion
 	}
-	if paths := owner.Kind().APIPaths; len(paths) > 0 {
+	if paths := owner.Descriptor().Info().APIPaths; len(paths) > 0 {
 		return sdk.APIVersion(paths[0])
 	}
 	return ""

@@ -51,7 +51,7 @@ func TestSetControllerReference(t *testing.T) {
 		{reason: "a cluster-scoped child of a namespaced owner is refused", owner: deploy, child: kinds.NamespaceKind,
 			md: map[string]any{"name": "web"}, wantErr: ErrInvalidOwner},
 		{reason: "a second controller is refused", owner: deploy, child: kinds.ServiceKind,
-			md: map[string]any{"name": "web", "ownerReferences": []any{map[string]any{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "db", "uid": "u-2", "controller": true}}},
+			md:      map[string]any{"name": "web", "ownerReferences": []any{map[string]any{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "db", "uid": "u-2", "controller": true}}},
 			wantErr: ErrAlreadyOwned},
 		{reason: "an owner without a UID (not read from the server) is refused", owner: noUID, child: kinds.ServiceKind,
 			md: map[string]any{"name": "web"}, wantErr: ErrInvalidOwner},
