@@ -87,10 +87,10 @@ type Queue[K comparable] struct {
 	opts QueueOptions
 
 	mu         sync.Mutex
-	ready      []K            // FIFO of keys ready to process
+	ready      []K             // FIFO of keys ready to process
 	queued     map[K]time.Time // keys in ready, and when they were added
-	processing map[K]struct{} // keys handed out and not Done
-	dirty      map[K]struct{} // keys added while processing
+	processing map[K]struct{}  // keys handed out and not Done
+	dirty      map[K]struct{}  // keys added while processing
 	delayed    delayHeap[K]
 	delayedAt  map[K]*delayEntry[K]
 	failures   map[K]int
