@@ -104,10 +104,11 @@ func editFinalizers[S sdk.Status](ctx context.Context, it *sdk.Item[S], name str
 // runs Cleanup and then removes the finalizer, letting the deletion
 // complete.
 //
-// Cleanup runs exactly once per deletion within a process: when it
+// Cleanup runs exactly once per object (UID) within a process: when it
 // succeeds but the finalizer's removal fails, the next Handle (the retry)
-// only retries the removal. A failing Cleanup is retried by the next
-// Handle. After a restart of the process between Cleanup and the removal,
+// only retries the removal, and a stale cached snapshot that still shows
+// the finalizer does not run it again. A failing Cleanup is retried by the
+// next Handle. After a restart of the process between Cleanup and the removal,
 // Cleanup runs again, so it should tolerate finding its work done.
 //
 // A Finalizer is safe for concurrent use.
@@ -117,12 +118,14 @@ type Finalizer[S sdk.Status] struct {
 	retry   sdk.RetryOptions
 
 	mu      sync.Mutex
-	cleaned map[string]struct{} // UIDs cleaned up whose finalizer removal is pending
+	cleaned map[string]struct{} // UIDs of the objects cleaned up
+	order   []string            // the same UIDs, oldest first
 }
 
-// maxCleaned bounds Finalizer's memory of cleanups awaiting the removal of
-// their finalizer; past it the oldest is forgotten (its cleanup may then
-// run again).
+// maxCleaned bounds Finalizer's memory of the objects it cleaned up (by
+// UID, so that a stale snapshot of a finalized object, from a cache that
+// has not yet seen its finalizer go, does not run cleanup again); past it
+// the oldest is forgotten.
 const maxCleaned = 10000
 
 // NewFinalizer returns a Finalizer named name (a qualified name such as
@@ -168,22 +171,18 @@ func (f *Finalizer[S]) Handle(ctx context.Context, it *sdk.Item[S]) (next *sdk.I
 			return it, true, fmt.Errorf("controller: finalizer %q cleanup of %s: %w", f.name, describe(it.Kind().Kind, m.Namespace, m.Name), err)
 		}
 		f.mu.Lock()
-		if len(f.cleaned) >= maxCleaned {
-			for k := range f.cleaned { // forget one: bounded memory
-				delete(f.cleaned, k)
-				break
-			}
+		if len(f.order) >= maxCleaned { // forget the oldest: bounded memory
+			delete(f.cleaned, f.order[0])
+			f.order = f.order[1:]
 		}
 		f.cleaned[m.UID] = struct{}{}
+		f.order = append(f.order, m.UID)
 		f.mu.Unlock()
 	}
 	next, err = RemoveFinalizer(ctx, it, f.name, f.retry)
 	if err != nil {
 		return it, true, err
 	}
-	f.mu.Lock()
-	delete(f.cleaned, m.UID)
-	f.mu.Unlock()
 	return next, true, nil
 }
 

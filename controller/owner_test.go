@@ -178,6 +178,7 @@ func TestFinalizerHandle(t *testing.T) {
 	f.putObject("l", []any{name}, true) // deleted
 	it, err = leases.Get(ctx, "l")
 	require.NoError(t, err)
+	staleIt := it
 	_, deleting, err = fin.Handle(ctx, it)
 	require.Error(t, err, "a failing cleanup is an error, to retry")
 	assert.True(t, deleting)
@@ -200,6 +201,11 @@ func TestFinalizerHandle(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, deleting)
 	assert.Equal(t, int32(2), cleanups.Load(), "once the finalizer is gone, nothing runs")
+
+	_, deleting, err = fin.Handle(ctx, staleIt)
+	require.NoError(t, err)
+	assert.True(t, deleting)
+	assert.Equal(t, int32(2), cleanups.Load(), "a stale snapshot that still shows the finalizer does not run cleanup again")
 
 	_, err = NewFinalizer[kinds.LeaseStatus]("", nil, sdk.RetryOptions{})
 	require.ErrorIs(t, err, ErrInvalidOptions)
