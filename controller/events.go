@@ -292,43 +292,53 @@ func (r *EventRecorder) Run(ctx context.Context) error {
 	if !r.runs.CompareAndSwap(false, true) {
 		return errors.New("controller: EventRecorder.Run called twice")
 	}
+	// Writes outlive ctx by the flush timeout, so that a write in flight
+	// when ctx ends is not lost, and the flush is bounded.
+	wctx, cancelWrites := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWrites()
+	var flushTimer atomic.Pointer[time.Timer]
+	stopAfter := context.AfterFunc(ctx, func() { flushTimer.Store(time.AfterFunc(r.opts.FlushTimeout, cancelWrites)) })
+	defer func() {
+		stopAfter()
+		if t := flushTimer.Load(); t != nil {
+			t.Stop()
+		}
+	}()
 	tick := time.NewTicker(r.opts.SeriesFlush)
 	defer tick.Stop()
 	for {
 		select {
 		case ev := <-r.ch:
 			if ctx.Err() != nil {
-				return r.shutdown(ctx, ev)
+				return r.shutdown(ctx, wctx, ev)
 			}
-			r.process(ctx, ev)
+			r.process(wctx, ev)
 		case <-tick.C:
-			r.flushSeries(ctx)
+			r.flushSeries(wctx)
 			r.forget(time.Now())
 		case <-ctx.Done():
-			return r.shutdown(ctx, nil)
+			return r.shutdown(ctx, wctx, nil)
 		}
 	}
 }
 
 // shutdown writes ev (if not nil), the buffered events and the unwritten
-// series within the flush timeout.
-func (r *EventRecorder) shutdown(ctx context.Context, ev *pendingEvent) error {
+// series until wctx ends (the flush timeout after ctx's end).
+func (r *EventRecorder) shutdown(ctx, wctx context.Context, ev *pendingEvent) error {
 	r.done.Store(true)
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.FlushTimeout)
-	defer cancel()
 	if ev != nil {
-		r.process(fctx, ev)
+		r.process(wctx, ev)
 	}
-	for fctx.Err() == nil {
+	for wctx.Err() == nil {
 		select {
 		case ev := <-r.ch:
-			r.process(fctx, ev)
+			r.process(wctx, ev)
 			continue
 		default:
 		}
 		break
 	}
-	r.flushSeries(fctx)
+	r.flushSeries(wctx)
 	r.dropped.Add(int64(len(r.ch))) // what the timeout left
 	return ctx.Err()
 }
