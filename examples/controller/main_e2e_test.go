@@ -205,3 +205,52 @@ func TestE2EExample(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, out, "Reconciled", "the example records events")
 }
+
+// TestE2EExampleAPIServerRestart runs the example controller on a private
+// cluster (restarting the shared one would disturb other tests), kills
+// kube-apiserver under it and starts it again: the controller's watches
+// recover, and changes made after the restart are reconciled.
+func TestE2EExampleAPIServerRestart(t *testing.T) {
+	startCtx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	tc, err := testutil.Start(startCtx, testutil.StartOptions{Nodes: 1})
+	require.NoError(t, err, "start a private cluster")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("private cluster log tails:\n%s", tc.LogTails(20))
+		}
+		tc.Stop()
+	})
+	ctx := t.Context()
+	ns := "restart"
+	_, err = tc.Kubectl(ctx, "", "create", "namespace", ns)
+	require.NoError(t, err)
+	k, err := kube.New(kube.Options{URL: tc.ProxyURL})
+	require.NoError(t, err)
+	t.Cleanup(func() { k.Close() })
+	deps := k.Deployments.In(ns)
+	want := map[string]bool{"web": true, "api": true}
+	for n := range want {
+		_, err := deps.Create(ctx, deployment(n, "x"), sdk.CreateOptions{})
+		require.NoError(t, err)
+	}
+	c := startController(t, tc.ProxyURL, ns)
+	eventually(t, time.Minute, "converged before the restart", func(ctx context.Context) error { return converged(ctx, k, ns, want) })
+
+	restartCtx, cancelRestart := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancelRestart()
+	require.NoError(t, tc.RestartAPIServer(restartCtx))
+	restarted := time.Now()
+	_, err = deps.Create(ctx, deployment("late", "x"), sdk.CreateOptions{})
+	require.NoError(t, err)
+	require.NoError(t, k.Services.In(ns).Delete(ctx, "api", sdk.DeleteOptions{}))
+	want["late"] = true
+	eventually(t, 2*time.Minute, "converged after the apiserver restart", func(ctx context.Context) error { return converged(ctx, k, ns, want) })
+	t.Logf("convergence: after an apiserver restart (2 changes after it): %s", time.Since(restarted))
+	select {
+	case err := <-c.done:
+		t.Fatalf("the controller stopped: %v", err)
+	default:
+	}
+	require.ErrorIs(t, c.stop(), context.Canceled)
+}
