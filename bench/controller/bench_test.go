@@ -348,11 +348,14 @@ func BenchmarkCache(b *testing.B) {
 		}{{"kube", cacheKube}, {"controller-runtime", cacheControllerRuntime}} {
 			b.Run(fmt.Sprintf("%s/pods=%d", impl.name, n), func(b *testing.B) {
 				var peak, live uint64
+				var synced time.Duration
 				for b.Loop() {
 					runtime.GC()
 					base := heapObjects()
 					h := sampleHeap()
+					start := time.Now()
 					cache, stop := impl.fill(b, url, n)
+					synced = max(synced, time.Since(start))
 					p := h.peak()
 					runtime.GC()
 					l := heapObjects()
@@ -363,6 +366,7 @@ func BenchmarkCache(b *testing.B) {
 				}
 				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 				b.ReportMetric(float64(live)/(1<<20), "retained-heap-MB")
+				b.ReportMetric(synced.Seconds(), "sync-s")
 				b.ReportMetric(0, "ns/op")
 			})
 		}
