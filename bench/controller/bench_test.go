@@ -72,7 +72,12 @@ func serveFixture(n string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	srv := &http.Server{Handler: handler(&fixture.Server{N: pods}), ReadHeaderTimeout: 10 * time.Second}
+	// Every page encoded before serving, in both encodings, so that the
+	// server's encoding cost (protobuf is cheaper to produce than JSON)
+	// does not weigh on either client: answers are memory copies.
+	f := &fixture.Server{N: pods, Cache: true}
+	f.Warm(500) // both clients ask for pages of 500
+	srv := &http.Server{Handler: handler(f), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(l)
 	fmt.Printf("http://%s\n", l.Addr())
 	_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // EOF when the parent goes
