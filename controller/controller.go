@@ -122,8 +122,15 @@ type Options struct {
 	// Store configures the caches (request timeouts, retry backoff).
 	Store watch.StoreOptions
 	// Logger receives the controller's logs, keyed by object; nil
-	// discards them.
+	// discards them. Reconcilers get it, keyed by their object, from
+	// LoggerFrom(ctx).
 	Logger *slog.Logger
+	// Metrics receives the reconciliations' outcomes and durations, and
+	// the work queue's measurements (under the controller's name, unless
+	// Queue.Metrics is set); nil means none.
+	Metrics Metrics
+	// Hook, if set, wraps every reconciliation (for tracing).
+	Hook ReconcileHook
 }
 
 // DefaultDrainTimeout is the default Options.DrainTimeout.
@@ -184,9 +191,18 @@ func New[S sdk.Status](view *sdk.View[S], r Reconciler, opts Options) (*Controll
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Metrics == nil {
+		opts.Metrics = NopMetrics{}
+	}
 	name := opts.Name
 	if name == "" {
 		name = strings.ToLower(view.Kind().Kind)
+	}
+	if opts.Queue.Metrics == nil {
+		opts.Queue.Metrics = opts.Metrics
+	}
+	if opts.Queue.Name == "" {
+		opts.Queue.Name = name
 	}
 	c := &Controller[S]{
 		name: name, kind: view.Kind(), opts: opts, r: r,
@@ -382,25 +398,37 @@ func (c *Controller[S]) work(ctx context.Context) {
 
 func (c *Controller[S]) reconcile(ctx context.Context, req Request) {
 	log := c.log.With("object", req.String())
+	ctx = context.WithValue(ctx, loggerKey{}, log)
+	var after func(Result, error)
+	if c.opts.Hook != nil {
+		ctx, after = c.opts.Hook(ctx, req)
+	}
 	start := time.Now()
 	res, err := c.call(ctx, req)
+	took := time.Since(start)
+	if after != nil {
+		after(res, err)
+	}
 	switch {
 	case err != nil:
+		c.opts.Metrics.ReconcileDone(c.name, ResultError, took)
 		if d, ok := c.queue.Retry(req); ok {
 			log.Error("reconcile failed", "err", err, "retry_in", d, "retries", c.queue.Retries(req))
 		} else {
 			log.Error("reconcile failed; not retried: shutting down", "err", err)
 		}
 	case res.RequeueAfter > 0:
+		c.opts.Metrics.ReconcileDone(c.name, ResultRequeueAfter, took)
 		c.queue.Forget(req)
 		if c.queue.AddAfter(req, res.RequeueAfter) {
-			log.Debug("reconciled", "took", time.Since(start), "requeue_after", res.RequeueAfter)
+			log.Debug("reconciled", "took", took, "requeue_after", res.RequeueAfter)
 		} else {
 			log.Warn("reconciled; requeue not scheduled: shutting down", "requeue_after", res.RequeueAfter)
 		}
 	default:
+		c.opts.Metrics.ReconcileDone(c.name, ResultSuccess, took)
 		c.queue.Forget(req)
-		log.Debug("reconciled", "took", time.Since(start))
+		log.Debug("reconciled", "took", took)
 	}
 }
 

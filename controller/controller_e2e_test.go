@@ -298,6 +298,6 @@ func TestE2EControllerWithLeaderElection(t *testing.T) {
 		return nil
 	})
 	took := time.Unix(0, follower.first.Load()).Sub(stoppedAt)
-	t.Logf("failover to the first reconciliation by the new leader: %s (LeaseDuration %s, RetryPeriod %s)", took, e2eLease, e2eRetry)
+	t.Logf("failover: controller replicas, without release, to the first reconciliation by the new leader: %s (LeaseDuration %s, RetryPeriod %s)", took, e2eLease, e2eRetry)
 	assert.LessOrEqual(t, took, e2eLease+e2eRetry+e2eSlack+time.Second, "takeover within LeaseDuration+RetryPeriod, plus the cache sync")
 }

@@ -93,7 +93,7 @@ func TestE2ELeaderElection(t *testing.T) {
 		leader.stop() // like a crash: the lease is left to expire
 		started := waitLeading(t, follower, e2eLease+e2eRetry+10*time.Second)
 		took := started.Sub(cancelled)
-		t.Logf("failover without release: %s (LeaseDuration %s, RetryPeriod %s)", took, e2eLease, e2eRetry)
+		t.Logf("failover: without release: %s (LeaseDuration %s, RetryPeriod %s)", took, e2eLease, e2eRetry)
 		assert.LessOrEqual(t, took, e2eLease+e2eRetry+e2eSlack, "takeover within LeaseDuration+RetryPeriod")
 		assert.GreaterOrEqual(t, took, e2eLease-e2eRetry-e2eSlack, "no takeover before the lease expired")
 
@@ -114,7 +114,7 @@ func TestE2ELeaderElection(t *testing.T) {
 		require.ErrorIs(t, leader.runErr, context.Canceled)
 		started := waitLeading(t, follower, e2eLease)
 		took := started.Sub(cancelled)
-		t.Logf("graceful handover: %s (RetryPeriod %s)", took, e2eRetry)
+		t.Logf("failover: graceful release: %s (RetryPeriod %s)", took, e2eRetry)
 		assert.LessOrEqual(t, took, e2eRetry+e2eSlack, "a released lease is taken at once")
 	})
 }

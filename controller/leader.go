@@ -77,6 +77,9 @@ type LeaderElectionOptions struct {
 	// Logger receives the elector's logs, keyed by lease and identity; nil
 	// discards them.
 	Logger *slog.Logger
+	// Metrics receives the leader status (LeaderStatus, named
+	// "namespace/name" of the lease); nil means none.
+	Metrics Metrics
 }
 
 func (o LeaderElectionOptions) withDefaults() (LeaderElectionOptions, error) {
@@ -91,6 +94,9 @@ func (o LeaderElectionOptions) withDefaults() (LeaderElectionOptions, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Metrics == nil {
+		o.Metrics = NopMetrics{}
 	}
 	bad := func(format string, args ...any) (LeaderElectionOptions, error) {
 		return o, fmt.Errorf("leader election: %w: "+format, append([]any{ErrInvalidOptions}, args...)...)
@@ -217,6 +223,7 @@ func (le *LeaderElector) Run(ctx context.Context) error {
 		return err
 	}
 	le.leading.Store(true)
+	le.opts.Metrics.LeaderStatus(le.opts.Namespace+"/"+le.opts.Name, true)
 	le.log.Info("leadership acquired")
 	leadCtx, cancelLead := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -229,6 +236,7 @@ func (le *LeaderElector) Run(ctx context.Context) error {
 
 	err := le.renew(ctx)
 	le.leading.Store(false)
+	le.opts.Metrics.LeaderStatus(le.opts.Namespace+"/"+le.opts.Name, false)
 	cancelLead()
 	// Wait for the leader's work to stop, within a bound: the lease must
 	// not be released while it may still run.

@@ -43,6 +43,12 @@ type QueueOptions struct {
 	// disables the overall limit.
 	RetryRate  float64
 	RetryBurst int
+	// Name names the queue in Metrics; empty means "queue".
+	Name string
+	// Metrics receives the queue's depth, adds, queue latency and
+	// retries; nil means none. Its methods are called with the queue's
+	// lock held: they must be quick and must not call the queue.
+	Metrics Metrics
 }
 
 // Queue is a work queue of keys for controllers (like controller-runtime's
@@ -81,10 +87,10 @@ type Queue[K comparable] struct {
 	opts QueueOptions
 
 	mu         sync.Mutex
-	ready      []K            // FIFO of keys ready to process
-	queued     map[K]struct{} // keys in ready
-	processing map[K]struct{} // keys handed out and not Done
-	dirty      map[K]struct{} // keys added while processing
+	ready      []K             // FIFO of keys ready to process
+	queued     map[K]time.Time // keys in ready, and when they were added
+	processing map[K]struct{}  // keys handed out and not Done
+	dirty      map[K]struct{}  // keys added while processing
 	delayed    delayHeap[K]
 	delayedAt  map[K]*delayEntry[K]
 	failures   map[K]int
@@ -108,9 +114,15 @@ func NewQueue[K comparable](opts QueueOptions) *Queue[K] {
 	if opts.RetryBurst <= 0 {
 		opts.RetryBurst = DefaultRetryBurst
 	}
+	if opts.Name == "" {
+		opts.Name = "queue"
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = NopMetrics{}
+	}
 	return &Queue[K]{
 		opts:       opts,
-		queued:     map[K]struct{}{},
+		queued:     map[K]time.Time{},
 		processing: map[K]struct{}{},
 		dirty:      map[K]struct{}{},
 		delayedAt:  map[K]*delayEntry[K]{},
@@ -147,11 +159,16 @@ func (q *Queue[K]) addLocked(key K) {
 		return
 	}
 	if _, ok := q.processing[key]; ok {
-		q.dirty[key] = struct{}{}
+		if _, ok := q.dirty[key]; !ok {
+			q.dirty[key] = struct{}{}
+			q.opts.Metrics.QueueAdd(q.opts.Name)
+		}
 		return
 	}
-	q.queued[key] = struct{}{}
+	q.queued[key] = time.Now()
 	q.ready = append(q.ready, key)
+	q.opts.Metrics.QueueAdd(q.opts.Name)
+	q.opts.Metrics.QueueDepth(q.opts.Name, len(q.ready))
 	q.notify()
 }
 
@@ -196,6 +213,7 @@ func (q *Queue[K]) Retry(key K) (time.Duration, bool) {
 		return 0, false
 	}
 	q.failures[key]++
+	q.opts.Metrics.QueueRetry(q.opts.Name)
 	d := q.opts.Backoff.Delay(q.failures[key], rand.Float64())
 	d = max(d, q.reserveLocked(time.Now()))
 	q.mu.Unlock()
@@ -249,6 +267,8 @@ func (q *Queue[K]) Get(ctx context.Context) (K, error) {
 			key := q.ready[0]
 			q.ready[0] = zero
 			q.ready = q.ready[1:]
+			q.opts.Metrics.QueueLatency(q.opts.Name, time.Since(q.queued[key]))
+			q.opts.Metrics.QueueDepth(q.opts.Name, len(q.ready))
 			delete(q.queued, key)
 			q.processing[key] = struct{}{}
 			q.mu.Unlock()

@@ -1,9 +1,11 @@
 // Command controller is a small controller built with package controller:
 // for every Deployment labelled team=x in a namespace it ensures an
 // annotation and an owned Service (created or updated by server-side
-// apply, with a controller reference so the garbage collector deletes it
-// with its Deployment). Changes that keep a Deployment's generation
-// (status updates) do not wake it; a change to an owned Service does.
+// apply with controller.CreateOrUpdate, with a controller reference set by
+// controller.SetControllerReference so the garbage collector deletes it
+// with its Deployment), and records an event (kubectl get events). Changes
+// that keep a Deployment's generation (status updates) do not wake it; a
+// change to an owned Service does.
 //
 // Run it against kubectl proxy, then label a Deployment:
 //
@@ -25,6 +27,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -42,31 +45,50 @@ const (
 )
 
 func main() {
-	url := flag.String("url", transport.DefaultProxyURL, "kubectl proxy (or API server) URL")
-	ns := flag.String("namespace", "default", "namespace to reconcile")
-	workers := flag.Int("workers", 2, "parallel reconciliations")
-	elect := flag.Bool("leader-elect", false, "run only while holding the lease team-x-controller")
+	var cfg config
+	flag.StringVar(&cfg.url, "url", transport.DefaultProxyURL, "kubectl proxy (or API server) URL")
+	flag.StringVar(&cfg.namespace, "namespace", "default", "namespace to reconcile")
+	flag.IntVar(&cfg.workers, "workers", 2, "parallel reconciliations")
+	flag.BoolVar(&cfg.elect, "leader-elect", false, "run only while holding the lease team-x-controller")
 	flag.Parse()
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	cfg.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, log, *url, *ns, *workers, *elect); err != nil && !errors.Is(err, context.Canceled) {
-		log.Error("controller stopped", "err", err)
+	if err := run(ctx, cfg); err != nil && !errors.Is(err, context.Canceled) {
+		cfg.log.Error("controller stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, log *slog.Logger, url, ns string, workers int, elect bool) error {
-	cluster, err := kube.New(kube.Options{URL: url})
+// config is what the flags set.
+type config struct {
+	url, namespace string
+	workers        int
+	elect          bool
+	log            *slog.Logger
+}
+
+// run runs the controller until ctx ends.
+func run(ctx context.Context, cfg config) error {
+	cluster, err := kube.New(kube.Options{URL: cfg.url})
 	if err != nil {
 		return err
 	}
 	defer cluster.Close()
+	log, ns := cfg.log, cfg.namespace
 
-	r := &reconciler{services: cluster.Services.In(ns).View, log: log}
+	events, err := controller.NewEventRecorder(cluster.Client, controller.EventRecorderOptions{Controller: "example.com/team-x", Logger: log})
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait() // the recorder flushes its events when ctx ends
+	wg.Go(func() { _ = events.Run(ctx) })
+
+	r := &reconciler{services: cluster.Services.In(ns).View, events: events}
 	c, err := controller.New(cluster.Deployments.In(ns).View.Filter(selector.Set{"team": "x"}, nil), r, controller.Options{
 		Name:       "team-x",
-		Workers:    workers,
+		Workers:    cfg.workers,
 		Predicates: []controller.Predicate{controller.GenerationChanged()},
 		Resync:     10 * time.Minute,
 		Logger:     log,
@@ -78,7 +100,7 @@ func run(ctx context.Context, log *slog.Logger, url, ns string, workers int, ele
 	if err := controller.Owns(c, cluster.Services.In(ns).View); err != nil {
 		return err
 	}
-	if !elect {
+	if !cfg.elect {
 		return c.Run(ctx)
 	}
 
@@ -106,10 +128,11 @@ func run(ctx context.Context, log *slog.Logger, url, ns string, workers int, ele
 type reconciler struct {
 	c        *controller.Controller[kinds.DeploymentStatus]
 	services *sdk.View[kinds.ServiceStatus]
-	log      *slog.Logger
+	events   *controller.EventRecorder
 }
 
 func (r *reconciler) Reconcile(ctx context.Context, req controller.Request) (controller.Result, error) {
+	log := controller.LoggerFrom(ctx) // keyed by the Deployment
 	d, ok := r.c.Get(req)
 	if !ok || d.Meta().DeletionTimestamp != nil {
 		return controller.Result{}, nil // gone: the garbage collector deletes its Service
@@ -122,26 +145,27 @@ func (r *reconciler) Reconcile(ctx context.Context, req controller.Request) (con
 	selector, _ := d.Spec()["selector"].(map[string]any)
 	matchLabels, _ := selector["matchLabels"].(map[string]any)
 	if len(matchLabels) == 0 {
-		r.log.Warn("no matchLabels: no Service", "object", req.String())
+		r.events.Eventf(d, nil, controller.EventWarning, "NoSelector", "CreateService", "spec.selector has no matchLabels: no Service")
+		log.Warn("no matchLabels: no Service")
 		return controller.Result{}, nil
 	}
-	_, err := r.services.Apply(ctx, map[string]any{
+	svc := map[string]any{
 		"apiVersion": "v1", "kind": "Service",
-		"metadata": map[string]any{
-			"name": d.Name(), "namespace": d.Namespace(),
-			"ownerReferences": []any{map[string]any{
-				"apiVersion": "apps/v1", "kind": "Deployment", "name": d.Name(), "uid": d.UID(),
-				"controller": true, "blockOwnerDeletion": true,
-			}},
-		},
+		"metadata": map[string]any{"name": d.Name()},
 		"spec": map[string]any{
 			"selector": matchLabels,
 			"ports":    []any{map[string]any{"name": "http", "port": 80}},
 		},
-	}, sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: fieldManager}, Force: true})
-	if err != nil {
+	}
+	// The Deployment controls its Service: the garbage collector deletes
+	// the Service with it, and changes to the Service reconcile it (Owns).
+	if err := controller.SetControllerReference(d, r.services.Kind(), svc); err != nil {
 		return controller.Result{}, err
 	}
-	r.log.Info("reconciled", "object", req.String())
+	if _, err := controller.CreateOrUpdate(ctx, r.services, svc, fieldManager); err != nil {
+		return controller.Result{}, err
+	}
+	r.events.Eventf(d, nil, controller.EventNormal, "Reconciled", "EnsureService", "Service %s ensured", d.Name())
+	log.Info("reconciled")
 	return controller.Result{}, nil
 }
