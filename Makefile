@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzCatalogStatus$$' -fuzztime=$(FUZZTIME) ./catalog/
 	$(GO) test -run='^$$' -fuzz='^FuzzForwardedPort$$' -fuzztime=$(FUZZTIME) ./internal/testutil/
 	$(GO) test -run='^$$' -fuzz='^FuzzStoreConverges$$' -fuzztime=$(FUZZTIME) ./watch/
+	$(GO) test -run='^$$' -fuzz='^FuzzSetControllerReference$$' -fuzztime=$(FUZZTIME) ./controller/
 	$(GO) test -run='^$$' -fuzz='^FuzzServer$$' -fuzztime=$(FUZZTIME) ./kubefake/
 	$(GO) test -run='^$$' -fuzz='^FuzzExecFrames$$' -fuzztime=$(FUZZTIME) ./remote/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeStatus$$' -fuzztime=$(FUZZTIME) ./remote/
