@@ -160,6 +160,7 @@ type Discovery struct {
 	snap      *discoverySnapshot
 	inflight  *discoveryLoad
 	lastStart time.Time
+	seq       uint64 // reads started
 	kinds     map[string]*Kind[Unstructured]
 }
 
@@ -167,15 +168,15 @@ type Discovery struct {
 type discoverySnapshot struct {
 	resources []APIResource // preferred version of each group first
 	failed    []string      // group versions whose discovery failed
-	started   time.Time     // when the read started
+	seq       uint64        // the number of the read, from 1
 }
 
 // discoveryLoad is a refresh in progress; done closes when it ends.
 type discoveryLoad struct {
 	done    chan struct{}
-	started   bool      // it has started reading (joining it may miss newer changes)
-	startTime time.Time // when it started reading
-	err       error
+	started bool   // it has started reading (joining it may miss newer changes)
+	seq     uint64 // the number of its read, once started
+	err     error
 }
 
 // Discovery returns the client's discovery cache. It makes no request.
@@ -208,7 +209,13 @@ func (d *Discovery) Resources(ctx context.Context) ([]APIResource, error) {
 // Refresh reads the server's discovery again now (waiting for the refresh
 // interval if a read just happened).
 func (d *Discovery) Refresh(ctx context.Context) error {
-	_, err := d.refresh(ctx, time.Now())
+	d.mu.Lock()
+	var seen uint64
+	if d.snap != nil {
+		seen = d.snap.seq
+	}
+	d.mu.Unlock()
+	_, err := d.refresh(ctx, seen)
 	return err
 }
 
@@ -239,16 +246,15 @@ func (d *Discovery) ForKind(ctx context.Context, apiVersion, kind string) (APIRe
 
 // lookup answers from the cache, refreshing it once on a miss.
 func (d *Discovery) lookup(ctx context.Context, query string, find func(*discoverySnapshot) (APIResource, error)) (APIResource, error) {
-	asked := time.Now()
 	s, err := d.snapshot(ctx)
 	if err != nil {
 		return APIResource{}, err
 	}
 	r, err := find(s)
-	if !errors.Is(err, ErrUnknownResource) || !s.started.Before(asked) {
+	if !errors.Is(err, ErrUnknownResource) {
 		return r, err
 	}
-	if s, err = d.refresh(ctx, asked); err != nil {
+	if s, err = d.refresh(ctx, s.seq); err != nil {
 		return APIResource{}, err
 	}
 	return find(s)
@@ -262,16 +268,16 @@ func (d *Discovery) snapshot(ctx context.Context) (*discoverySnapshot, error) {
 	if s != nil {
 		return s, nil
 	}
-	return d.refresh(ctx, time.Time{})
+	return d.refresh(ctx, 0)
 }
 
-// refresh returns a snapshot whose read started at or after since,
+// refresh returns a snapshot newer than read number seen (0: any),
 // reading one if needed. Concurrent callers share one read, and reads
 // start at most once per DiscoveryRefreshInterval.
-func (d *Discovery) refresh(ctx context.Context, since time.Time) (*discoverySnapshot, error) {
+func (d *Discovery) refresh(ctx context.Context, seen uint64) (*discoverySnapshot, error) {
 	d.mu.Lock()
 	for {
-		if d.snap != nil && !d.snap.started.Before(since) {
+		if d.snap != nil && d.snap.seq > seen {
 			s := d.snap
 			d.mu.Unlock()
 			return s, nil
@@ -280,9 +286,9 @@ func (d *Discovery) refresh(ctx context.Context, since time.Time) (*discoverySna
 		if l == nil {
 			break
 		}
-		// A read that starts (or started) after since answers the caller,
-		// even with an error; an older one is waited for, then a new one made.
-		fresh := !l.started || !l.startTime.Before(since)
+		// A read newer than seen answers the caller, even with an error; an
+		// older one is waited for, then a new one made.
+		fresh := !l.started || l.seq > seen
 		d.mu.Unlock()
 		select {
 		case <-l.done:
@@ -316,9 +322,13 @@ func (d *Discovery) refresh(ctx context.Context, since time.Time) (*discoverySna
 		d.mu.Lock()
 		l.started = true
 		d.lastStart = time.Now()
-		l.startTime = d.lastStart
+		d.seq++
+		l.seq = d.seq
 		d.mu.Unlock()
 		s, err = d.c.readDiscovery(ctx)
+		if s != nil {
+			s.seq = l.seq
+		}
 	}
 	d.mu.Lock()
 	if err == nil {
@@ -480,7 +490,7 @@ const aggregatedAccept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGrou
 // readDiscovery reads the server's whole discovery: /api and /apis, in
 // the aggregated form, or the legacy documents of each group version.
 func (c *Client) readDiscovery(ctx context.Context) (*discoverySnapshot, error) {
-	s := &discoverySnapshot{started: time.Now()}
+	s := &discoverySnapshot{}
 	for _, root := range []string{"/api", "/apis"} {
 		data, err := c.readBody(ctx, request{method: http.MethodGet, path: root, accept: aggregatedAccept})
 		if isNotFound(err) {
@@ -527,6 +537,9 @@ func (c *Client) readLegacyGroupVersion(ctx context.Context, s *discoverySnapsho
 		if ctx.Err() != nil {
 			return err
 		}
+		if isNotFound(err) {
+			return nil // a group version gone since /apis was read
+		}
 		var ae *APIError
 		if errors.As(err, &ae) && ae.Code != 0 {
 			s.failed = append(s.failed, gvString(gv.group, gv.version))
@@ -548,4 +561,3 @@ func gvString(group, version string) string {
 	}
 	return group + "/" + version
 }
-

@@ -192,8 +192,8 @@ func parseResourceList(data []byte, path string, gv legacyGroupVersion) ([]APIRe
 // that serve it, in the order the group's versions first appear
 // (preferred first).
 func withVersions(rs []APIResource) []APIResource {
-	order := map[string][]string{}    // group -> versions in order
-	serves := map[string][]string{}   // group/resource -> versions
+	order := map[string][]string{}  // group -> versions in order
+	serves := map[string][]string{} // group/resource -> versions
 	for _, r := range rs {
 		if !slices.Contains(order[r.Group], r.Version) {
 			order[r.Group] = append(order[r.Group], r.Version)
