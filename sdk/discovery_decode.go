@@ -90,7 +90,7 @@ func parseDiscovery(data []byte, path string) (*discoveryDoc, error) {
 					doc.failed = append(doc.failed, gvString(group, v.Version))
 				}
 				for _, r := range v.Resources {
-					if r.ResponseKind == nil || !validDNSName(r.Resource) || !validKindName(r.ResponseKind.Kind) {
+					if r.ResponseKind == nil || !validLabel(r.Resource) || !validKindName(r.ResponseKind.Kind) {
 						continue
 					}
 					res := APIResource{
@@ -99,7 +99,7 @@ func parseDiscovery(data []byte, path string) (*discoveryDoc, error) {
 						Verbs: r.Verbs, ShortNames: r.ShortNames, Categories: r.Categories,
 					}
 					for _, s := range r.Subresources {
-						if validDNSName(s.Subresource) {
+						if validLabel(s.Subresource) {
 							res.Subresources = append(res.Subresources, s.Subresource)
 						}
 					}
@@ -169,12 +169,12 @@ func parseResourceList(data []byte, path string, gv legacyGroupVersion) ([]APIRe
 	subs := map[string][]string{}
 	for _, r := range w.Resources {
 		if parent, sub, ok := strings.Cut(r.Name, "/"); ok {
-			if validDNSName(parent) && validDNSName(sub) {
+			if validLabel(parent) && validLabel(sub) {
 				subs[parent] = append(subs[parent], sub)
 			}
 			continue
 		}
-		if !validDNSName(r.Name) || !validKindName(r.Kind) {
+		if !validLabel(r.Name) || !validKindName(r.Kind) {
 			continue
 		}
 		out = append(out, APIResource{
@@ -229,6 +229,12 @@ func validDNSName(s string) bool {
 		}
 	}
 	return true
+}
+
+// validLabel reports whether s is a DNS label (a resource or subresource
+// name): lowercase letters, digits and '-', no dots.
+func validLabel(s string) bool {
+	return len(s) <= 63 && validDNSName(s) && !strings.Contains(s, ".")
 }
 
 // validVersion reports whether s is a version name such as v1 or v1beta2.

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
@@ -456,5 +457,51 @@ func TestProxyNonJSONUnit(t *testing.T) {
 	v, err := c.Proxy().Get(t.Context(), "/version", nil)
 	require.NoError(t, err)
 	assert.Equal(t, "34", v["minor"])
-	_ = errors.New
+}
+
+// FuzzDiscovery feeds any body to the discovery reader as the answer of
+// every path: it never panics, and every resource it keeps has names that
+// are safe URL path segments.
+func FuzzDiscovery(f *testing.F) {
+	f.Add([]byte(aggCore))
+	f.Add([]byte(aggregated(aggApps, aggWidgetsV1, aggOtherWidgets, aggMetrics)))
+	f.Add([]byte(`{"kind":"APIVersions","versions":["v1"]}`))
+	f.Add([]byte(`{"kind":"APIGroupList","groups":[{"name":"apps","versions":[{"version":"v1"}],"preferredVersion":{"version":"v1"}}]}`))
+	f.Add([]byte(`{"kind":"APIResourceList","resources":[{"name":"pods","kind":"Pod"},{"name":"pods/status","kind":"Pod"}]}`))
+	f.Add([]byte(`{"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","items":[{"metadata":{"name":"a/b"},"versions":[{"version":"v1","resources":[{"resource":"../x","responseKind":{"kind":"X"}}]}]}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c, err := sdk.New(sdk.Options{URL: "http://kube.test", MaxObjectBytes: 1 << 16, Transport: hRT(func(r *http.Request) (*http.Response, error) {
+			return hResp(r, 200, strings.NewReader(string(body))), nil
+		})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		d := c.Discovery()
+		rs, err := d.Resources(ctx)
+		if err != nil {
+			if !errors.Is(err, sdk.ErrKube) {
+				t.Fatalf("error %v (%T) is not an SDK error", err, err)
+			}
+			return
+		}
+		for _, r := range rs {
+			for _, s := range []string{r.Group, r.Version, r.Resource} {
+				if strings.ContainsAny(s, "/%?#") || s == "." || s == ".." {
+					t.Fatalf("resource %+v has a name that is no path segment", r)
+				}
+			}
+			if r.Version == "" || r.Resource == "" || r.Kind == "" || len(r.Versions) == 0 {
+				t.Fatalf("incomplete resource %+v", r)
+			}
+			got, err := d.Find(ctx, r.GroupResource())
+			if err == nil && got.GroupResource() != r.GroupResource() {
+				t.Fatalf("Find(%q) = %v", r.GroupResource(), got)
+			}
+			if errors.Is(err, sdk.ErrUnknownResource) {
+				t.Fatalf("Find(%q) of a listed resource: %v", r.GroupResource(), err)
+			}
+		}
+	})
 }
