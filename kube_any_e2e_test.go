@@ -433,6 +433,8 @@ func TestE2EProxyRaw(t *testing.T) {
 	assert.Equal(t, 64, n)
 
 	// A service whose endpoint is a server of this test: its proxy subpath.
+	// The API server proxies only to the IP of the pod an endpoint names,
+	// so a kwok pod is given this machine's address as its IP.
 	ip := hostIP(t)
 	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	require.NoError(t, err)
@@ -444,6 +446,19 @@ func TestE2EProxyRaw(t *testing.T) {
 	t.Cleanup(func() { srv.Close() })
 	port := ln.Addr().(*net.TCPAddr).Port
 	ns := tc.Namespace(t)
+	apply := sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "e2e-any"}, Namespace: ns}
+	_, err = c.Apply(ctx, fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata:\n  name: backend\nspec:\n  nodeName: %s\n  containers:\n  - name: b\n    image: b\n", tc.Nodes[0]), apply)
+	require.NoError(t, err)
+	testutil.Eventually(t, ctx, "kwok gives the pod an IP", func() error {
+		pod, err := c.Pods.In(ns).Get(ctx, "backend")
+		if err != nil {
+			return err
+		}
+		_, err = pod.Status().IP()
+		return err
+	})
+	_, err = c.Pods.In(ns).PatchStatus(ctx, "backend", sdk.MergePatch, map[string]any{"status": map[string]any{"podIP": ip, "podIPs": []any{map[string]any{"ip": ip}}}}, sdk.PatchOptions{})
+	require.NoError(t, err)
 	_, err = c.ApplyManifests(ctx, []byte(fmt.Sprintf(`apiVersion: v1
 kind: Service
 metadata:
@@ -461,25 +476,11 @@ metadata:
 subsets:
 - addresses:
   - ip: %[1]s
+    targetRef: {kind: Pod, name: backend, namespace: %[3]s}
   ports:
   - name: http
     port: %[2]d
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: backend-1
-  labels:
-    kubernetes.io/service-name: backend
-addressType: IPv4
-endpoints:
-- addresses: [%[1]s]
-  conditions: {ready: true}
-ports:
-- name: http
-  port: %[2]d
-  protocol: TCP
-`, ip, port)), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "e2e-any"}, Namespace: ns})
+`, ip, port, ns)), apply)
 	require.NoError(t, err)
 	path, err := sdk.JoinPath("api/v1", "namespaces", ns, "services", "backend:http", "proxy", "sub", "path")
 	require.NoError(t, err)
