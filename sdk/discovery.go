@@ -177,6 +177,7 @@ type discoveryLoad struct {
 	started bool   // it has started reading (joining it may miss newer changes)
 	seq     uint64 // the number of its read, once started
 	err     error
+	aborted bool // its caller's ctx ended: the others who waited for it try again
 }
 
 // Discovery returns the client's discovery cache. It makes no request.
@@ -295,19 +296,22 @@ func (d *Discovery) refresh(ctx context.Context, seen uint64) (*discoverySnapsho
 		case <-ctx.Done():
 			return nil, &Error{Op: "discover", Err: context.Cause(ctx)}
 		}
-		if fresh && l.err != nil {
+		if fresh && l.err != nil && !l.aborted {
 			return nil, l.err
 		}
 		d.mu.Lock()
 	}
 	l := &discoveryLoad{done: make(chan struct{})}
 	d.inflight = l
-	wait := time.Until(d.lastStart.Add(DiscoveryRefreshInterval))
+	var wait time.Duration
+	if !d.lastStart.IsZero() {
+		wait = time.Until(d.lastStart.Add(DiscoveryRefreshInterval))
+	}
 	d.mu.Unlock()
 
 	var s *discoverySnapshot
 	err := ctx.Err()
-	if err == nil && wait > 0 && !d.lastStart.IsZero() {
+	if err == nil && wait > 0 {
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -334,7 +338,7 @@ func (d *Discovery) refresh(ctx context.Context, seen uint64) (*discoverySnapsho
 	if err == nil {
 		d.snap = s
 	}
-	l.err = err
+	l.err, l.aborted = err, ctx.Err() != nil
 	d.inflight = nil
 	close(l.done)
 	d.mu.Unlock()

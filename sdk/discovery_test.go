@@ -279,6 +279,18 @@ func TestDiscoveryRefresh(t *testing.T) {
 		cancel()
 		_, err = d.Find(ctx, "nosuch2")
 		assert.ErrorIs(t, err, context.Canceled, "a refresh waits no longer than ctx")
+
+		// A lookup that joined a refresh whose caller gave up makes its own.
+		octx, ocancel := context.WithCancel(t.Context())
+		ownerErr := make(chan error, 1)
+		go func() { ownerErr <- d.Refresh(octx) }()
+		synctest.Wait() // the owner waits for the refresh interval
+		joinErr := make(chan error, 1)
+		go func() { _, err := d.Find(t.Context(), "nosuch3"); joinErr <- err }()
+		synctest.Wait() // the lookup waits for the owner's refresh
+		ocancel()
+		assert.ErrorIs(t, <-ownerErr, context.Canceled)
+		assert.ErrorIs(t, <-joinErr, sdk.ErrUnknownResource, "not the other caller's cancellation")
 	})
 }
 
