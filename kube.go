@@ -35,6 +35,9 @@
 //	(beyond the seed) subresources     item.Scale/GetScale, PatchStatus, Logs, Evict, kinds.EventsFor
 //	(beyond the seed) cache and waits  watch.Store, watch.WaitFor
 //	Cluster.kindimpl(kind)             sdk.Lookup(apiVersion, kind)
+//	(beyond the seed) any kind         cluster.Dynamic(ctx, "deploy"), cluster.DynamicKind(ctx, "apps/v1", "Deployment")
+//	(beyond the seed) discovery        cluster.Discovery().Find(ctx, "deployments.apps"), .ForKind, .Resources
+//	(beyond the seed) typed from any   sdk.As[kinds.DeploymentStatus](obj), sdk.As[sdk.Unstructured](obj)
 //	KubeError / APIError               sdk.ErrKube / *sdk.APIError (errors.Is, errors.As)
 //	StatusError                        *sdk.UnavailableError, errors.Is(err, sdk.ErrStatusUnavailable)
 //	NamespaceError                     *sdk.NamespaceError
@@ -58,7 +61,9 @@ type Options = sdk.Options
 // core plus a global view of each built-in kind, typed by what the kind can
 // do: Pods is a PodView (logs, eviction), Deployments a ScaleView (scale),
 // Secrets a plain View. Views of other kinds are made with
-// sdk.NewView(cluster.Client, kind) and its siblings. It is safe for concurrent use.
+// sdk.NewView(cluster.Client, kind) and its siblings, and views of any
+// kind the server serves, untyped, with Dynamic and DynamicKind (from the
+// client's Discovery). It is safe for concurrent use.
 type Cluster struct {
 	*sdk.Client
 

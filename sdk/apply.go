@@ -112,28 +112,41 @@ func applyBody(m *Manifest) ([]byte, error) {
 	return b, nil
 }
 
-// Apply applies a manifest of any registered kind with server-side apply
-// (see View.Apply) and returns the typed item of its kind, e.g. a
-// *kinds.Deployment. An unknown kind or a namespace contradicting the
-// manifest is reported before any request.
+// Apply applies a manifest of any kind the server serves with server-side
+// apply (see View.Apply) and returns the typed item of its kind, e.g. a
+// *kinds.Deployment, for a registered kind, or an *Item[Unstructured] for
+// a kind known only from discovery (see As for typed access either way).
+// A kind the server does not serve, or a namespace contradicting the
+// manifest, is reported before any write.
 func (c *Client) Apply(ctx context.Context, manifest any, opts ApplyOptions) (Object, error) {
 	m, err := ParseManifest(manifest)
 	if err != nil {
 		return nil, err
 	}
-	k, err := lookupManifest(m, 0)
+	k, err := c.lookupManifest(ctx, m, 0)
 	if err != nil {
 		return nil, err
 	}
 	return c.applyManifest(ctx, k, m, opts)
 }
 
-func lookupManifest(m *Manifest, doc int) (AnyKind, error) {
-	k, ok := Lookup(m.APIVersion, m.Kind)
-	if !ok {
-		return nil, &ManifestError{Document: doc, Field: "kind", Reason: fmt.Sprintf("unknown kind %s %s (register it with sdk.Register)", m.APIVersion, m.Kind)}
+// lookupManifest finds the kind of a manifest: the registered typed kind
+// of its group and kind, or else the untyped kind of the resource that
+// discovery says serves its apiVersion and kind.
+func (c *Client) lookupManifest(ctx context.Context, m *Manifest, doc int) (AnyKind, error) {
+	if k, ok := Lookup(m.APIVersion, m.Kind); ok {
+		return k, nil
 	}
-	return k, nil
+	d := c.Discovery()
+	r, err := d.ForKind(ctx, m.APIVersion, m.Kind)
+	if err != nil {
+		reason := fmt.Sprintf("unknown kind %s %s: the server serves no such kind (install its CustomResourceDefinition, or register a typed kind with sdk.Register)", m.APIVersion, m.Kind)
+		if !errors.Is(err, ErrUnknownResource) {
+			reason = fmt.Sprintf("cannot resolve kind %s %s: discovery failed", m.APIVersion, m.Kind)
+		}
+		return nil, &ManifestError{Document: doc, Field: "kind", Reason: reason, Err: err}
+	}
+	return d.kindFor(r), nil
 }
 
 func (c *Client) applyManifest(ctx context.Context, k AnyKind, m *Manifest, opts ApplyOptions) (Object, error) {
@@ -183,9 +196,10 @@ func (e *DocumentError) Is(target error) bool { return target == ErrKube }
 
 // ApplyManifests applies every document of a YAML (or JSON) stream with
 // server-side apply, in order, like `kubectl apply --server-side -f file`,
-// and returns the typed items. Every document is parsed and its kind and
-// namespace resolved before the first request, so a malformed document or
-// unknown kind changes nothing (the error is a *ManifestError or
+// and returns the items, typed for registered kinds and untyped
+// (*Item[Unstructured]) for kinds known only from discovery; see As. Every
+// document is parsed and its kind and namespace resolved before the first
+// write, so a malformed document or unknown kind changes nothing (the error is a *ManifestError or
 // *DocumentError with the document number). Applying stops at the first
 // failure, with a *DocumentError naming the document; the items applied
 // before it are returned along with the error.
@@ -207,7 +221,7 @@ func (c *Client) ApplyManifests(ctx context.Context, data []byte, opts ApplyOpti
 	}
 	docs := make([]doc, len(ms))
 	for i, m := range ms {
-		k, err := lookupManifest(m, i+1)
+		k, err := c.lookupManifest(ctx, m, i+1)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kube-for-go/kube/transport"
@@ -66,6 +67,11 @@ type Client struct {
 
 	mu    sync.Mutex
 	paths map[*KindInfo]string // discovered API base path per kind
+
+	// discovery holds the client's *Discovery, made on first use by
+	// Client.Discovery (an atomic.Value, so programs that never use
+	// discovery do not link it).
+	discovery atomic.Value
 }
 
 // New returns a Client for opts. It makes no request.
@@ -371,6 +377,17 @@ func (c *Client) apiPath(ctx context.Context, k *KindInfo) (string, error) {
 	c.mu.Unlock()
 	if ok {
 		return p, nil
+	}
+	if d, ok := c.discovery.Load().(interface {
+		knownPath(*KindInfo) (string, bool)
+	}); ok {
+		// The client has read discovery: no need to probe each path.
+		if p, ok := d.knownPath(k); ok {
+			c.mu.Lock()
+			c.paths[k] = p
+			c.mu.Unlock()
+			return p, nil
+		}
 	}
 	var firstErr error
 	for _, cand := range k.APIPaths {

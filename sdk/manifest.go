@@ -295,17 +295,19 @@ type CreateOptions struct {
 	Namespace string
 }
 
-// Create creates an object from a manifest of any registered kind (see
-// ParseManifest for the forms) and returns the typed item the kind's
-// descriptor decodes, e.g. a *Item[kinds.PodStatus] (see ItemOf). Errors in the
-// manifest, an unknown kind, or a namespace that contradicts the manifest
-// are reported before any request.
+// Create creates an object from a manifest of any kind the server serves
+// (see ParseManifest for the forms) and returns the typed item the kind's
+// registered descriptor decodes, e.g. a *Item[kinds.PodStatus], or, for a
+// kind known only from discovery, an *Item[Unstructured] (As gives either
+// typed without a type switch). Errors in the manifest, a kind the server
+// does not serve, or a namespace that contradicts the manifest are
+// reported before any write.
 func (c *Client) Create(ctx context.Context, manifest any, opts CreateOptions) (Object, error) {
 	m, err := ParseManifest(manifest)
 	if err != nil {
 		return nil, err
 	}
-	k, err := lookupManifest(m, 0)
+	k, err := c.lookupManifest(ctx, m, 0)
 	if err != nil {
 		return nil, err
 	}

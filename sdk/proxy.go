@@ -50,7 +50,11 @@ func JoinPath(parts ...string) (string, error) {
 }
 
 // Get GETs the path (see JoinPath) with optional query parameters and
-// returns the decoded JSON object.
+// returns the decoded JSON object. Answers that are not JSON objects
+// (/healthz, /readyz and /livez say "ok", /metrics is Prometheus text,
+// service and pod proxy subpaths answer whatever the backend does) are
+// read with GetRaw, Raw or Stream; Get fails on them with a *DecodeError
+// that says so.
 func (p *Proxy) Get(ctx context.Context, path string, query url.Values) (map[string]any, error) {
 	return p.Do(ctx, http.MethodGet, path, query, "", nil)
 }
@@ -83,7 +87,8 @@ func (p *Proxy) Delete(ctx context.Context, path string, query url.Values, body 
 }
 
 // Do sends one request and decodes a JSON object answer. A nil body sends
-// none; contentType "" means application/json.
+// none; contentType "" means application/json. An answer that is not a
+// JSON object is a *DecodeError pointing to Raw (see Get).
 func (p *Proxy) Do(ctx context.Context, method, path string, query url.Values, contentType string, body any) (map[string]any, error) {
 	if !strings.HasPrefix(path, "/") {
 		return nil, &Error{Op: method, Err: fmt.Errorf("path %q is not absolute (build it with JoinPath)", path)}
@@ -96,11 +101,25 @@ func (p *Proxy) Do(ctx context.Context, method, path string, query url.Values, c
 		}
 		r.body = data
 	}
-	out := map[string]any{}
-	if err := p.c.roundTripJSON(ctx, r, &out); err != nil {
+	data, err := p.c.readBody(ctx, r)
+	if err != nil {
 		return nil, err
 	}
+	out := map[string]any{}
+	if err := checkObjectJSON(data, p.c.fullPath(path)); err != nil {
+		return nil, notJSON(err.(*DecodeError), data)
+	}
+	if err := unmarshal(data, &out); err != nil {
+		return nil, notJSON(decodeError(p.c.fullPath(path), err), data)
+	}
 	return out, nil
+}
+
+// notJSON adds to the error of an answer that is not a JSON object a hint
+// to read it raw. The answer itself is not quoted: it may hold anything.
+func notJSON(de *DecodeError, data []byte) *DecodeError {
+	de.Reason += fmt.Sprintf(" (the answer is %d bytes of something else: read text, metrics and other non-JSON answers with Proxy.GetRaw, Proxy.Raw or Proxy.Stream)", len(data))
+	return de
 }
 
 // GetRaw GETs the path and returns the answer's body as is, whatever its

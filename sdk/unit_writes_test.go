@@ -804,7 +804,7 @@ metadata:
 			"PATCH " + wSvcPath: {{200, wService("1")}}, "PATCH " + wPodPath: {{200, wPod("1")}}, "PATCH " + wDepPath: {{200, wDeployment("1", 1)}}}, 3, 0, 3},
 		{"second fails", "applying stops at the first failure, naming its document", three, map[string][]wReply{
 			"PATCH " + wSvcPath: {{200, wService("1")}}, "PATCH " + wPodPath: {{422, `{"kind":"Status","reason":"Invalid","code":422,"message":"bad pod"}`}}}, 1, 2, 2},
-		{"unknown kind", "an unknown kind fails before any request", three + "---\napiVersion: x/v1\nkind: Nope\nmetadata:\n  name: n\n", nil, 0, 4, 0},
+		{"unknown kind", "an unknown kind fails before any write (only discovery, /api and /apis, is read, and read again on the miss)", three + "---\napiVersion: x/v1\nkind: Nope\nmetadata:\n  name: n\n", nil, 0, 4, 4},
 		{"namespace contradiction", "a namespace contradicting the options fails before any request", three + "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: q\n  namespace: other\n", nil, 0, 4, 0},
 		{"bad yaml", "malformed YAML fails before any request", three + "---\n: [\n", nil, 0, 4, 0},
 	}
