@@ -507,3 +507,78 @@ func hostIP(t *testing.T) string {
 	t.Fatal("e2e: this machine has no non-loopback IPv4 address for a service endpoint")
 	return ""
 }
+
+// TestE2EApplyCRDAndItsObjectsInOneStream: ApplyManifests applies a
+// CustomResourceDefinition and, later in the same stream, objects of the
+// kind it defines (waiting for the server to serve it); the stream's
+// default namespace applies to its namespaced documents only, as with
+// kubectl apply -n, so a cluster-scoped document beside them is fine.
+func TestE2EApplyCRDAndItsObjectsInOneStream(t *testing.T) {
+	tc, c, ctx := anyCluster(t)
+	ns := tc.Namespace(t)
+	group := "s" + strings.ReplaceAll(ns[len(ns)-6:], "-", "") + ".kube-for-go.test"
+	crdName := "sprockets." + group
+	stream := fmt.Sprintf(`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: %[1]s
+spec:
+  group: %[2]s
+  scope: Namespaced
+  names: {plural: sprockets, singular: sprocket, kind: Sprocket}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              teeth: {type: integer}
+---
+apiVersion: %[2]s/v1
+kind: Sprocket
+metadata: {name: small}
+spec: {teeth: 12}
+---
+apiVersion: %[2]s/v1
+kind: Sprocket
+metadata: {name: large}
+spec: {teeth: 48}
+`, crdName, group)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if v, err := c.Dynamic(ctx, "customresourcedefinitions.apiextensions.k8s.io"); err == nil {
+			_ = v.Delete(ctx, crdName, sdk.DeleteOptions{})
+		}
+	})
+	objs, err := c.ApplyManifests(ctx, []byte(stream), sdk.ApplyOptions{
+		Namespace:    ns,
+		WriteOptions: sdk.WriteOptions{FieldManager: "e2e-any"},
+	})
+	require.NoError(t, err)
+	require.Len(t, objs, 3)
+	assert.Equal(t, crdName, objs[0].Name())
+	assert.Equal(t, "", objs[0].Namespace(), "the CRD is cluster-scoped: the stream's namespace does not apply to it")
+	sprockets, err := c.Dynamic(ctx, "sprockets."+group)
+	require.NoError(t, err)
+	for i, want := range map[string]int64{"small": 12, "large": 48} {
+		it, err := sprockets.In(ns).Get(ctx, i)
+		require.NoError(t, err)
+		teeth, ok := it.Status().Int("spec", "teeth")
+		require.True(t, ok, i)
+		assert.Equal(t, want, teeth, i)
+	}
+
+	// A kind nobody defines, after a CRD, still fails, within the bound.
+	bad := fmt.Sprintf("%s---\napiVersion: %s/v1\nkind: Sprocket\nmetadata: {name: x}\n---\napiVersion: %s/v1\nkind: Nonexistent\nmetadata: {name: y}\n", stream[:strings.Index(stream, "---")], group, group)
+	_, err = c.ApplyManifests(ctx, []byte(bad), sdk.ApplyOptions{Namespace: ns, WriteOptions: sdk.WriteOptions{FieldManager: "e2e-any"}})
+	require.ErrorIs(t, err, sdk.ErrUnknownResource)
+	var derr *sdk.DocumentError
+	require.ErrorAs(t, err, &derr)
+	assert.Equal(t, 3, derr.Document)
+}

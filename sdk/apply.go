@@ -220,17 +220,25 @@ func (c *Client) ApplyManifests(ctx context.Context, data []byte, opts ApplyOpti
 		ns string
 	}
 	docs := make([]doc, len(ms))
+	crd := false // an earlier document defines a custom resource
 	for i, m := range ms {
-		k, err := c.lookupManifest(ctx, m, i+1)
-		if err != nil {
-			return nil, err
-		}
 		derr := &DocumentError{Document: i + 1, Kind: m.Kind, Namespace: m.Namespace, Name: m.Name}
 		if m.Name == "" {
 			derr.Err = &ManifestError{Document: i + 1, Field: "metadata.name", Reason: "missing (server-side apply cannot use generateName)"}
 			return nil, derr
 		}
-		ns, err := resolveNamespace(k.info(), m, opts.Namespace)
+		k, err := c.lookupManifest(ctx, m, i+1)
+		if err != nil {
+			if crd && errors.Is(err, ErrUnknownResource) {
+				// Perhaps a kind the CRD above defines: resolved when its
+				// turn comes, after the CRD is applied.
+				docs[i] = doc{m: m}
+				continue
+			}
+			return nil, err
+		}
+		crd = crd || (m.Kind == "CustomResourceDefinition" && strings.HasPrefix(m.APIVersion, "apiextensions.k8s.io/"))
+		ns, err := manifestsNamespace(k.info(), m, opts.Namespace)
 		if err != nil {
 			derr.Err = err
 			return nil, derr
@@ -239,6 +247,13 @@ func (c *Client) ApplyManifests(ctx context.Context, data []byte, opts ApplyOpti
 	}
 	out := make([]Object, 0, len(docs))
 	for i, d := range docs {
+		if d.k == nil {
+			k, ns, err := c.awaitDefinedKind(ctx, d.m, i+1, opts.Namespace)
+			if err != nil {
+				return out, &DocumentError{Document: i + 1, Kind: d.m.Kind, Namespace: d.m.Namespace, Name: d.m.Name, Err: err}
+			}
+			d.k, d.ns = k, ns
+		}
 		o := opts
 		o.Namespace = d.ns
 		obj, err := c.applyManifest(ctx, d.k, d.m, o)
@@ -369,4 +384,44 @@ func parseConflict(c StatusCause) FieldConflict {
 		}
 	}
 	return fc
+}
+
+// manifestsNamespace is resolveNamespace for a stream of documents, where
+// the asked namespace is the default of the namespaced documents (as
+// kubectl apply -n): a cluster-scoped document ignores it.
+func manifestsNamespace(k *KindInfo, m *Manifest, asked string) (string, error) {
+	if !k.Namespaced {
+		asked = ""
+	}
+	return resolveNamespace(k, m, asked)
+}
+
+// DefinedKindWait bounds how long ApplyManifests waits for the server to
+// serve a kind defined by a CustomResourceDefinition earlier in the same
+// stream (the CRD must become Established and appear in discovery).
+const DefinedKindWait = 30 * time.Second
+
+// awaitDefinedKind resolves the kind of document doc once the server
+// serves it, polling discovery (which refreshes on a miss at most once per
+// DiscoveryRefreshInterval) for at most DefinedKindWait.
+func (c *Client) awaitDefinedKind(ctx context.Context, m *Manifest, doc int, asked string) (AnyKind, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, DefinedKindWait)
+	defer cancel()
+	for {
+		k, err := c.lookupManifest(ctx, m, doc)
+		if err == nil {
+			ns, err := manifestsNamespace(k.info(), m, asked)
+			return k, ns, err
+		}
+		if !errors.Is(err, ErrUnknownResource) {
+			return nil, "", err
+		}
+		t := time.NewTimer(DiscoveryRefreshInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, "", fmt.Errorf("%w (waited %s for a CustomResourceDefinition above to define it)", err, DefinedKindWait)
+		case <-t.C:
+		}
+	}
 }
