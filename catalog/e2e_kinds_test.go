@@ -257,3 +257,40 @@ data: {greeting: hello}
 		assert.Equal(t, "Widget", names.Kind)
 	})
 }
+
+// TestE2EOtherVersionOfACatalogKind: a manifest at a served version other
+// than the catalogue's (autoscaling/v1 HorizontalPodAutoscaler, catalogued
+// at autoscaling/v2) is written at its own version through discovery and
+// comes back untyped, instead of being sent to the v2 endpoint.
+func TestE2EOtherVersionOfACatalogKind(t *testing.T) {
+	tc := testutil.Shared(t)
+	ns := tc.Namespace(t)
+	c, err := sdk.New(sdk.Options{URL: tc.ProxyURL})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	obj, err := c.Apply(ctx, fmt.Sprintf(`apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: %s}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 4
+  targetCPUUtilizationPercentage: 70
+`, ns), sdk.ApplyOptions{WriteOptions: sdk.WriteOptions{FieldManager: "catalog-e2e"}})
+	require.NoError(t, err)
+	u, ok := sdk.ItemOf[sdk.Unstructured](obj)
+	require.True(t, ok, "written through discovery at autoscaling/v1: %T", obj)
+	assert.Equal(t, "autoscaling/v1", u.Status().APIVersion())
+	target, ok := u.Status().Int("spec", "targetCPUUtilizationPercentage")
+	require.True(t, ok)
+	assert.Equal(t, int64(70), target)
+
+	// The same object read through the catalogue's v2 kind is typed.
+	hpa, err := sdk.NewStatusView(c, catalog.HorizontalPodAutoscalerKind).In(ns).Get(ctx, "web")
+	require.NoError(t, err)
+	assert.Equal(t, "web", hpa.Name())
+	spec := hpa.Spec()
+	assert.EqualValues(t, 4, spec["maxReplicas"])
+}

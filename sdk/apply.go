@@ -134,9 +134,12 @@ func (c *Client) Apply(ctx context.Context, manifest any, opts ApplyOptions) (Ob
 // of its group and kind, or else the untyped kind of the resource that
 // discovery says serves its apiVersion and kind.
 func (c *Client) lookupManifest(ctx context.Context, m *Manifest, doc int) (AnyKind, error) {
-	if k, ok := Lookup(m.APIVersion, m.Kind); ok {
+	if k, ok := Lookup(m.APIVersion, m.Kind); ok && servesVersion(k.info(), m.APIVersion) {
 		return k, nil
 	}
+	// Not registered, or registered at other versions only (an
+	// autoscaling/v1 manifest of a kind registered at autoscaling/v2): the
+	// server's discovery says how to write it, at the manifest's version.
 	d := c.Discovery()
 	r, err := d.ForKind(ctx, m.APIVersion, m.Kind)
 	if err != nil {
@@ -424,4 +427,14 @@ func (c *Client) awaitDefinedKind(ctx context.Context, m *Manifest, doc int, ask
 		case <-t.C:
 		}
 	}
+}
+
+// servesVersion reports whether one of k's API paths is apiVersion's.
+func servesVersion(k *KindInfo, apiVersion string) bool {
+	for _, p := range k.APIPaths {
+		if APIVersion(p) == apiVersion {
+			return true
+		}
+	}
+	return false
 }
