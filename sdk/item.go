@@ -81,7 +81,10 @@ type itemData[S Status] struct {
 type lazyParts struct {
 	off                  int64 // the object's offset in its body
 	metaSpan, statusSpan span  // relative to raw
-	dupStatus            bool  // status appeared twice: decode from the whole object
+	labelsSpan           span  // metadata.labels, relative to raw
+	labelsOnce           sync.Once
+	labels               map[string]string
+	dupStatus            bool // status appeared twice: decode from the whole object
 	metaOnce, statusOnce sync.Once
 	meta                 wireMeta
 	metaErr, statusErr   error
@@ -194,6 +197,9 @@ func newLazyItem[S Status](c *Client, k *Kind[S], raw []byte, x *objIndex, off i
 	d.client, d.kind, d.raw, d.lazy = c, k, raw, &li.lz
 	lz := &li.lz
 	lz.off, lz.metaSpan, lz.statusSpan, lz.dupStatus = off, x.metadata, x.status, x.dupStatus
+	if !x.dupLabels {
+		lz.labelsSpan = x.labels // repeated labels merge: leave them to the whole decode
+	}
 	if x.dupMeta {
 		// Repeated metadata merge: decode it whole now, as DecodeItem does.
 		var env metaEnvelope
@@ -436,7 +442,24 @@ func (it *Item[S]) Name() string { return it.meta.Name }
 func (it *Item[S]) Namespace() string { return it.meta.Namespace }
 
 // Labels returns the item's labels (read-only).
-func (it *Item[S]) Labels() Labels { return labelsOf(it.wmeta().Labels) }
+func (it *Item[S]) Labels() Labels { return labelsOf(it.labelMap()) }
+
+// labelMap returns the labels, decoding only metadata.labels on first
+// access for a lazy item (a type error is left to the whole metadata's
+// decode, which Err reports, and reads as no labels).
+func (it *Item[S]) labelMap() map[string]string {
+	lz := it.lazy
+	if lz == nil || !lz.labelsSpan.ok() || !lz.metaSpan.ok() {
+		return it.wmeta().Labels
+	}
+	lz.labelsOnce.Do(func() {
+		var m map[string]string
+		if err := unmarshal(lz.labelsSpan.of(it.raw), &m); err == nil {
+			lz.labels = m
+		}
+	})
+	return lz.labels
+}
 
 // Version returns the item's resourceVersion.
 func (it *Item[S]) Version() string { return it.meta.ResourceVersion }

@@ -413,12 +413,13 @@ func (s span) shifted(d int) span {
 type objIndex struct {
 	kind, metadata, status        span
 	name, namespace, uid, rv, dts span // members of metadata
-	dupMeta, dupStatus            bool
+	labels                        span // metadata.labels (Labels reads only it)
+	dupMeta, dupStatus, dupLabels bool
 }
 
 // rebase makes the spans relative to offset d (the object's start).
 func (x *objIndex) rebase(d int) {
-	for _, s := range []*span{&x.kind, &x.metadata, &x.status, &x.name, &x.namespace, &x.uid, &x.rv, &x.dts} {
+	for _, s := range []*span{&x.kind, &x.metadata, &x.status, &x.name, &x.namespace, &x.uid, &x.rv, &x.dts, &x.labels} {
 		*s = s.shifted(d)
 	}
 }
@@ -462,6 +463,9 @@ func scanObject(b []byte, i int, final bool, x *objIndex, outer int) (int, error
 						dst = &x.rv
 					case nameIs(name, esc, "deletionTimestamp"):
 						dst = &x.dts
+					case nameIs(name, esc, "labels"):
+						dst = &x.labels
+						x.dupLabels = x.labels.ok()
 					}
 					end, err := scanValueIn(b, v, final, outer+2)
 					if err == nil && dst != nil {

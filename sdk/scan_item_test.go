@@ -128,6 +128,10 @@ func TestLazyErrors(t *testing.T) {
 				assert.Equal(t, "ns", it.Namespace())
 				assert.Equal(t, `ns/a"b`, it.key())
 			}},
+		{reason: "repeated labels merge as a whole decode does", item: `{"metadata":{"labels":{"a":"1"},"labels":{"b":"2"}}}`,
+			check: func(t *testing.T, it *Item[widgetStatus]) {
+				assert.Equal(t, map[string]string{"a": "1", "b": "2"}, it.Labels().Map())
+			}},
 		{reason: "repeated metadata merges as a whole decode does", item: `{"metadata":{"name":"a","labels":{"k":"v"}},"metadata":{"namespace":"b"},"status":{"phase":"x"},"status":{}}`,
 			check: func(t *testing.T, it *Item[widgetStatus]) {
 				assert.Equal(t, "b/a", it.key())

@@ -47,7 +47,7 @@ func (s viewSource[S]) Meta(obj *Item[S]) (key, uid, rv string) {
 }
 
 // Labels implements watch.Labeler.
-func (s viewSource[S]) Labels(obj *Item[S]) map[string]string { return obj.wmeta().Labels }
+func (s viewSource[S]) Labels(obj *Item[S]) map[string]string { return obj.labelMap() }
 
 // InitialEventsEnd implements watch.StreamingLister.
 func (s viewSource[S]) InitialEventsEnd(obj *Item[S]) bool {
