@@ -49,6 +49,12 @@
 //     (at least 1) and FirstSeen/LastSeen (which fall back to the creation
 //     time).
 //
+// Items of lists and watches decode their status on first access (see
+// sdk.Item.Err): a status member of the wrong JSON type then reads as an
+// absent status (every attribute unavailable, rule 1), and the item's Err
+// returns the *sdk.DecodeError that says which member and where. Items of
+// Get and sdk.DecodeItem are decoded whole and fail instead.
+//
 // Status types have no exported fields: each decodes its wire form into
 // an unexported struct, so the accessors above are the only way to read
 // it. Quantity.MilliValue and Quantity.Int64 keep their (value, ok) form:

@@ -3,7 +3,6 @@ package sdk
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 
@@ -21,74 +20,11 @@ var decodeOptions = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontex
 // unmarshal decodes JSON text with decodeOptions.
 func unmarshal(data []byte, v any) error { return json.Unmarshal(data, v, decodeOptions) }
 
-// capture is the reader under a jsontext.Decoder that keeps the bytes the
-// decoder has read, so the raw JSON of a value can be taken after the value
-// was decoded from the stream: each byte is scanned once, not once to find
-// the value's end and again to decode it. It also remembers the error of
-// the last read, so a broken connection can be told from a malformed body.
-type capture struct {
-	r    io.Reader
-	buf  []byte // input bytes from absolute offset base
-	base int64
-	max  int64 // bound of the kept input (one value): beyond it, ErrTooLarge
-	err  error // last read error other than io.EOF
-}
-
-// newCapture returns a capture of r that keeps at most max bytes of one
-// value (0: DefaultMaxObjectBytes).
-func newCapture(r io.Reader, max int64) *capture {
-	if max <= 0 {
-		max = DefaultMaxObjectBytes
-	}
-	return &capture{r: r, max: max}
-}
-
-// Read implements io.Reader.
-func (c *capture) Read(p []byte) (int, error) {
-	if int64(len(c.buf)) > c.max {
-		c.err = fmt.Errorf("%w: one object exceeds %d bytes", ErrTooLarge, c.max)
-		return 0, c.err
-	}
-	n, err := c.r.Read(p)
-	c.buf = append(c.buf, p[:n]...)
-	if err != nil && err != io.EOF {
-		c.err = err
-	}
-	return n, err
-}
-
-// take returns a copy of the input between absolute offsets from and to,
-// without the separators (white space, ',' and ':') before the value, and
-// forgets the input before to. Offsets outside the kept input are an error
-// (never a panic): they mean the decoder did not read through c.
-func (c *capture) take(from, to int64) ([]byte, error) {
-	if from < c.base || to < from || to-c.base > int64(len(c.buf)) {
-		return nil, fmt.Errorf("capture: offsets %d..%d outside the kept input %d..%d", from, to, c.base, c.base+int64(len(c.buf)))
-	}
-	b := c.buf[from-c.base : to-c.base]
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\t' || b[0] == '\r' || b[0] == ',' || b[0] == ':') {
-		b = b[1:]
-	}
-	out := slices.Clone(b)
-	c.forget(to)
-	return out, nil
-}
-
-// forget drops the input before absolute offset off, compacting the buffer
-// once the dropped part dominates it.
-func (c *capture) forget(off int64) {
-	drop := int(off - c.base)
-	if drop <= 0 {
-		return
-	}
-	n := copy(c.buf, c.buf[drop:])
-	c.buf = c.buf[:n]
-	c.base = off
-}
-
-// itemReader decodes one object value from dec, whose input is cp, and
-// returns the item; it must consume exactly that value.
-type itemReader[T any] func(dec *jsontext.Decoder, cp *capture) (T, error)
+// itemReader turns one object of a list or watch body into a T: raw is
+// the object's JSON (a view into the read buffer, validated; not to be
+// changed), x the spans the scan recorded (relative to raw), off the
+// object's offset in the body (for errors).
+type itemReader[T any] func(raw []byte, x *objIndex, off int64) (T, error)
 
 // listMeta is the metadata of a list answer.
 type listMeta struct {
@@ -97,68 +33,115 @@ type listMeta struct {
 	RemainingItemCount *int64 `json:"remainingItemCount"`
 }
 
-// decodeList reads a list body item by item as it arrives: each element of
-// "items" is decoded by read straight from the stream and handed to each
-// before the next is read, so memory stays at one item plus the decoder's
-// buffer whatever the length of the list. It returns the list's metadata.
-// each returning false stops decoding (errStopped). An item that does not
-// decode ends the list with read's error, its Path set to path.
+// decodeList reads a list body item by item as it arrives, in one pass:
+// the scanner validates every byte of each element of "items" and records
+// the offsets of its members, read turns it into an item whose raw bytes
+// are a view of the read buffer, and each gets it before the next is read.
+// Memory stays at the items kept plus one buffer whatever the length of
+// the list. It returns the list's metadata. each returning false stops
+// decoding (errStopped). A syntax error or a truncation anywhere, and an
+// item that does not decode, end the list with a *DecodeError whose Path
+// is path and whose Offset says where in the body.
 func decodeList[T any](r io.Reader, max int64, path string, read itemReader[T], each func(T) bool) (listMeta, error) {
 	var meta listMeta
-	cp := newCapture(r, max)
-	dec := jsontext.NewDecoder(cp, decodeOptions)
+	c := newChunks(r, max)
 	fail := func(reason string, err error) (listMeta, error) {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
 			reason = "truncated list body"
 		}
-		return meta, &DecodeError{Path: path, Offset: dec.InputOffset(), Reason: reason, Err: err}
+		return meta, c.errAt(path, reason, err)
 	}
-	tok, err := dec.ReadToken()
+	ch, err := c.peek(false)
 	if err != nil {
 		return fail("invalid list body", err)
 	}
-	if tok.Kind() != '{' {
+	if ch != '{' {
 		return fail("list body is not a JSON object", nil)
 	}
+	c.pos++
 	sawItems := false
-	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
+	for n := 0; ; n++ {
+		ch, err := c.peek(false)
 		if err != nil {
 			return fail("invalid list body", err)
 		}
-		switch name.String() {
-		case "metadata":
-			if err := json.UnmarshalDecode(dec, &meta); err != nil {
+		if ch == '}' {
+			c.pos++
+			break
+		}
+		if n > 0 {
+			if ch != ',' {
+				return fail("invalid list body", badChar(c.buf, c.pos, "after object value (expecting ',' or '}')"))
+			}
+			c.pos++
+		}
+		name, esc, err := c.name("at start of object member name (expecting '\"')")
+		if err != nil {
+			return fail("invalid list body", err)
+		}
+		switch {
+		case nameIs(name, esc, "metadata"):
+			s, e, err := c.value(1)
+			if err != nil {
+				c.pos = e
 				return fail("invalid list metadata", err)
 			}
-		case "items":
+			c.pos = e
+			if err := unmarshal(c.buf[s:e], &meta); err != nil {
+				c.pos = s
+				return fail("invalid list metadata", err)
+			}
+		case nameIs(name, esc, "items"):
 			sawItems = true
-			if dec.PeekKind() == 'n' {
-				if _, err := dec.ReadToken(); err != nil {
+			if c.buf[c.pos] == 'n' {
+				_, e, err := c.value(1)
+				c.pos = e
+				if err != nil {
 					return fail("invalid items", err)
 				}
 				continue
 			}
-			if _, err := dec.ReadToken(); err != nil {
-				return fail("invalid items", err)
+			if c.buf[c.pos] != '[' {
+				return fail("invalid items", badChar(c.buf, c.pos, "(items is not an array)"))
 			}
-			for k := dec.PeekKind(); k != ']'; k = dec.PeekKind() {
-				switch k {
-				case '{':
-				case 0: // a read or syntax error: let ReadToken report it
-					_, err := dec.ReadToken()
+			c.pos++
+			for k := 0; ; k++ {
+				ch, err := c.peek(false)
+				if err != nil {
 					return fail("invalid items", err)
-				default:
+				}
+				if ch == ']' {
+					c.pos++
+					break
+				}
+				if k > 0 {
+					if ch != ',' {
+						return fail("invalid items", badChar(c.buf, c.pos, "after array element (expecting ',' or ']')"))
+					}
+					c.pos++
+					if ch, err = c.peek(false); err != nil {
+						return fail("invalid items", err)
+					}
+				}
+				if ch != '{' {
 					return fail("list item is not a JSON object", nil)
 				}
-				it, err := read(dec, cp)
+				var x objIndex
+				s, e, err := c.scan(func(b []byte, i int, final bool) (int, error) {
+					x = objIndex{}
+					return scanObject(b, i, final, &x, 2)
+				})
+				if err != nil {
+					c.pos = e
+					return fail("invalid items", err)
+				}
+				x.rebase(s)
+				c.pos = e
+				it, err := read(c.buf[s:e:e], &x, c.offset(s))
 				if err != nil {
 					var de *DecodeError
 					if errors.As(err, &de) {
 						de.Path = path
-						if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-							de.Reason = "truncated list body"
-						}
 					}
 					return meta, err
 				}
@@ -166,18 +149,13 @@ func decodeList[T any](r io.Reader, max int64, path string, read itemReader[T], 
 					return meta, errStopped
 				}
 			}
-			if _, err := dec.ReadToken(); err != nil {
-				return fail("invalid items", err)
-			}
 		default:
-			if err := dec.SkipValue(); err != nil {
+			_, e, err := c.value(1)
+			c.pos = e
+			if err != nil {
 				return fail("invalid list body", err)
 			}
 		}
-		cp.forget(dec.InputOffset())
-	}
-	if _, err := dec.ReadToken(); err != nil {
-		return fail("invalid list body", err)
 	}
 	if !sawItems {
 		return fail("list body has no items member", nil)
@@ -187,22 +165,11 @@ func decodeList[T any](r io.Reader, max int64, path string, read itemReader[T], 
 
 var errStopped = errors.New("stopped")
 
-// rawReader adapts a decoder of raw JSON into an itemReader: it reads the
-// value (one scan) and decodes its copy (a second one), for the untyped
-// objects of Proxy.Watch; items decode in one pass (readItem).
+// rawReader adapts a decoder of raw JSON into an itemReader, for the
+// untyped objects of Proxy.Watch. raw is a copy the decoder may keep.
 func rawReader[T any](decode func(raw []byte) (T, error)) itemReader[T] {
-	return func(dec *jsontext.Decoder, cp *capture) (T, error) {
-		start := dec.InputOffset()
-		if err := dec.SkipValue(); err != nil {
-			var zero T
-			return zero, &DecodeError{Offset: dec.InputOffset(), Reason: "invalid JSON value", Err: err}
-		}
-		raw, err := cp.take(start, dec.InputOffset())
-		if err != nil {
-			var zero T
-			return zero, &DecodeError{Offset: start, Reason: "invalid JSON value", Err: err}
-		}
-		return decode(raw)
+	return func(raw []byte, _ *objIndex, _ int64) (T, error) {
+		return decode(slices.Clone(raw))
 	}
 }
 

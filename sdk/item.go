@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -61,9 +64,37 @@ type itemData[S Status] struct {
 	client *Client
 	kind   *Kind[S]
 	raw    []byte
+	// meta holds name, namespace, uid, resourceVersion and
+	// deletionTimestamp, decoded eagerly, and for an item decoded whole
+	// (lazy == nil) all the metadata.
 	meta   wireMeta
+	ident  string // namespace/name, or name (Item.key)
 	link   string
 	status S
+	lazy   *lazyParts // nil: metadata and status were decoded eagerly
+}
+
+// lazyParts is the state of the parts of a list or watch item that are
+// decoded on first access: the whole metadata (labels, annotations, ...)
+// and the status. Items are shared across goroutines: each part is
+// decoded once, under a sync.Once.
+type lazyParts struct {
+	off                  int64 // the object's offset in its body
+	metaSpan, statusSpan span  // relative to raw
+	labelsSpan           span  // metadata.labels, relative to raw
+	labelsOnce           sync.Once
+	labels               map[string]string
+	dupStatus            bool // status appeared twice: decode from the whole object
+	metaOnce, statusOnce sync.Once
+	meta                 wireMeta
+	metaErr, statusErr   error
+}
+
+// lazyItem lays out an item and its parts in one allocation.
+type lazyItem[S Status] struct {
+	it Item[S]
+	d  itemData[S]
+	lz lazyParts
 }
 
 // envelope is the part of an object an item decodes eagerly: metadata and
@@ -111,40 +142,228 @@ func DecodeItem[S Status](c *Client, k *Kind[S], raw []byte) (*Item[S], error) {
 	return it.finish(gotKind)
 }
 
-// readItem decodes one object straight from a stream in a single pass:
-// metadata and status are decoded as the bytes go by, the spec and the rest
-// are skipped, and the object's raw bytes are taken from the capture.
+// readItem returns the reader of list and watch items of kind k: lazy
+// items over the validated raw bytes (see newLazyItem).
 func readItem[S Status](c *Client, k *Kind[S]) itemReader[*Item[S]] {
-	whole := sourceOf[S]() == fromWholeObject
-	return func(dec *jsontext.Decoder, cp *capture) (*Item[S], error) {
-		it := &Item[S]{&itemData[S]{client: c, kind: k}}
-		if dec.PeekKind() != '{' {
-			off := dec.InputOffset()
-			_ = dec.SkipValue()
-			return nil, &DecodeError{Path: k.Kind, Offset: off, Reason: "not a JSON object"}
-		}
-		start := dec.InputOffset()
-		var gotKind string
-		if whole {
-			var env metaEnvelope
-			if err := json.UnmarshalDecode(dec, &env); err != nil {
-				return nil, streamDecodeError(dec, k.Kind, err)
-			}
-			it.meta, gotKind = env.Metadata, env.Kind
-		} else {
-			var env envelope[S]
-			if err := json.UnmarshalDecode(dec, &env); err != nil {
-				return nil, streamDecodeError(dec, k.Kind, err)
-			}
-			it.meta, it.status, gotKind = env.Metadata, env.Status, env.Kind
-		}
-		raw, err := cp.take(start, dec.InputOffset())
-		if err != nil {
-			return nil, &DecodeError{Path: k.Kind, Offset: start, Reason: "internal capture error", Err: err}
-		}
-		it.raw = raw
-		return it.finish(gotKind)
+	return func(raw []byte, x *objIndex, off int64) (*Item[S], error) {
+		return newLazyItem(c, k, raw, x, off)
 	}
+}
+
+// decodeLazy is DecodeItem for a lazy item: it validates raw with the
+// scanner and indexes it. raw is kept (not copied).
+func decodeLazy[S Status](c *Client, k *Kind[S], raw []byte) (*Item[S], error) {
+	if err := checkObjectJSON(raw, k.Kind); err != nil {
+		return nil, err
+	}
+	var x objIndex
+	i := skipSpace(raw, 0)
+	end, err := scanObject(raw, i, true, &x, 0)
+	if err == nil {
+		if j := skipSpace(raw, end); j < len(raw) {
+			end, err = j, badChar(raw, j, "after top-level value")
+		}
+	}
+	if err != nil {
+		return nil, &DecodeError{Path: k.Kind, Offset: int64(end), Reason: "invalid JSON", Err: err}
+	}
+	x.rebase(i)
+	return newLazyItem(c, k, raw[i:end:end], &x, int64(i))
+}
+
+// newLazyItem makes an item of a validated object: it decodes the kind,
+// name, namespace, uid, resourceVersion and deletionTimestamp now (their
+// errors are the item's), and the rest of the metadata and the status on
+// first access (their errors are Err's).
+func newLazyItem[S Status](c *Client, k *Kind[S], raw []byte, x *objIndex, off int64) (*Item[S], error) {
+	bad := func(s span, what string) (*Item[S], error) {
+		return nil, &DecodeError{Path: k.Kind, Offset: off + int64(s.start), Reason: "unexpected JSON value: " + what}
+	}
+	if x.kind.ok() {
+		kind, ok := stringAt(raw, x.kind)
+		if !ok {
+			return bad(x.kind, "kind is not a string")
+		}
+		if len(kind) > 0 && string(kind) != k.Kind {
+			return nil, &DecodeError{Path: k.Kind, Offset: off, Reason: fmt.Sprintf("got an object of kind %q, want %q", kind, k.Kind)}
+		}
+	}
+	if x.metadata.ok() && raw[x.metadata.start] != '{' && raw[x.metadata.start] != 'n' {
+		return bad(x.metadata, "metadata is not an object")
+	}
+	li := &lazyItem[S]{}
+	li.it.itemData = &li.d
+	d := &li.d
+	d.client, d.kind, d.raw, d.lazy = c, k, raw, &li.lz
+	lz := &li.lz
+	lz.off, lz.metaSpan, lz.statusSpan, lz.dupStatus = off, x.metadata, x.status, x.dupStatus
+	if !x.dupLabels {
+		lz.labelsSpan = x.labels // repeated labels merge: leave them to the whole decode
+	}
+	if x.dupMeta {
+		// Repeated metadata merge: decode it whole now, as DecodeItem does.
+		var env metaEnvelope
+		if err := unmarshal(raw, &env); err != nil {
+			de := decodeError(k.Kind, err)
+			if de.Offset >= 0 {
+				de.Offset += off
+			}
+			return nil, de
+		}
+		d.meta, lz.meta = env.Metadata, env.Metadata
+		lz.metaOnce.Do(func() {})
+	} else {
+		name, ok1 := stringAt(raw, x.name)
+		ns, ok2 := stringAt(raw, x.namespace)
+		uid, ok3 := stringAt(raw, x.uid)
+		rv, ok4 := stringAt(raw, x.rv)
+		switch {
+		case !ok1:
+			return bad(x.name, "metadata.name is not a string")
+		case !ok2:
+			return bad(x.namespace, "metadata.namespace is not a string")
+		case !ok3:
+			return bad(x.uid, "metadata.uid is not a string")
+		case !ok4:
+			return bad(x.rv, "metadata.resourceVersion is not a string")
+		}
+		// One string holds them all: "ns/name" + uid + rv.
+		var sb strings.Builder
+		sb.Grow(len(ns) + 1 + len(name) + len(uid) + len(rv))
+		sb.Write(ns)
+		sb.WriteByte('/')
+		sb.Write(name)
+		sb.Write(uid)
+		sb.Write(rv)
+		all := sb.String()
+		i := len(ns) + 1
+		d.meta.Namespace = all[:len(ns)]
+		d.meta.Name = all[i : i+len(name)]
+		i += len(name)
+		d.meta.UID = all[i : i+len(uid)]
+		d.meta.ResourceVersion = all[i+len(uid):]
+		if x.dts.ok() && raw[x.dts.start] != 'n' {
+			var t time.Time
+			if err := unmarshal(x.dts.of(raw), &t); err != nil {
+				return bad(x.dts, "metadata.deletionTimestamp is not a time")
+			}
+			d.meta.DeletionTimestamp = &t
+		}
+		d.ident = d.meta.Name
+		if len(ns) > 0 {
+			d.ident = all[:len(ns)+1+len(name)]
+		}
+		return &li.it, nil
+	}
+	d.ident = d.meta.Name
+	if d.meta.Namespace != "" {
+		d.ident = d.meta.Namespace + "/" + d.meta.Name
+	}
+	return &li.it, nil
+}
+
+// stringAt returns the value of the JSON string at s in raw (a view when
+// it has no escapes), nil for null or an absent member, and false for a
+// value of another type.
+func stringAt(raw []byte, s span) ([]byte, bool) {
+	if !s.ok() {
+		return nil, true
+	}
+	v := s.of(raw)
+	switch v[0] {
+	case 'n':
+		return nil, true
+	case '"':
+	default:
+		return nil, false
+	}
+	if slices.Contains(v, '\\') {
+		u, _ := unquoteJSON(v)
+		return u, true
+	}
+	return v[1 : len(v)-1], true
+}
+
+// wmeta returns the item's whole metadata, decoding it on first access.
+func (it *Item[S]) wmeta() *wireMeta {
+	lz := it.lazy
+	if lz == nil {
+		return &it.meta
+	}
+	lz.metaOnce.Do(func() {
+		if lz.metaSpan.ok() {
+			if err := unmarshal(lz.metaSpan.of(it.raw), &lz.meta); err != nil {
+				lz.metaErr = it.lazyError("metadata", lz.metaSpan, err)
+				lz.meta = wireMeta{}
+			}
+		}
+		lz.meta.Name, lz.meta.Namespace, lz.meta.UID, lz.meta.ResourceVersion = it.meta.Name, it.meta.Namespace, it.meta.UID, it.meta.ResourceVersion
+		lz.meta.DeletionTimestamp = it.meta.DeletionTimestamp
+	})
+	return &lz.meta
+}
+
+// decodedStatus decodes the status of a lazy item on first access.
+func (it *Item[S]) decodedStatus() {
+	lz := it.lazy
+	lz.statusOnce.Do(func() {
+		var s S
+		var err error
+		var at span
+		switch {
+		case sourceOf[S]() == fromWholeObject:
+			err = unmarshal(it.raw, &s)
+		case lz.dupStatus:
+			var env struct {
+				Status S `json:"status"`
+			}
+			err = unmarshal(it.raw, &env)
+			s = env.Status
+		case lz.statusSpan.ok():
+			at = lz.statusSpan
+			err = unmarshal(at.of(it.raw), &s)
+		}
+		if err != nil {
+			lz.statusErr = it.lazyError("status", at, err)
+			var zero S
+			s = zero
+		}
+		it.status = s
+	})
+}
+
+// lazyError is the *DecodeError of a part decoded on first access, its
+// offset in the body the item came from.
+func (it *Item[S]) lazyError(part string, at span, err error) error {
+	de := decodeError(it.kind.Kind, err)
+	de.Reason = "the item's " + part + " does not decode: " + de.Reason
+	if de.Offset >= 0 {
+		de.Offset += it.lazy.off + int64(at.start)
+	}
+	return de
+}
+
+// Err returns the error of decoding the parts of the item read on first
+// access, or nil. Items of lists and watches (View.All, List, Watch,
+// watch.Store) are validated in full when read, and their kind, name,
+// namespace, UID, resourceVersion and deletionTimestamp decoded then; the
+// rest of the metadata and the status are decoded when first read. When
+// one of them holds a value of the wrong JSON type (a phase that is a
+// number), its accessors read it as absent (Status returns the zero
+// status, whose attributes are unavailable; Labels are empty) and Err
+// returns the *DecodeError saying what and where. Items of Get and
+// DecodeItem are decoded whole, and such errors are theirs; Err is nil.
+func (it *Item[S]) Err() error {
+	lz := it.lazy
+	if lz == nil {
+		return nil
+	}
+	it.wmeta()
+	it.decodedStatus()
+	if lz.metaErr != nil {
+		return lz.metaErr
+	}
+	return lz.statusErr
 }
 
 // finish decodes a status that lives in the whole object and checks the
@@ -157,6 +376,10 @@ func (it *Item[S]) finish(gotKind string) (*Item[S], error) {
 	}
 	if gotKind != "" && gotKind != it.kind.Kind {
 		return nil, &DecodeError{Path: it.kind.Kind, Offset: -1, Reason: fmt.Sprintf("got an object of kind %q, want %q", gotKind, it.kind.Kind)}
+	}
+	it.ident = it.meta.Name
+	if it.meta.Namespace != "" {
+		it.ident = it.meta.Namespace + "/" + it.meta.Name
 	}
 	return it, nil
 }
@@ -197,17 +420,12 @@ func (it *Item[S]) Resource() string { return it.kind.Resource }
 func (it *Item[S]) Client() *Client { return it.client }
 
 // key is "namespace/name", or "name" for a cluster-scoped object.
-func (it *Item[S]) key() string {
-	if it.meta.Namespace == "" {
-		return it.meta.Name
-	}
-	return it.meta.Namespace + "/" + it.meta.Name
-}
+func (it *Item[S]) key() string { return it.ident }
 
 // Meta returns the item's metadata. Its maps and slices are copies or
 // read-only, so the item stays unchanged.
 func (it *Item[S]) Meta() ObjectMeta {
-	m := it.meta.toMeta(it.Link())
+	m := it.wmeta().toMeta(it.Link())
 	m.OwnerReferences = slices.Clone(m.OwnerReferences)
 	m.Finalizers = slices.Clone(m.Finalizers)
 	if m.DeletionTimestamp != nil {
@@ -224,13 +442,36 @@ func (it *Item[S]) Name() string { return it.meta.Name }
 func (it *Item[S]) Namespace() string { return it.meta.Namespace }
 
 // Labels returns the item's labels (read-only).
-func (it *Item[S]) Labels() Labels { return labelsOf(it.meta.Labels) }
+func (it *Item[S]) Labels() Labels { return labelsOf(it.labelMap()) }
+
+// labelMap returns the labels, decoding only metadata.labels on first
+// access for a lazy item (a type error is left to the whole metadata's
+// decode, which Err reports, and reads as no labels).
+func (it *Item[S]) labelMap() map[string]string {
+	lz := it.lazy
+	if lz == nil || !lz.labelsSpan.ok() || !lz.metaSpan.ok() {
+		return it.wmeta().Labels
+	}
+	lz.labelsOnce.Do(func() {
+		var m map[string]string
+		if err := unmarshal(lz.labelsSpan.of(it.raw), &m); err == nil {
+			lz.labels = m
+		}
+	})
+	return lz.labels
+}
 
 // Version returns the item's resourceVersion.
 func (it *Item[S]) Version() string { return it.meta.ResourceVersion }
 
-// Status returns the item's typed status.
-func (it *Item[S]) Status() S { return it.status }
+// Status returns the item's typed status. For an item of a list or a
+// watch it is decoded on first access; see Err.
+func (it *Item[S]) Status() S {
+	if it.lazy != nil {
+		it.decodedStatus()
+	}
+	return it.status
+}
 
 // Raw returns a copy of the object's JSON.
 func (it *Item[S]) Raw() []byte { return slices.Clone(it.raw) }

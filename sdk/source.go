@@ -47,11 +47,11 @@ func (s viewSource[S]) Meta(obj *Item[S]) (key, uid, rv string) {
 }
 
 // Labels implements watch.Labeler.
-func (s viewSource[S]) Labels(obj *Item[S]) map[string]string { return obj.meta.Labels }
+func (s viewSource[S]) Labels(obj *Item[S]) map[string]string { return obj.labelMap() }
 
 // InitialEventsEnd implements watch.StreamingLister.
 func (s viewSource[S]) InitialEventsEnd(obj *Item[S]) bool {
-	return obj.meta.Annotations[watch.InitialEventsEndAnnotation] == "true"
+	return obj.wmeta().Annotations[watch.InitialEventsEndAnnotation] == "true"
 }
 
 // Trim implements watch.Trimmer: the item decoded again from its JSON
@@ -66,7 +66,7 @@ func (s viewSource[S]) Trim(obj *Item[S]) *Item[S] {
 	if err != nil {
 		return obj
 	}
-	it, err := s.v.decode(trimmed)
+	it, err := decodeLazy(s.v.client, s.v.kind, trimmed)
 	if err != nil {
 		return obj
 	}

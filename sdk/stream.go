@@ -1,33 +1,46 @@
 package sdk
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"sync"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/kube-for-go/kube/watch"
 )
 
 // eventStream decodes the frames of one watch response: a sequence of JSON
 // objects {"type": ..., "object": ...}, read one at a time as they arrive.
-// The object of each frame is decoded straight from the stream in a single
-// pass (see readItem).
+// Each frame is validated and indexed in one pass by the scanner; the
+// object's raw bytes are a view of the read buffer (see decodeList).
 type eventStream[T any] struct {
 	body io.ReadCloser
-	cp   *capture
-	dec  *jsontext.Decoder
+	c    *chunks
 	path string
 	read itemReader[T]
 	once sync.Once
 }
 
 func newEventStream[T any](body io.ReadCloser, max int64, path string, read itemReader[T]) *eventStream[T] {
-	cp := newCapture(body, max)
-	return &eventStream[T]{body: body, cp: cp, dec: jsontext.NewDecoder(cp, decodeOptions), path: path, read: read}
+	return &eventStream[T]{body: body, c: newChunks(body, max), path: path, read: read}
+}
+
+// eventTypes are the known event types, so that reading one allocates
+// nothing.
+var eventTypes = []watch.EventType{watch.Added, watch.Modified, watch.Deleted, watch.Bookmark, watch.Error}
+
+// eventType returns the event type of a JSON string (quotes included).
+func eventType(q []byte, esc bool) watch.EventType {
+	if !esc {
+		for _, t := range eventTypes {
+			if len(q) == len(t)+2 && string(q[1:len(q)-1]) == string(t) {
+				return t
+			}
+		}
+	}
+	u, _ := unquoteJSON(q)
+	return watch.EventType(u)
 }
 
 // Next implements watch.Stream. A stream that ends between frames is
@@ -38,80 +51,73 @@ func newEventStream[T any](body io.ReadCloser, max int64, path string, read item
 // also matches watch.ErrMalformed: the loop relists.
 func (s *eventStream[T]) Next() (watch.Event[T], error) {
 	var zero watch.Event[T]
-	tok, err := s.dec.ReadToken()
+	c := s.c
+	ch, err := c.peek(true)
 	if err == io.EOF {
 		return zero, io.EOF
 	}
 	if err != nil {
 		return zero, s.frameError(err)
 	}
-	if tok.Kind() != '{' {
-		return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: "malformed watch frame: not a JSON object"}
+	if ch != '{' {
+		return zero, &DecodeError{Path: s.path, Offset: c.offset(c.pos), Reason: "malformed watch frame: not a JSON object"}
 	}
 	var (
-		typ       watch.EventType
-		obj       T
-		haveObj   bool
-		rawObject []byte // the object, when it came before the type
+		typ, obj span
+		typEsc   bool
+		x        objIndex
 	)
-	for s.dec.PeekKind() != '}' {
-		name, err := s.dec.ReadToken()
-		if err != nil {
-			return zero, s.frameError(err)
-		}
-		switch name.String() {
-		case "type":
-			t, err := s.dec.ReadToken()
-			if err != nil {
-				return zero, s.frameError(err)
-			}
-			if t.Kind() != '"' {
-				return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: "malformed watch frame: type is not a string"}
-			}
-			typ = watch.EventType(t.String())
-		case "object":
+	start, end, err := c.scan(func(b []byte, i int, final bool) (int, error) {
+		typ, obj, x = span{}, span{}, objIndex{}
+		return scanMembers(b, i, final, func(name []byte, esc bool, v int) (int, error) {
 			switch {
-			case typ == "" || typ == watch.Error || s.dec.PeekKind() != '{':
-				// Keep the bytes: an ERROR's Status, or an object whose
-				// event type is not known yet.
-				start := s.dec.InputOffset()
-				if err := s.dec.SkipValue(); err != nil {
-					return zero, s.frameError(err)
-				}
-				raw, err := s.cp.take(start, s.dec.InputOffset())
-				if err != nil {
-					return zero, &DecodeError{Path: s.path, Offset: start, Reason: "malformed watch frame", Err: err}
-				}
-				rawObject = raw
-			default:
-				o, err := s.read(s.dec, s.cp)
-				if err != nil {
-					if de, ok := err.(*DecodeError); ok {
-						de.Path = s.path
-						if rerr := s.brokenRead(); rerr != nil {
-							return zero, rerr
-						}
+			case nameIs(name, esc, "type"):
+				end, err := scanValueIn(b, v, final, 1)
+				if err == nil {
+					typ = span{v, end}
+					if b[v] == '"' {
+						_, typEsc, _ = scanString(b, v, true)
 					}
-					return zero, err
 				}
-				obj, haveObj = o, true
+				return end, err
+			case nameIs(name, esc, "object"):
+				var end int
+				var err error
+				if b[v] == '{' {
+					x = objIndex{}
+					end, err = scanObject(b, v, final, &x, 1)
+				} else {
+					end, err = scanValueIn(b, v, final, 1)
+				}
+				if err == nil {
+					obj = span{v, end}
+				}
+				return end, err
 			}
-		default:
-			if err := s.dec.SkipValue(); err != nil {
-				return zero, s.frameError(err)
-			}
-		}
-	}
-	if _, err := s.dec.ReadToken(); err != nil {
+			return scanValueIn(b, v, final, 1)
+		})
+	})
+	if err != nil {
+		c.pos = end
 		return zero, s.frameError(err)
 	}
-	s.cp.forget(s.dec.InputOffset())
-
-	switch typ {
+	c.pos = end
+	b := c.buf
+	if !typ.ok() {
+		return zero, &DecodeError{Path: s.path, Offset: c.offset(end), Reason: "malformed watch frame: no type"}
+	}
+	if b[typ.start] != '"' {
+		return zero, &DecodeError{Path: s.path, Offset: c.offset(typ.end), Reason: "malformed watch frame: type is not a string"}
+	}
+	t := eventType(typ.of(b), typEsc)
+	switch t {
 	case watch.Added, watch.Modified, watch.Deleted, watch.Bookmark:
 	case watch.Error:
 		var st statusObject
-		if err := unmarshal(rawObject, &st); err != nil {
+		if !obj.ok() {
+			return zero, &DecodeError{Path: s.path, Offset: -1, Reason: "malformed ERROR event: no object"}
+		}
+		if err := unmarshal(obj.of(b), &st); err != nil {
 			return zero, &DecodeError{Path: s.path, Offset: -1, Reason: "malformed ERROR event", Err: err}
 		}
 		api := &APIError{Method: "WATCH", Path: s.path, Code: st.Code, Reason: st.Reason, Message: st.Message, Details: st.Details}
@@ -124,32 +130,30 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 			return zero, &DecodeError{Path: s.path, Offset: -1, Reason: "malformed ERROR event: the ERROR event carried no Status (no code, no reason)"}
 		}
 		return zero, api
-	case "":
-		return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: "malformed watch frame: no type"}
 	default:
-		return zero, &DecodeError{Path: s.path, Offset: -1, Reason: fmt.Sprintf("unknown watch event type %q", typ)}
+		return zero, &DecodeError{Path: s.path, Offset: -1, Reason: fmt.Sprintf("unknown watch event type %q", t)}
 	}
-	if !haveObj {
-		if rawObject == nil {
-			return zero, &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: "malformed watch frame: no object"}
-		}
-		// The object came before the type: decode the kept bytes.
-		cp := newCapture(bytes.NewReader(rawObject), 0)
-		o, err := s.read(jsontext.NewDecoder(cp, decodeOptions), cp)
-		if err != nil {
-			if de, ok := err.(*DecodeError); ok {
-				de.Path = s.path
-			}
-			return zero, err
-		}
-		obj = o
+	if !obj.ok() {
+		return zero, &DecodeError{Path: s.path, Offset: c.offset(end), Reason: "malformed watch frame: no object"}
 	}
-	return watch.Event[T]{Type: typ, Object: obj}, nil
+	if b[obj.start] != '{' {
+		return zero, &DecodeError{Path: s.path, Offset: c.offset(obj.start), Reason: "not a JSON object"}
+	}
+	_ = start
+	x.rebase(obj.start)
+	o, err := s.read(b[obj.start:obj.end:obj.end], &x, c.offset(obj.start))
+	if err != nil {
+		if de, ok := err.(*DecodeError); ok {
+			de.Path = s.path
+		}
+		return zero, err
+	}
+	return watch.Event[T]{Type: t, Object: o}, nil
 }
 
 // brokenRead returns the *APIError of a failed read of the body, if any.
 func (s *eventStream[T]) brokenRead() error {
-	rerr := s.cp.err
+	rerr := s.c.err
 	if rerr == nil {
 		return nil
 	}
@@ -171,7 +175,7 @@ func (s *eventStream[T]) frameError(err error) error {
 			err = fmt.Errorf("%w: %w", io.ErrUnexpectedEOF, err)
 		}
 	}
-	return &DecodeError{Path: s.path, Offset: s.dec.InputOffset(), Reason: reason, Err: err}
+	return &DecodeError{Path: s.path, Offset: s.c.offset(s.c.pos), Reason: reason, Err: err}
 }
 
 // Close implements watch.Stream; it interrupts a Next in progress.
