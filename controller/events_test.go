@@ -63,7 +63,7 @@ func (f *fakeEvents) RoundTrip(req *http.Request) (*http.Response, error) {
 		n := o["metadata"].(map[string]any)["name"].(string)
 		f.objs[ns+"/"+n] = o
 		f.creates++
-		return (&fakeLeases{}).answer(http.StatusCreated, o)
+		return answer(http.StatusCreated, o)
 	case http.MethodPatch:
 		cur := f.objs[ns+"/"+name]
 		if cur == nil {
@@ -71,7 +71,7 @@ func (f *fakeEvents) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		cur["series"] = o["series"]
 		f.patches++
-		return (&fakeLeases{}).answer(http.StatusOK, cur)
+		return answer(http.StatusOK, cur)
 	}
 	return status(http.StatusMethodNotAllowed, "MethodNotAllowed", req.Method), nil
 }

@@ -2,67 +2,82 @@ package controller
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kube-for-go/kube/kubefake"
 	"github.com/kube-for-go/kube/sdk"
 )
 
-// fakeLeases is an in-memory API server for the Leases of one namespace:
-// GET, POST and PUT with the server's optimistic concurrency (a PUT whose
-// resourceVersion is not the current one is a 409 Conflict, a POST of an
-// existing name a 409 AlreadyExists). It is a RoundTripper, safe for
-// concurrent use, and never blocks.
+// fakeLeases serves the Leases of one namespace from kubefake's in-memory
+// API server, in process (no sockets), so the leader election and
+// finalizer tests run in testing/synctest bubbles with the server's real
+// semantics: optimistic concurrency (409 Conflict on a stale
+// resourceVersion, AlreadyExists), finalizers and deletionTimestamp.
 type fakeLeases struct {
-	ns string
+	t   *testing.T
+	ns  string
+	srv *kubefake.Server
+	raw *sdk.Client // writes "as another client", outside the code under test
 
 	mu      sync.Mutex
-	objs    map[string]map[string]any
-	rv      int
-	down    bool // answer every request 503
-	puts    int  // successful PUTs
-	writers []string
+	writers []string // the holder of each successful lease write, in order
 }
 
-func newFakeLeases(ns string) *fakeLeases {
-	return &fakeLeases{ns: ns, objs: map[string]map[string]any{}}
+const leaseAPIVersion = "coordination.k8s.io/v1"
+
+func newFakeLeases(t *testing.T, ns string) *fakeLeases {
+	srv := kubefake.MustNew(t, kubefake.Options{InProcess: true, Objects: []any{
+		map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}},
+	}})
+	f := &fakeLeases{t: t, ns: ns, srv: srv}
+	f.raw = f.client(t)
+	return f
 }
 
 // client returns an SDK client whose requests the fake serves.
 func (f *fakeLeases) client(t *testing.T) *sdk.Client {
-	c, err := sdk.New(sdk.Options{URL: "http://fake.invalid", Transport: f})
+	c, err := sdk.New(sdk.Options{URL: f.srv.URL(), Transport: recorder{f}})
 	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
 	return c
 }
 
+// setDown makes every request fail with 503 (true) or serve again (false).
 func (f *fakeLeases) setDown(down bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.down = down
+	if down {
+		f.srv.Fail(kubefake.Match{}, 0, http.StatusServiceUnavailable)
+		return
+	}
+	f.srv.ClearFaults()
+}
+
+// object returns the named lease as the server holds it, nil if absent,
+// with numbers as float64 (as encoding/json decodes them).
+func (f *fakeLeases) object(name string) map[string]any {
+	o, ok := f.srv.Object(leaseAPIVersion, "Lease", f.ns, name)
+	if !ok {
+		return nil
+	}
+	b, err := json.Marshal(o)
+	require.NoError(f.t, err)
+	var out map[string]any
+	require.NoError(f.t, json.Unmarshal(b, &out))
+	return out
 }
 
 // spec returns a copy of the named lease's spec, nil if absent.
 func (f *fakeLeases) spec(name string) map[string]any {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	o := f.objs[name]
-	if o == nil {
-		return nil
-	}
-	s, _ := o["spec"].(map[string]any)
-	out := map[string]any{}
-	for k, v := range s {
-		out[k] = v
-	}
-	return out
+	s, _ := f.object(name)["spec"].(map[string]any)
+	return s
 }
 
 func (f *fakeLeases) holder(name string) string {
@@ -70,22 +85,40 @@ func (f *fakeLeases) holder(name string) string {
 	return h
 }
 
-// write replaces the spec of the named lease as another client would.
-func (f *fakeLeases) write(name string, spec map[string]any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.rv++
-	f.objs[name] = map[string]any{
-		"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-		"metadata": map[string]any{"name": name, "namespace": f.ns, "resourceVersion": strconv.Itoa(f.rv)},
-		"spec":     spec,
+// put creates or replaces the named lease as another client would, with
+// edit applied to it (the current version's resourceVersion is kept, so
+// the write never conflicts).
+func (f *fakeLeases) put(name string, edit func(o map[string]any)) {
+	ctx := context.Background()
+	path := "/apis/" + leaseAPIVersion + "/namespaces/" + f.ns + "/leases"
+	o := f.object(name)
+	if o == nil {
+		o = map[string]any{"apiVersion": leaseAPIVersion, "kind": "Lease", "metadata": map[string]any{"name": name}, "spec": map[string]any{}}
+		edit(o)
+		_, err := f.raw.Proxy().Post(ctx, path, nil, o)
+		require.NoError(f.t, err, "create lease %s", name)
+		return
 	}
+	edit(o)
+	_, err := f.raw.Proxy().Put(ctx, path+"/"+name, nil, o)
+	require.NoError(f.t, err, "replace lease %s", name)
 }
 
+// write replaces the spec of the named lease as another client would.
+func (f *fakeLeases) write(name string, spec map[string]any) {
+	f.put(name, func(o map[string]any) { o["spec"] = spec })
+}
+
+// putCount is the number of updates of leases the server answered without
+// an injected fault.
 func (f *fakeLeases) putCount() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.puts
+	n := 0
+	for _, r := range f.srv.Requests() {
+		if r.Verb == "update" && r.Resource == "leases" && r.Fault == "" {
+			n++
+		}
+	}
+	return n
 }
 
 func status(code int, reason, msg string) *http.Response {
@@ -93,82 +126,51 @@ func status(code int, reason, msg string) *http.Response {
 	return &http.Response{StatusCode: code, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body))}
 }
 
-func (f *fakeLeases) RoundTrip(req *http.Request) (*http.Response, error) {
-	var body []byte
-	if req.Body != nil {
-		b, err := io.ReadAll(io.LimitReader(req.Body, 1<<20))
-		req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		body = b
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.down {
-		return status(http.StatusServiceUnavailable, "ServiceUnavailable", "down"), nil
-	}
-	prefix := "/apis/coordination.k8s.io/v1/namespaces/" + f.ns + "/leases"
-	rest, ok := strings.CutPrefix(req.URL.Path, prefix)
-	if !ok {
-		return status(http.StatusNotFound, "NotFound", "no route "+req.URL.Path), nil
-	}
-	name := strings.TrimPrefix(rest, "/")
-	switch {
-	case req.Method == http.MethodGet && name != "":
-		o := f.objs[name]
-		if o == nil {
-			return status(http.StatusNotFound, "NotFound", "leases "+name+" not found"), nil
-		}
-		return f.answer(http.StatusOK, o)
-	case req.Method == http.MethodPost && name == "":
-		var o map[string]any
-		if err := json.Unmarshal(body, &o); err != nil {
-			return status(http.StatusBadRequest, "BadRequest", err.Error()), nil
-		}
-		md := o["metadata"].(map[string]any)
-		n := md["name"].(string)
-		if f.objs[n] != nil {
-			return status(http.StatusConflict, "AlreadyExists", "leases "+n+" already exists"), nil
-		}
-		f.rv++
-		md["resourceVersion"] = strconv.Itoa(f.rv)
-		f.objs[n] = o
-		f.note(o)
-		return f.answer(http.StatusCreated, o)
-	case req.Method == http.MethodPut && name != "":
-		var o map[string]any
-		if err := json.Unmarshal(body, &o); err != nil {
-			return status(http.StatusBadRequest, "BadRequest", err.Error()), nil
-		}
-		cur := f.objs[name]
-		if cur == nil {
-			return status(http.StatusNotFound, "NotFound", "leases "+name+" not found"), nil
-		}
-		md := o["metadata"].(map[string]any)
-		if md["resourceVersion"] != cur["metadata"].(map[string]any)["resourceVersion"] {
-			return status(http.StatusConflict, "Conflict", "the object has been modified"), nil
-		}
-		f.rv++
-		md["resourceVersion"] = strconv.Itoa(f.rv)
-		f.objs[name] = o
-		f.puts++
-		f.note(o)
-		return f.answer(http.StatusOK, o)
-	}
-	return status(http.StatusMethodNotAllowed, "MethodNotAllowed", req.Method), nil
-}
-
-// note records the holder of each write, to check who held the lease when.
-func (f *fakeLeases) note(o map[string]any) {
-	h, _ := o["spec"].(map[string]any)["holderIdentity"].(string)
-	f.writers = append(f.writers, h)
-}
-
-func (f *fakeLeases) answer(code int, o map[string]any) (*http.Response, error) {
+// answer is a JSON response with o as its body.
+func answer(code int, o map[string]any) (*http.Response, error) {
 	b, err := json.Marshal(o)
 	if err != nil {
 		return nil, err
 	}
 	return &http.Response{StatusCode: code, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(b))}, nil
+}
+
+// recorder passes requests to the server and notes the holder of each
+// successful create or update of a lease, to check who held it when.
+type recorder struct{ f *fakeLeases }
+
+func (r recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	var holder *string
+	if (req.Method == http.MethodPut || req.Method == http.MethodPost) && strings.Contains(req.URL.Path, "/leases") && req.Body != nil {
+		b, err := io.ReadAll(io.LimitReader(req.Body, 1<<20))
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		var o struct {
+			Spec struct {
+				HolderIdentity string `json:"holderIdentity"`
+			} `json:"spec"`
+		}
+		if json.Unmarshal(b, &o) == nil {
+			holder = &o.Spec.HolderIdentity
+		}
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		req.ContentLength = int64(len(b))
+	}
+	resp, err := r.f.srv.RoundTripper().RoundTrip(req)
+	if err == nil && holder != nil && resp.StatusCode < 300 {
+		r.f.mu.Lock()
+		r.f.writers = append(r.f.writers, *holder)
+		r.f.mu.Unlock()
+	}
+	return resp, err
+}
+
+// written returns the holders of the successful lease writes so far.
+func (f *fakeLeases) written() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.writers...)
 }

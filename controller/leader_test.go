@@ -78,7 +78,7 @@ func (c *candidate) stop() {
 
 func TestLeaderAcquireRenewRelease(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := newFakeLeases(testNS)
+		f := newFakeLeases(t, testNS)
 		t0 := time.Now()
 		a := startCandidate(t, f, "a", true)
 		synctest.Wait()
@@ -108,7 +108,7 @@ func TestLeaderAcquireRenewRelease(t *testing.T) {
 
 func TestLeaderTwoCandidatesFailover(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := newFakeLeases(testNS)
+		f := newFakeLeases(t, testNS)
 		a := startCandidate(t, f, "a", false)
 		synctest.Wait()
 		b := startCandidate(t, f, "b", false)
@@ -136,7 +136,7 @@ func TestLeaderTwoCandidatesFailover(t *testing.T) {
 
 func TestLeaderGracefulHandover(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := newFakeLeases(testNS)
+		f := newFakeLeases(t, testNS)
 		a := startCandidate(t, f, "a", true)
 		synctest.Wait()
 		b := startCandidate(t, f, "b", true)
@@ -150,7 +150,7 @@ func TestLeaderGracefulHandover(t *testing.T) {
 		took := b.startedAt()[0].Sub(cancelled)
 		t.Logf("graceful handover: %s", took)
 		assert.LessOrEqual(t, took, DefaultRetryPeriod)
-		assert.Equal(t, []string{"a", "", "b"}, compact(f.writers), "a held it, released it, then b took it: never two holders")
+		assert.Equal(t, []string{"a", "", "b"}, compact(f.written()), "a held it, released it, then b took it: never two holders")
 		b.stop()
 	})
 }
@@ -168,7 +168,7 @@ func compact(s []string) []string {
 
 func TestLeaderRenewDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := newFakeLeases(testNS)
+		f := newFakeLeases(t, testNS)
 		a := startCandidate(t, f, "a", true)
 		time.Sleep(4*time.Second + time.Millisecond) // renewed at 2s and 4s
 		lastRenew := time.Now().Add(-time.Millisecond)
@@ -188,7 +188,7 @@ func TestLeaderRenewDeadline(t *testing.T) {
 
 func TestLeaderSeesAnotherHolder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := newFakeLeases(testNS)
+		f := newFakeLeases(t, testNS)
 		a := startCandidate(t, f, "a", true)
 		time.Sleep(time.Second)
 		f.write(testLease, map[string]any{"holderIdentity": "intruder", "leaseDurationSeconds": 15})
@@ -212,7 +212,7 @@ func TestLeaderClockSkew(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				f := newFakeLeases(testNS)
+				f := newFakeLeases(t, testNS)
 				f.write(testLease, map[string]any{
 					"holderIdentity": "other", "leaseDurationSeconds": 15,
 					"renewTime": microTime(tc.renew), "acquireTime": microTime(tc.renew), "leaseTransitions": 4,
@@ -233,7 +233,7 @@ func TestLeaderClockSkew(t *testing.T) {
 
 func TestLeaderRenewedLeaseNotTaken(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := newFakeLeases(testNS)
+		f := newFakeLeases(t, testNS)
 		spec := func() map[string]any {
 			return map[string]any{"holderIdentity": "other", "leaseDurationSeconds": 15, "renewTime": microTime(time.Now())}
 		}
@@ -250,7 +250,7 @@ func TestLeaderRenewedLeaseNotTaken(t *testing.T) {
 
 func TestLeaderCreateRace(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := newFakeLeases(testNS)
+		f := newFakeLeases(t, testNS)
 		var cs []*candidate
 		for _, id := range []string{"a", "b", "c", "d"} {
 			cs = append(cs, startCandidate(t, f, id, false))
@@ -269,7 +269,7 @@ func TestLeaderCreateRace(t *testing.T) {
 
 func TestLeaderRunTwice(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := newFakeLeases(testNS)
+		f := newFakeLeases(t, testNS)
 		a := startCandidate(t, f, "a", false)
 		synctest.Wait()
 		assert.ErrorIs(t, a.le.Run(t.Context()), ErrElectorRunning)
@@ -278,7 +278,7 @@ func TestLeaderRunTwice(t *testing.T) {
 }
 
 func TestNewLeaderElectorOptions(t *testing.T) {
-	f := newFakeLeases(testNS)
+	f := newFakeLeases(t, testNS)
 	c := f.client(t)
 	ok := LeaderElectionOptions{Namespace: "ns", Name: "l", Identity: "me"}
 	for _, tc := range []struct {

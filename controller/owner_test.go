@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"errors"
-	"strconv"
 	"sync/atomic"
 	"testing"
 
@@ -95,31 +94,34 @@ func TestSetOwnerReference(t *testing.T) {
 	require.ErrorIs(t, SetOwnerReference(deploy, kinds.ServiceKind, map[string]any{"metadata": map[string]any{"namespace": "b"}}), ErrInvalidOwner)
 }
 
-// leaseWithFinalizers puts a lease with finalizers (and a deletion
-// timestamp when deleting) into the fake, as the server has it.
+// putObject gives the named lease these finalizers, as another client
+// would, and deletes it when deleting (the server then sets its
+// deletionTimestamp and keeps it while finalizers remain).
 func (f *fakeLeases) putObject(name string, finalizers []any, deleting bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.rv++
-	md := map[string]any{"name": name, "namespace": f.ns, "uid": "uid-" + name, "resourceVersion": strconv.Itoa(f.rv)}
-	if finalizers != nil {
-		md["finalizers"] = finalizers
-	}
+	f.put(name, func(o map[string]any) {
+		md := o["metadata"].(map[string]any)
+		if finalizers != nil {
+			md["finalizers"] = finalizers
+		} else {
+			delete(md, "finalizers")
+		}
+	})
 	if deleting {
-		md["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+		_, err := f.raw.Proxy().Delete(context.Background(), "/apis/"+leaseAPIVersion+"/namespaces/"+f.ns+"/leases/"+name, nil, nil)
+		require.NoError(f.t, err, "delete lease %s", name)
 	}
-	f.objs[name] = map[string]any{"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": md, "spec": map[string]any{}}
 }
 
+// finalizers returns the named lease's finalizers, nil if it has none or
+// is gone.
 func (f *fakeLeases) finalizers(name string) any {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.objs[name]["metadata"].(map[string]any)["finalizers"]
+	md, _ := f.object(name)["metadata"].(map[string]any)
+	return md["finalizers"]
 }
 
 func TestFinalizers(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeLeases("ns")
+	f := newFakeLeases(t, "ns")
 	leases := sdk.NewView(f.client(t), kinds.LeaseKind).In("ns")
 	f.putObject("l", []any{"other"}, false)
 	stale, err := leases.Get(ctx, "l")
@@ -140,7 +142,7 @@ func TestFinalizers(t *testing.T) {
 	assert.Equal(t, []any{"other", "third"}, f.finalizers("l"))
 	assert.False(t, HasFinalizer(it.Meta(), "example.com/f"))
 
-	f.putObject("gone", nil, true)
+	f.putObject("gone", []any{"other"}, true) // being deleted, held by another finalizer
 	d, err := leases.Get(ctx, "gone")
 	require.NoError(t, err)
 	_, err = AddFinalizer(ctx, d, "example.com/f", sdk.RetryOptions{})
@@ -152,7 +154,7 @@ func TestFinalizers(t *testing.T) {
 
 func TestFinalizerHandle(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeLeases("ns")
+	f := newFakeLeases(t, "ns")
 	leases := sdk.NewView(f.client(t), kinds.LeaseKind).In("ns")
 	var cleanups atomic.Int32
 	failCleanup := true
@@ -195,12 +197,17 @@ func TestFinalizerHandle(t *testing.T) {
 	assert.Equal(t, int32(2), cleanups.Load(), "a retry after a successful cleanup only removes the finalizer")
 	assert.Nil(t, f.finalizers("l"))
 
-	it, err = leases.Get(ctx, "l")
+	_, err = leases.Get(ctx, "l")
+	require.ErrorIs(t, err, sdk.ErrNotFound, "its last finalizer removed, the deleted object is gone")
+
+	f.putObject("m", []any{"other"}, true) // being deleted, held by another finalizer only
+	it, err = leases.Get(ctx, "m")
 	require.NoError(t, err)
 	_, deleting, err = fin.Handle(ctx, it)
 	require.NoError(t, err)
 	assert.True(t, deleting)
-	assert.Equal(t, int32(2), cleanups.Load(), "once the finalizer is gone, nothing runs")
+	assert.Equal(t, int32(2), cleanups.Load(), "without our finalizer, nothing runs")
+	assert.Equal(t, []any{"other"}, f.finalizers("m"), "and nothing is written")
 
 	_, deleting, err = fin.Handle(ctx, staleIt)
 	require.NoError(t, err)

@@ -266,3 +266,24 @@ func (s *Server) timestamp() string { return s.now().UTC().Format(time.RFC3339) 
 func isWatch(q string) bool { return q == "true" || q == "1" }
 
 func trimSlash(p string) string { return strings.Trim(p, "/") }
+
+// Object returns a copy of the stored object of the given apiVersion and
+// kind ("" namespace for cluster-scoped kinds), reading the server's state
+// directly: no request is logged and no fault applies, so a test can check
+// what the server holds while it scripts failures for the code under test.
+func (s *Server) Object(apiVersion, kind, namespace, name string) (map[string]any, bool) {
+	r := s.reg.byKind(apiVersion, kind)
+	if r == nil {
+		return nil, false
+	}
+	if !r.Namespaced {
+		namespace = ""
+	}
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	st := s.st.getLocked(r.GroupResource(), objKey(namespace, name))
+	if st == nil {
+		return nil, false
+	}
+	return copyObj(st.o), true
+}

@@ -384,14 +384,6 @@ func (it *Item[S]) finish(gotKind string) (*Item[S], error) {
 	return it, nil
 }
 
-func streamDecodeError(dec *jsontext.Decoder, path string, err error) *DecodeError {
-	de := decodeError(path, err)
-	if de.Offset < 0 {
-		de.Offset = dec.InputOffset()
-	}
-	return de
-}
-
 func decodeError(path string, err error) *DecodeError {
 	de := &DecodeError{Path: path, Offset: -1, Reason: "invalid JSON", Err: err}
 	if se, ok := err.(*jsontext.SyntacticError); ok {

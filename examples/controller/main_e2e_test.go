@@ -151,7 +151,7 @@ func TestE2EExample(t *testing.T) {
 	_, err = deps.Patch(ctx, "other", sdk.MergePatch, map[string]any{"metadata": map[string]any{"labels": map[string]any{"team": "x"}}}, sdk.PatchOptions{})
 	require.NoError(t, err)
 	want["late"], want["other"] = true, true
-	c = startController(t, tc.ProxyURL, ns)
+	startController(t, tc.ProxyURL, ns) // runs until the test ends (cleanup stops it)
 	took = eventually(t, time.Minute, "converged after a restart", func(ctx context.Context) error { return converged(ctx, k, ns, want) })
 	t.Logf("convergence: after its restart (3 changes made while down): %s", took)
 
