@@ -101,8 +101,9 @@ type portConn struct {
 	net.Conn // the user's end
 	addr     PodAddr
 
-	mu  sync.Mutex
-	err error // the remote error, set before the pipe is closed
+	mu     sync.Mutex
+	err    error // the remote error, set before the pipe is closed
+	closed bool  // Close was called
 }
 
 func newPortConn(pod string, port uint16, ws *websocket.Conn) *portConn {
@@ -238,6 +239,41 @@ func (c *portConn) Write(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// Close closes the connection (and its WebSocket stream).
+func (c *portConn) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// SetDeadline sets the read and write deadlines, as net.Conn's does. Once
+// the pod's side has ended the connection, reads and writes return at once
+// (the data left, then the end or the remote error), so a deadline is moot
+// and setting one is not an error; after Close it is.
+func (c *portConn) SetDeadline(t time.Time) error { return c.deadline(c.Conn.SetDeadline(t)) }
+
+// SetReadDeadline sets the read deadline (see SetDeadline).
+func (c *portConn) SetReadDeadline(t time.Time) error {
+	return c.deadline(c.Conn.SetReadDeadline(t))
+}
+
+// SetWriteDeadline sets the write deadline (see SetDeadline).
+func (c *portConn) SetWriteDeadline(t time.Time) error {
+	return c.deadline(c.Conn.SetWriteDeadline(t))
+}
+
+func (c *portConn) deadline(err error) error {
+	if errors.Is(err, io.ErrClosedPipe) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if !c.closed {
+			return nil
+		}
+	}
+	return err
 }
 
 // remoteErr returns the remote error of the connection, once it ended.

@@ -696,3 +696,24 @@ func TestNoGoroutineLeft(t *testing.T) {
 		return nil
 	})
 }
+
+// A deadline set after the pod's side ended the connection is not an
+// error (reads return at once: net.Pipe alone would refuse it); after
+// Close it is.
+func TestPortConnDeadlineAfterRemoteEnd(t *testing.T) {
+	srv := portServer(func(ctx context.Context, c *websocket.Conn) {
+		send(ctx, c, 1, "an error occurred forwarding 80 -> 80: connection refused")
+		c.Close(websocket.StatusNormalClosure, "")
+	})
+	c := newUnitCluster(t, srv)
+	conn, err := remote.NewDialer(c.Pods.In("ns"), "p").DialPort(t.Context(), 80)
+	require.NoError(t, err)
+	_, err = io.ReadAll(conn)
+	var re *remote.RemoteError
+	require.ErrorAs(t, err, &re, "the remote error ends the connection")
+	require.NoError(t, conn.SetDeadline(time.Now().Add(time.Second)))
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(time.Second)))
+	require.NoError(t, conn.SetWriteDeadline(time.Now().Add(time.Second)))
+	require.NoError(t, conn.Close())
+	assert.Error(t, conn.SetDeadline(time.Now().Add(time.Second)), "a closed connection refuses deadlines")
+}
