@@ -46,6 +46,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzInto$$' -fuzztime=$(FUZZTIME) ./sdk/
 	$(GO) test -run='^$$' -fuzz='^FuzzMarshalApply$$' -fuzztime=$(FUZZTIME) ./sdk/
 	$(GO) test -run='^$$' -fuzz='^FuzzTypeMetaFill$$' -fuzztime=$(FUZZTIME) ./sdk/
+	$(GO) test -run='^$$' -fuzz='^FuzzDropManagedFields$$' -fuzztime=$(FUZZTIME) ./sdk/
 	$(GO) test -run='^$$' -fuzz='^FuzzKubeconfig$$' -fuzztime=$(FUZZTIME) ./transport/
 	$(GO) test -run='^$$' -fuzz='^FuzzExecCredential$$' -fuzztime=$(FUZZTIME) ./transport/
 	$(GO) test -run='^$$' -fuzz='^FuzzStatusAccessors$$' -fuzztime=$(FUZZTIME) ./kinds/

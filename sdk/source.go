@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/kube-for-go/kube/selector"
 	"github.com/kube-for-go/kube/watch"
 )
@@ -56,14 +55,16 @@ func (s viewSource[S]) InitialEventsEnd(obj *Item[S]) bool {
 
 // Trim implements watch.Trimmer: the item decoded again from its JSON
 // without metadata.managedFields (the item itself if it has none, or if
-// the trimmed JSON does not decode).
+// the trimmed JSON does not decode). The trimmed JSON is spliced from the
+// original's bytes into one allocation of its exact size: a cache keeps
+// no spare capacity per object.
 func (s viewSource[S]) Trim(obj *Item[S]) *Item[S] {
 	raw := obj.raw
 	if !bytes.Contains(raw, []byte(`"managedFields"`)) {
 		return obj
 	}
-	trimmed, err := dropManagedFields(raw)
-	if err != nil {
+	trimmed, ok := dropManagedFields(raw)
+	if !ok {
 		return obj
 	}
 	it, err := decodeLazy(s.v.client, s.v.kind, trimmed)
@@ -73,65 +74,61 @@ func (s viewSource[S]) Trim(obj *Item[S]) *Item[S] {
 	return it
 }
 
-// dropManagedFields re-encodes an object's JSON without
-// metadata.managedFields.
-func dropManagedFields(raw []byte) ([]byte, error) {
-	dec := jsontext.NewDecoder(bytes.NewReader(raw))
-	var out bytes.Buffer
-	out.Grow(len(raw))
-	enc := jsontext.NewEncoder(&out)
-	copyObject := func(skip string, member func(name string) error) error {
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		if tok.Kind() != '{' {
-			return fmt.Errorf("not a JSON object")
-		}
-		if err := enc.WriteToken(tok); err != nil {
-			return err
-		}
-		for dec.PeekKind() != '}' {
-			name, err := dec.ReadToken()
-			if err != nil {
-				return err
-			}
-			if name.String() == skip {
-				if err := dec.SkipValue(); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := enc.WriteToken(name); err != nil {
-				return err
-			}
-			if err := member(name.String()); err != nil {
-				return err
-			}
-		}
-		tok, err = dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		return enc.WriteToken(tok)
+// dropManagedFields returns a copy of an object's JSON without the
+// members named managedFields of its metadata, and false when raw is not
+// a valid object, has no such member, or repeats metadata (whose merge
+// the decoder does). The other members are copied byte for byte.
+func dropManagedFields(raw []byte) ([]byte, bool) {
+	var x objIndex
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return nil, false
 	}
-	copyValue := func() error {
-		v, err := dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		return enc.WriteValue(v)
+	end, err := scanObject(raw, i, true, &x, 0)
+	if err != nil || x.dupMeta || skipSpace(raw, end) != len(raw) {
+		return nil, false
 	}
-	err := copyObject("", func(name string) error {
-		if name == "metadata" && dec.PeekKind() == '{' {
-			return copyObject("managedFields", func(string) error { return copyValue() })
+	m := x.metadata
+	if !m.ok() || raw[m.start] != '{' {
+		return nil, false
+	}
+	var keep []span
+	found := false
+	_, err = scanMembers(raw, m.start, true, func(name []byte, esc bool, v int) (int, error) {
+		end, err := scanValueIn(raw, v, true, 2)
+		if err != nil {
+			return end, err
 		}
-		return copyValue()
+		if nameIs(name, esc, "managedFields") {
+			found = true
+		} else {
+			// name is raw[start:...]: its start is where its capacity says.
+			keep = append(keep, span{cap(raw) - cap(name), end})
+		}
+		return end, nil
 	})
-	if err != nil {
-		return nil, err
+	if err != nil || !found {
+		return nil, false
 	}
-	return bytes.TrimSpace(out.Bytes()), nil
+	n := m.start + 2 + len(raw) - m.end
+	for k, s := range keep {
+		n += s.end - s.start
+		if k > 0 {
+			n++
+		}
+	}
+	out := make([]byte, 0, n)
+	out = append(out, raw[:m.start]...)
+	out = append(out, '{')
+	for k, s := range keep {
+		if k > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s.of(raw)...)
+	}
+	out = append(out, '}')
+	out = append(out, raw[m.end:]...)
+	return out, true
 }
 
 // Tombstone implements watch.Tombstoner: an item with only kind, name,
