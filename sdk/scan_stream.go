@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/kube-for-go/kube/internal/jsonscan"
 )
 
 // chunkSize is the size of the buffers a list or watch body is read into.
@@ -95,7 +97,7 @@ func (c *chunks) peek(eofOK bool) (byte, error) {
 				if eofOK {
 					return 0, io.EOF
 				}
-				return 0, &scanError{eof: true}
+				return 0, jsonscan.Truncated
 			}
 			return 0, err
 		}
@@ -180,7 +182,7 @@ func (c *chunks) errAt(path, reason string, err error) *DecodeError {
 	if errors.Is(err, io.ErrUnexpectedEOF) && c.err == nil {
 		var se *scanError
 		if !errors.As(err, &se) {
-			err = &scanError{eof: true}
+			err = jsonscan.Truncated
 		}
 	}
 	return &DecodeError{Path: path, Offset: c.offset(c.pos), Reason: reason, Err: err}
