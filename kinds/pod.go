@@ -2,12 +2,15 @@ package kinds
 
 import (
 	"cmp"
+	"fmt"
+	"io"
 	"net/netip"
 	"slices"
 	"time"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kube-for-go/kube/internal/jsonscan"
 	"github.com/kube-for-go/kube/sdk"
 )
 
@@ -44,49 +47,206 @@ const (
 
 // PodStatus holds a pod's status attributes; see the package doc for how
 // absent attributes are reported.
+//
+// A PodStatus reads its attributes from the pod's JSON when asked (it is
+// an sdk.LazyStatus): an item of a list or a watch indexes the members of
+// its status, and Phase, IP or Containers decode only what they return.
+// A value of the wrong JSON type reads as absent; Item.Err reports it.
 type PodStatus struct {
 	sdk.FromStatus
 	sdk.HasStatus
 	sdk.HasPodSubresources
-	w podStatusWire
+	raw []byte // the status's JSON; nil for an empty status
+	x   podIndex
 }
 
+// podIndex is where each attribute is in PodStatus.raw (a repeated
+// member: the last one, as the decoder keeps).
+type podIndex struct {
+	phase, podIP, podIPs, hostIP, startTime, message, reason, qosClass, nominated,
+	conditions, containers, initContainers jsonscan.Span
+}
+
+// podMembers maps a status member to its span in the index, and the JSON
+// kinds it may hold ('"' string, '[' array; null always may).
+var podMembers = map[string]struct {
+	at   func(*podIndex) *jsonscan.Span
+	kind byte
+}{
+	"phase":                 {func(x *podIndex) *jsonscan.Span { return &x.phase }, '"'},
+	"podIP":                 {func(x *podIndex) *jsonscan.Span { return &x.podIP }, '"'},
+	"podIPs":                {func(x *podIndex) *jsonscan.Span { return &x.podIPs }, '['},
+	"hostIP":                {func(x *podIndex) *jsonscan.Span { return &x.hostIP }, '"'},
+	"startTime":             {func(x *podIndex) *jsonscan.Span { return &x.startTime }, '"'},
+	"message":               {func(x *podIndex) *jsonscan.Span { return &x.message }, '"'},
+	"reason":                {func(x *podIndex) *jsonscan.Span { return &x.reason }, '"'},
+	"qosClass":              {func(x *podIndex) *jsonscan.Span { return &x.qosClass }, '"'},
+	"nominatedNodeName":     {func(x *podIndex) *jsonscan.Span { return &x.nominated }, '"'},
+	"conditions":            {func(x *podIndex) *jsonscan.Span { return &x.conditions }, '['},
+	"containerStatuses":     {func(x *podIndex) *jsonscan.Span { return &x.containers }, '['},
+	"initContainerStatuses": {func(x *podIndex) *jsonscan.Span { return &x.initContainers }, '['},
+}
+
+// IndexStatus implements sdk.LazyStatus: it records where the status's
+// members are in raw, which it keeps, checking that each holds the JSON
+// kind its attribute needs.
+func (s *PodStatus) IndexStatus(raw []byte) error {
+	*s = PodStatus{}
+	i := jsonscan.SkipSpace(raw, 0)
+	if i >= len(raw) {
+		return &jsontext.SyntacticError{ByteOffset: int64(i), Err: io.ErrUnexpectedEOF}
+	}
+	if raw[i] == 'n' {
+		if _, err := jsonscan.Valid(raw); err != nil {
+			return syntaxError(raw, err)
+		}
+		return nil
+	}
+	if raw[i] != '{' {
+		return typeError(i, raw[i], "status")
+	}
+	var x podIndex
+	end, err := jsonscan.Members(raw, i, true, func(name []byte, esc bool, v int) (int, error) {
+		end, err := jsonscan.ValueIn(raw, v, true, 1)
+		if err != nil {
+			return end, err
+		}
+		key := name[1 : len(name)-1]
+		if esc {
+			key, _ = jsonscan.Unquote(name)
+		}
+		m, ok := podMembers[string(key)]
+		if !ok {
+			return end, nil
+		}
+		if raw[v] != m.kind && raw[v] != 'n' {
+			return v, typeError(v, raw[v], "status."+string(key))
+		}
+		*m.at(&x) = jsonscan.Span{Start: v, End: end}
+		return end, nil
+	})
+	if err == nil {
+		if j := jsonscan.SkipSpace(raw, end); j < len(raw) {
+			end, err = j, jsonscan.BadChar(raw, j, "after top-level value")
+		}
+	}
+	if err != nil {
+		if _, ok := err.(*json.SemanticError); ok {
+			return err
+		}
+		return &jsontext.SyntacticError{ByteOffset: int64(end), Err: err}
+	}
+	s.raw, s.x = raw, x
+	return nil
+}
+
+// CheckStatus implements sdk.LazyStatus: it decodes the whole status and
+// returns the first type error.
+func (s PodStatus) CheckStatus() error {
+	if s.raw == nil {
+		return nil
+	}
+	var w podStatusWire
+	return json.Unmarshal(s.raw, &w, rawOptions)
+}
+
+// UnmarshalJSON decodes a status: it keeps a copy of data, indexes it and
+// checks every attribute's type (the decoding of Get and sdk.DecodeItem).
+func (s *PodStatus) UnmarshalJSON(data []byte) error {
+	if err := s.IndexStatus(slices.Clone(data)); err != nil {
+		return err
+	}
+	if err := s.CheckStatus(); err != nil {
+		*s = PodStatus{}
+		return err
+	}
+	return nil
+}
+
+// syntaxError wraps an error of the scanner.
+func syntaxError(raw []byte, err error) error {
+	return &jsontext.SyntacticError{ByteOffset: int64(len(raw)), Err: err}
+}
+
+// typeError is the error of a member of the wrong JSON kind at offset i.
+func typeError(i int, c byte, what string) error {
+	return &json.SemanticError{ByteOffset: int64(i), JSONKind: kindOf(c), Err: fmt.Errorf("%s holds the wrong JSON type", what)}
+}
+
+// kindOf is the JSON kind of a value starting with c.
+func kindOf(c byte) jsontext.Kind {
+	switch c {
+	case 'n', 't', 'f', '"', '{', '[':
+		return jsontext.Kind(c)
+	}
+	return '0'
+}
+
+// podStatusWire is the whole status decoded: what CheckStatus decodes to
+// find type errors.
 type podStatusWire struct {
 	Phase  *string `json:"phase"`
 	PodIP  *string `json:"podIP"`
 	PodIPs []struct {
 		IP string `json:"ip"`
 	} `json:"podIPs"`
-	HostIP                *string         `json:"hostIP"`
-	StartTime             *time.Time      `json:"startTime"`
-	Message               *string         `json:"message"`
-	Reason                *string         `json:"reason"`
-	QOSClass              *string         `json:"qosClass"`
-	NominatedNodeName     *string         `json:"nominatedNodeName"`
-	Conditions            []Condition     `json:"conditions"`
-	ContainerStatuses     []containerWire `json:"containerStatuses"`
-	InitContainerStatuses []containerWire `json:"initContainerStatuses"`
+	HostIP                *string           `json:"hostIP"`
+	StartTime             *time.Time        `json:"startTime"`
+	Message               *string           `json:"message"`
+	Reason                *string           `json:"reason"`
+	QOSClass              *string           `json:"qosClass"`
+	NominatedNodeName     *string           `json:"nominatedNodeName"`
+	Conditions            []Condition       `json:"conditions"`
+	ContainerStatuses     []containerFields `json:"containerStatuses"`
+	InitContainerStatuses []containerFields `json:"initContainerStatuses"`
 }
 
-// UnmarshalJSONFrom decodes the status in one pass.
-func (s *PodStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	return json.UnmarshalDecode(dec, &s.w)
+// strAt returns the string at span (nil for null, absent or another type).
+func (s PodStatus) strAt(at jsonscan.Span) *string {
+	b, ok := jsonscan.StringAt(s.raw, at)
+	if !ok || b == nil {
+		return nil
+	}
+	v := string(b)
+	return &v
 }
 
 // Phase returns the pod's phase.
 func (s PodStatus) Phase() (PodPhase, error) {
-	p, err := str(s.w.Phase, "Pod", "status.phase")
-	return PodPhase(p), err
+	b, ok := jsonscan.StringAt(s.raw, s.x.phase)
+	if ok && len(b) > 0 {
+		// The phases the server sends, without allocating.
+		switch string(b) {
+		case string(PodPending):
+			return PodPending, nil
+		case string(PodRunning):
+			return PodRunning, nil
+		case string(PodSucceeded):
+			return PodSucceeded, nil
+		case string(PodFailed):
+			return PodFailed, nil
+		case string(PodUnknown):
+			return PodUnknown, nil
+		}
+		return PodPhase(b), nil
+	}
+	return "", unavailable("Pod", "status.phase")
 }
 
 // IP returns the pod's primary IP address (IPv4 or IPv6).
-func (s PodStatus) IP() (netip.Addr, error) { return addr(s.w.PodIP, "status.podIP") }
+func (s PodStatus) IP() (netip.Addr, error) { return s.addrAt(s.x.podIP, "status.podIP") }
 
 // IPs returns all the pod's IP addresses (dual stack), empty if none yet;
 // entries that are not IP addresses are left out.
 func (s PodStatus) IPs() []netip.Addr {
-	out := make([]netip.Addr, 0, len(s.w.PodIPs))
-	for _, p := range s.w.PodIPs {
+	var ips []struct {
+		IP string `json:"ip"`
+	}
+	if s.x.podIPs.Ok() {
+		_ = json.Unmarshal(s.x.podIPs.Of(s.raw), &ips, rawOptions)
+	}
+	out := make([]netip.Addr, 0, len(ips))
+	for _, p := range ips {
 		if a, err := netip.ParseAddr(p.IP); err == nil {
 			out = append(out, a)
 		}
@@ -95,49 +255,61 @@ func (s PodStatus) IPs() []netip.Addr {
 }
 
 // HostIP returns the IP address of the pod's node.
-func (s PodStatus) HostIP() (netip.Addr, error) { return addr(s.w.HostIP, "status.hostIP") }
+func (s PodStatus) HostIP() (netip.Addr, error) { return s.addrAt(s.x.hostIP, "status.hostIP") }
 
-func addr(p *string, field string) (netip.Addr, error) {
-	v, err := str(p, "Pod", field)
-	if err != nil {
-		return netip.Addr{}, err
+func (s PodStatus) addrAt(at jsonscan.Span, field string) (netip.Addr, error) {
+	b, ok := jsonscan.StringAt(s.raw, at)
+	if !ok || len(b) == 0 {
+		return netip.Addr{}, unavailable("Pod", field)
 	}
-	a, err := netip.ParseAddr(v)
+	a, err := netip.ParseAddr(string(b))
 	if err != nil {
-		return netip.Addr{}, notIP("Pod", field, v)
+		return netip.Addr{}, notIP("Pod", field, string(b))
 	}
 	return a, nil
 }
 
 // StartTime returns when the pod was acknowledged by its node.
 func (s PodStatus) StartTime() (time.Time, error) {
-	if s.w.StartTime == nil {
+	var t *time.Time
+	if s.x.startTime.Ok() {
+		_ = json.Unmarshal(s.x.startTime.Of(s.raw), &t, rawOptions)
+	}
+	if t == nil {
 		return time.Time{}, unavailable("Pod", "status.startTime")
 	}
-	return *s.w.StartTime, nil
+	return *t, nil
 }
 
 // Message returns the human-readable message about the pod's state.
-func (s PodStatus) Message() (string, error) { return str(s.w.Message, "Pod", "status.message") }
+func (s PodStatus) Message() (string, error) {
+	return str(s.strAt(s.x.message), "Pod", "status.message")
+}
 
 // Reason returns the PascalCase reason for the pod's state, e.g. "Evicted".
-func (s PodStatus) Reason() (string, error) { return str(s.w.Reason, "Pod", "status.reason") }
+func (s PodStatus) Reason() (string, error) { return str(s.strAt(s.x.reason), "Pod", "status.reason") }
 
 // QOSClass returns the pod's quality-of-service class.
 func (s PodStatus) QOSClass() (QOSClass, error) {
-	v, err := str(s.w.QOSClass, "Pod", "status.qosClass")
+	v, err := str(s.strAt(s.x.qosClass), "Pod", "status.qosClass")
 	return QOSClass(v), err
 }
 
 // NominatedNodeName returns the node the scheduler nominated for preemption.
 func (s PodStatus) NominatedNodeName() (string, error) {
-	return str(s.w.NominatedNodeName, "Pod", "status.nominatedNodeName")
+	return str(s.strAt(s.x.nominated), "Pod", "status.nominatedNodeName")
 }
 
 // Conditions returns the pod's conditions (PodScheduled, Initialized,
 // ContainersReady, Ready, ...), empty if none.
 func (s PodStatus) Conditions() Conditions {
-	return conditionsOf("Pod", "status.conditions", s.w.Conditions)
+	var list []Condition
+	if s.x.conditions.Ok() {
+		if json.Unmarshal(s.x.conditions.Of(s.raw), &list, rawOptions) != nil {
+			list = nil
+		}
+	}
+	return conditionsOf("Pod", "status.conditions", list)
 }
 
 // Ready reports whether the pod's Ready condition is True: false when it
@@ -146,11 +318,13 @@ func (s PodStatus) Ready() bool { return s.Conditions().IsTrue("Ready") }
 
 // Containers returns the status of the pod's app containers, in order;
 // empty until the kubelet reports them.
-func (s PodStatus) Containers() []Container { return containers(s.w.ContainerStatuses, false) }
+func (s PodStatus) Containers() []Container { return containersAt(s.raw, s.x.containers, false) }
 
 // InitContainers returns the status of the pod's init containers, empty
 // if none.
-func (s PodStatus) InitContainers() []Container { return containers(s.w.InitContainerStatuses, true) }
+func (s PodStatus) InitContainers() []Container {
+	return containersAt(s.raw, s.x.initContainers, true)
+}
 
 // ContainersOf returns the status of pod's app containers, like
 // pod.Status().Containers(), each also knowing its pod (Container.Pod), as
@@ -172,57 +346,108 @@ func InitContainersOf(pod *Pod) []Container {
 	return cs
 }
 
-func containers(ws []containerWire, init bool) []Container {
-	out := make([]Container, len(ws))
-	for i := range ws {
-		out[i] = Container{w: ws[i], init: init}
+// containersAt indexes the container statuses of the array at span.
+// Elements that are not objects are left out (Item.Err reports them).
+func containersAt(raw []byte, at jsonscan.Span, init bool) []Container {
+	if !at.Ok() || raw[at.Start] != '[' {
+		return []Container{}
 	}
+	b := at.Of(raw)
+	n := 0
+	_, _ = jsonscan.Elements(b, 0, true, func(v int) (int, error) {
+		n++
+		return jsonscan.ValueIn(b, v, true, 2)
+	})
+	out := make([]Container, 0, n)
+	_, _ = jsonscan.Elements(b, 0, true, func(v int) (int, error) {
+		end, err := jsonscan.ValueIn(b, v, true, 2)
+		if err == nil && b[v] == '{' {
+			out = append(out, indexContainer(b[v:end:end], init))
+		}
+		return end, err
+	})
 	return out
+}
+
+// containerIndex is where each attribute of a container status is in
+// Container.raw.
+type containerIndex struct {
+	name, state, lastState, ready, started, restartCount, image, imageID, containerID jsonscan.Span
+}
+
+// indexContainer indexes one container status object (validated).
+func indexContainer(raw []byte, init bool) Container {
+	c := Container{raw: raw, init: init}
+	x := &c.x
+	_, _ = jsonscan.Members(raw, 0, true, func(name []byte, esc bool, v int) (int, error) {
+		end, err := jsonscan.ValueIn(raw, v, true, 3)
+		if err != nil {
+			return end, err
+		}
+		key := name[1 : len(name)-1]
+		if esc {
+			key, _ = jsonscan.Unquote(name)
+		}
+		var dst *jsonscan.Span
+		switch string(key) {
+		case "name":
+			dst = &x.name
+		case "state":
+			dst = &x.state
+		case "lastState":
+			dst = &x.lastState
+		case "ready":
+			dst = &x.ready
+		case "started":
+			dst = &x.started
+		case "restartCount":
+			dst = &x.restartCount
+		case "image":
+			dst = &x.image
+		case "imageID":
+			dst = &x.imageID
+		case "containerID":
+			dst = &x.containerID
+		default:
+			return end, nil
+		}
+		*dst = jsonscan.Span{Start: v, End: end}
+		return end, nil
+	})
+	return c
 }
 
 // rawOptions decode like the API server: a duplicate name keeps the last
 // value, invalid UTF-8 is tolerated.
 var rawOptions = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 
-type containerWire struct {
-	containerFields
-	raw jsontext.Value // the container's status as received
-}
-
+// containerFields is one container status decoded whole (CheckStatus).
 type containerFields struct {
-	Name         string     `json:"name"`
-	State        *stateWire `json:"state"`
-	LastState    *stateWire `json:"lastState"`
-	Ready        *bool      `json:"ready"`
-	Started      *bool      `json:"started"`
-	RestartCount int32      `json:"restartCount"`
-	Image        string     `json:"image"`
-	ImageID      string     `json:"imageID"`
-	ContainerID  string     `json:"containerID"`
-}
-
-// UnmarshalJSONFrom keeps the raw JSON of the container status and decodes it.
-func (c *containerWire) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	v, err := dec.ReadValue()
-	if err != nil {
-		return err
-	}
-	c.raw = v.Clone()
-	return json.Unmarshal(c.raw, &c.containerFields, rawOptions)
+	Name         string       `json:"name"`
+	State        *stateFields `json:"state"`
+	LastState    *stateFields `json:"lastState"`
+	Ready        *bool        `json:"ready"`
+	Started      *bool        `json:"started"`
+	RestartCount int32        `json:"restartCount"`
+	Image        string       `json:"image"`
+	ImageID      string       `json:"imageID"`
+	ContainerID  string       `json:"containerID"`
 }
 
 // Container is the status of one container in a pod (the seed's Container).
 // Its errors name the container, e.g.
-// "status.containerStatuses[name=web].containerID".
+// "status.containerStatuses[name=web].containerID". It reads its
+// attributes from the pod's JSON when asked.
 type Container struct {
-	w    containerWire
+	raw  []byte // the container's status (a view of the pod's JSON)
+	x    containerIndex
 	init bool
 	pod  *Pod
 }
 
 // Raw returns a copy of the container's status as received (a
 // v1.ContainerStatus object), the seed's Container.raw.
-func (c Container) Raw() []byte { return slices.Clone(c.w.raw) }
+func (c Container) Raw() []byte { return slices.Clone(c.raw) }
 
 // Pod returns the pod the container is part of, when the container was
 // obtained with ContainersOf or InitContainersOf; nil when it came from a
@@ -235,12 +460,23 @@ func (c Container) path() string {
 	if c.init {
 		list = "status.initContainerStatuses"
 	}
-	return list + "[name=" + c.w.Name + "]"
+	return list + "[name=" + c.Name() + "]"
+}
+
+// str returns the string at span ("" for null, absent or another type).
+func (c Container) str(at jsonscan.Span) string {
+	b, _ := jsonscan.StringAt(c.raw, at)
+	return string(b)
+}
+
+// boolAt reads the boolean at span: false unless it is true.
+func (c Container) boolAt(at jsonscan.Span) bool {
+	return at.Ok() && c.raw[at.Start] == 't'
 }
 
 // Name returns the container's name. It is returned plainly: the server
 // requires it in every container status.
-func (c Container) Name() string { return c.w.Name }
+func (c Container) Name() string { return c.str(c.x.name) }
 
 // Init reports whether this is an init container.
 func (c Container) Init() bool { return c.init }
@@ -248,61 +484,76 @@ func (c Container) Init() bool { return c.init }
 // ID returns the container runtime's ID, e.g. "containerd://<hex>";
 // unavailable until the container was created.
 func (c Container) ID() (string, error) {
-	return str(&c.w.ContainerID, "Pod", c.path()+".containerID")
+	v := c.str(c.x.containerID)
+	return str(&v, "Pod", c.path()+".containerID")
 }
 
 // Image returns the image the container runs. It is returned plainly: the
 // server requires it in every container status.
-func (c Container) Image() string { return c.w.Image }
+func (c Container) Image() string { return c.str(c.x.image) }
 
 // ImageID returns the ID of the container's image; unavailable until the
 // image was pulled.
 func (c Container) ImageID() (string, error) {
-	return str(&c.w.ImageID, "Pod", c.path()+".imageID")
+	v := c.str(c.x.imageID)
+	return str(&v, "Pod", c.path()+".imageID")
 }
 
 // RestartCount returns how many times the container was restarted. It is
 // returned plainly: the server omits it only when it is 0.
-func (c Container) RestartCount() int { return int(c.w.RestartCount) }
+func (c Container) RestartCount() int {
+	var n int32
+	if c.x.restartCount.Ok() && json.Unmarshal(c.x.restartCount.Of(c.raw), &n) != nil {
+		n = 0
+	}
+	return int(n)
+}
 
 // Ready reports whether the container passed its readiness probe: false
 // when it did not or when the kubelet has not said.
-func (c Container) Ready() bool { return c.w.Ready != nil && *c.w.Ready }
+func (c Container) Ready() bool { return c.boolAt(c.x.ready) }
 
 // Started reports whether the container passed its startup probe: false
 // when it did not or when the kubelet has not said.
-func (c Container) Started() bool { return c.w.Started != nil && *c.w.Started }
+func (c Container) Started() bool { return c.boolAt(c.x.started) }
+
+// stateAt decodes the state at span; ok is false when it is absent, null
+// or does not decode.
+func (c Container) stateAt(at jsonscan.Span) (stateWire, bool) {
+	if !at.Ok() || c.raw[at.Start] != '{' {
+		return stateWire{}, false
+	}
+	w := stateWire{raw: at.Of(c.raw)}
+	if json.Unmarshal(w.raw, &w.stateFields, rawOptions) != nil {
+		return stateWire{}, false
+	}
+	return w, true
+}
 
 // State returns the container's current state.
 func (c Container) State() (ContainerState, error) {
-	if c.w.State == nil {
+	w, ok := c.stateAt(c.x.state)
+	if !ok {
 		return ContainerState{}, unavailable("Pod", c.path()+".state")
 	}
-	return ContainerState{w: *c.w.State, path: c.path() + ".state"}, nil
+	return ContainerState{w: w, path: c.path() + ".state"}, nil
 }
 
 // LastState returns the container's previous state; unavailable (also when
 // the server sends an empty lastState) until the container has restarted.
 func (c Container) LastState() (ContainerState, error) {
-	if c.w.LastState == nil || (c.w.LastState.Waiting == nil && c.w.LastState.Running == nil && c.w.LastState.Terminated == nil) {
+	w, ok := c.stateAt(c.x.lastState)
+	if !ok || (w.Waiting == nil && w.Running == nil && w.Terminated == nil) {
 		return ContainerState{}, unavailable("Pod", c.path()+".lastState")
 	}
-	return ContainerState{w: *c.w.LastState, path: c.path() + ".lastState"}, nil
+	return ContainerState{w: w, path: c.path() + ".lastState"}, nil
 }
 
+// stateWire is a container state decoded, with its JSON (a view of the
+// pod's).
 type stateWire struct {
 	stateFields
-	raw jsontext.Value // the state as received
-}
-
-// UnmarshalJSONFrom keeps the raw JSON of the state and decodes it.
-func (s *stateWire) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	v, err := dec.ReadValue()
-	if err != nil {
-		return err
-	}
-	s.raw = v.Clone()
-	return json.Unmarshal(s.raw, &s.stateFields, rawOptions)
+	raw []byte
 }
 
 type stateFields struct {

@@ -321,6 +321,10 @@ func (it *Item[S]) decodedStatus() {
 			s = env.Status
 		case lz.statusSpan.ok():
 			at = lz.statusSpan
+			if ls, ok := any(&s).(LazyStatus); ok {
+				err = ls.IndexStatus(at.of(it.raw))
+				break
+			}
 			err = unmarshal(at.of(it.raw), &s)
 		}
 		if err != nil {
@@ -363,7 +367,15 @@ func (it *Item[S]) Err() error {
 	if lz.metaErr != nil {
 		return lz.metaErr
 	}
-	return lz.statusErr
+	if lz.statusErr != nil {
+		return lz.statusErr
+	}
+	if ls, ok := any(&it.status).(LazyStatus); ok {
+		if err := ls.CheckStatus(); err != nil {
+			return it.lazyError("status", lz.statusSpan, err)
+		}
+	}
+	return nil
 }
 
 // finish decodes a status that lives in the whole object and checks the

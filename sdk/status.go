@@ -101,3 +101,21 @@ func sourceOf[S Status]() statusSource {
 	}
 	return fromStatusMember
 }
+
+// LazyStatus is implemented (on the pointer) by status types that read
+// their attributes from the object's JSON when asked, instead of decoding
+// all of it when the item is read: kinds.PodStatus does. Items of lists
+// and watches hand such a status the bytes of their "status" member
+// without decoding them; the accessors decode what they read.
+type LazyStatus interface {
+	// IndexStatus records where the status's attributes are in raw, the
+	// JSON of the object's "status" member. raw is valid JSON, never
+	// changes and lives as long as the item: the status keeps views of it.
+	// It returns the type errors it finds on the way (a
+	// *json.SemanticError with the byte offset in raw); the status is then
+	// read as empty.
+	IndexStatus(raw []byte) error
+	// CheckStatus decodes every attribute and returns the first type
+	// error, which Item.Err reports.
+	CheckStatus() error
+}

@@ -464,3 +464,72 @@ func DepthError(b []byte, i int) error {
 
 // Truncated is the error of input that ends inside a value.
 var Truncated error = &Error{eof: true}
+
+// Span is where a value is in a buffer: b[Start:End]. The zero Span (End
+// 0) is an absent value.
+type Span struct{ Start, End int }
+
+// Ok reports whether the span holds a value.
+func (s Span) Ok() bool { return s.End > 0 }
+
+// Of returns the span's bytes of b.
+func (s Span) Of(b []byte) []byte { return b[s.Start:s.End] }
+
+// StringAt returns the value of the JSON string at s in b (a view of b
+// when it has no escapes, else a copy unescaped), nil for null or an
+// absent value, and false for a value of another type. b[s.Start:s.End]
+// must be one validated JSON value.
+func StringAt(b []byte, s Span) ([]byte, bool) {
+	if !s.Ok() {
+		return nil, true
+	}
+	v := s.Of(b)
+	switch v[0] {
+	case 'n':
+		return nil, true
+	case '"':
+	default:
+		return nil, false
+	}
+	for _, c := range v[1 : len(v)-1] {
+		if c == '\\' {
+			u, _ := Unquote(v)
+			return u, true
+		}
+	}
+	return v[1 : len(v)-1], true
+}
+
+// Elements validates the array at b[i] == '[', calling element with the
+// index of each element's value; element validates the value and returns
+// its end.
+func Elements(b []byte, i int, final bool, element func(v int) (int, error)) (int, error) {
+	i = SkipSpace(b, i+1)
+	if i >= len(b) {
+		return i, Short(final)
+	}
+	if b[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		var err error
+		if i, err = element(i); err != nil {
+			return i, err
+		}
+		i = SkipSpace(b, i)
+		if i >= len(b) {
+			return i, Short(final)
+		}
+		switch b[i] {
+		case ']':
+			return i + 1, nil
+		case ',':
+			i = SkipSpace(b, i+1)
+			if i >= len(b) {
+				return i, Short(final)
+			}
+		default:
+			return i, BadChar(b, i, "after array element (expecting ',' or ']')")
+		}
+	}
+}
