@@ -47,11 +47,13 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzMarshalApply$$' -fuzztime=$(FUZZTIME) ./sdk/
 	$(GO) test -run='^$$' -fuzz='^FuzzTypeMetaFill$$' -fuzztime=$(FUZZTIME) ./sdk/
 	$(GO) test -run='^$$' -fuzz='^FuzzDropManagedFields$$' -fuzztime=$(FUZZTIME) ./sdk/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeLabels$$' -fuzztime=$(FUZZTIME) ./sdk/
 	$(GO) test -run='^$$' -fuzz='^FuzzKubeconfig$$' -fuzztime=$(FUZZTIME) ./transport/
 	$(GO) test -run='^$$' -fuzz='^FuzzExecCredential$$' -fuzztime=$(FUZZTIME) ./transport/
 	$(GO) test -run='^$$' -fuzz='^FuzzStatusAccessors$$' -fuzztime=$(FUZZTIME) ./kinds/
 	$(GO) test -run='^$$' -fuzz='^FuzzLeaseAccessors$$' -fuzztime=$(FUZZTIME) ./kinds/
 	$(GO) test -run='^$$' -fuzz='^FuzzSpecs$$' -fuzztime=$(FUZZTIME) ./kinds/
+	$(GO) test -run='^$$' -fuzz='^FuzzPodStatusLazy$$' -fuzztime=$(FUZZTIME) ./kinds/
 	$(GO) test -run='^$$' -fuzz='^FuzzCatalogStatus$$' -fuzztime=$(FUZZTIME) ./catalog/
 	$(GO) test -run='^$$' -fuzz='^FuzzForwardedPort$$' -fuzztime=$(FUZZTIME) ./internal/testutil/
 	$(GO) test -run='^$$' -fuzz='^FuzzStoreConverges$$' -fuzztime=$(FUZZTIME) ./watch/

@@ -2,15 +2,18 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kube-for-go/kube/internal/jsonscan"
 	"github.com/kube-for-go/kube/watch"
 )
 
@@ -456,14 +459,50 @@ func (it *Item[S]) labelMap() map[string]string {
 	if lz == nil || !lz.labelsSpan.ok() || !lz.metaSpan.ok() {
 		return it.wmeta().Labels
 	}
-	lz.labelsOnce.Do(func() {
-		var m map[string]string
-		if err := unmarshal(lz.labelsSpan.of(it.raw), &m); err == nil {
-			lz.labels = m
-		}
-	})
+	lz.labelsOnce.Do(func() { lz.labels = decodeLabels(lz.labelsSpan.of(it.raw)) })
 	return lz.labels
 }
+
+// decodeLabels decodes the validated JSON of metadata.labels without
+// reflection: nil for null, or when a value is not a string or null (the whole
+// metadata's decode then reports it); a repeated name keeps its last value.
+func decodeLabels(b []byte) map[string]string {
+	if len(b) == 0 || b[0] != '{' {
+		return nil
+	}
+	n := 0
+	for _, c := range b {
+		if c == ':' {
+			n++ // at least the number of members: a hint, never too small
+		}
+	}
+	m := make(map[string]string, min(n, 64))
+	_, err := scanMembers(b, 0, true, func(name []byte, esc bool, v int) (int, error) {
+		end, err := scanValueIn(b, v, true, 3)
+		if err != nil {
+			return end, err
+		}
+		val, ok := jsonscan.StringAt(b, jsonscan.Span{Start: v, End: end})
+		if !ok {
+			return v, errNotString
+		}
+		if !utf8.Valid(val) {
+			val, _ = unquoteJSON(b[v:end]) // invalid UTF-8 is replaced, as the decoder does
+		}
+		key := name[1 : len(name)-1]
+		if esc {
+			key, _ = unquoteJSON(name)
+		}
+		m[string(key)] = string(val)
+		return end, nil
+	})
+	if err != nil {
+		return nil
+	}
+	return m
+}
+
+var errNotString = errors.New("not a string")
 
 // Version returns the item's resourceVersion.
 func (it *Item[S]) Version() string { return it.meta.ResourceVersion }
