@@ -464,19 +464,16 @@ func (it *Item[S]) labelMap() map[string]string {
 }
 
 // decodeLabels decodes the validated JSON of metadata.labels without
-// reflection: nil for null, or when a value is not a string or null (the whole
-// metadata's decode then reports it); a repeated name keeps its last value.
+// reflection: nil for null, or when a value is not a string or null (the
+// whole metadata's decode then reports it); a repeated name keeps its last
+// value. The names and values share one string: two allocations in all.
 func decodeLabels(b []byte) map[string]string {
 	if len(b) == 0 || b[0] != '{' {
 		return nil
 	}
-	n := 0
-	for _, c := range b {
-		if c == ':' {
-			n++ // at least the number of members: a hint, never too small
-		}
-	}
-	m := make(map[string]string, min(n, 64))
+	var small [32][]byte
+	parts := small[:0] // name, value, name, value, ... (unquoted)
+	size := 0
 	_, err := scanMembers(b, 0, true, func(name []byte, esc bool, v int) (int, error) {
 		end, err := scanValueIn(b, v, true, 3)
 		if err != nil {
@@ -490,14 +487,28 @@ func decodeLabels(b []byte) map[string]string {
 			val, _ = unquoteJSON(b[v:end]) // invalid UTF-8 is replaced, as the decoder does
 		}
 		key := name[1 : len(name)-1]
-		if esc {
+		if esc || !utf8.Valid(key) {
 			key, _ = unquoteJSON(name)
 		}
-		m[string(key)] = string(val)
+		parts = append(parts, key, val)
+		size += len(key) + len(val)
 		return end, nil
 	})
 	if err != nil {
 		return nil
+	}
+	var sb strings.Builder
+	sb.Grow(size)
+	for _, p := range parts {
+		sb.Write(p)
+	}
+	all := sb.String()
+	m := make(map[string]string, len(parts)/2)
+	for i := 0; i < len(parts); i += 2 {
+		k := all[:len(parts[i])]
+		all = all[len(parts[i]):]
+		m[k] = all[:len(parts[i+1])]
+		all = all[len(parts[i+1]):]
 	}
 	return m
 }
