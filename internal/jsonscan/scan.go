@@ -95,29 +95,39 @@ func stringStops(w uint64) uint64 {
 	return ((q-lsb)&^q | (s-lsb)&^s | (w-lsb*0x20)&^w) & msb
 }
 
+// plain marks the bytes that may appear in a string as they are.
+var plain = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // String validates the string starting at b[i] == '"' and returns the
 // index after its closing quote, and whether it holds escapes.
 func String(b []byte, i int, final bool) (int, bool, error) {
 	i++ // the opening quote
 	esc := false
 	for {
-		for i+8 <= len(b) {
-			m := stringStops(binary.LittleEndian.Uint64(b[i:]))
-			if m == 0 {
-				i += 8
-				continue
-			}
-			i += bits.TrailingZeros64(m) / 8
-			break
-		}
-		for i < len(b) && b[i] >= 0x20 && b[i] != '"' && b[i] != '\\' {
-			i++
-			if i&7 == 0 && i+8 <= len(b) {
+		// Find the next stop: eight bytes at a time, then byte by byte in
+		// the last seven. The lowest byte stringStops marks is a stop.
+		for {
+			if i+8 <= len(b) {
+				m := stringStops(binary.LittleEndian.Uint64(b[i:]))
+				if m == 0 {
+					i += 8
+					continue
+				}
+				i += bits.TrailingZeros64(m) / 8
 				break
 			}
-		}
-		if i >= len(b) {
-			return i, esc, Short(final)
+			for i < len(b) && plain[b[i]] {
+				i++
+			}
+			if i >= len(b) {
+				return i, esc, Short(final)
+			}
+			break
 		}
 		switch c := b[i]; {
 		case c == '"':
