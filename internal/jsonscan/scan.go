@@ -103,6 +103,22 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
+// shortString returns the index after the string at b[i] == '"' when it
+// closes within its first nine bytes with nothing to check on the way
+// (most member names and many values), or -1: small enough to inline, so
+// that the common case costs no call.
+func shortString(b []byte, i int) int {
+	if i+10 > len(b) {
+		return -1
+	}
+	// With no stop in the eight bytes, j is the ninth, which may close it.
+	j := i + 1 + bits.TrailingZeros64(stringStops(binary.LittleEndian.Uint64(b[i+1:])))/8
+	if b[j] == '"' {
+		return j + 1
+	}
+	return -1
+}
+
 // String validates the string starting at b[i] == '"' and returns the
 // index after its closing quote, and whether it holds escapes.
 func String(b []byte, i int, final bool) (int, bool, error) {
@@ -269,7 +285,9 @@ func ValueIn(b []byte, i int, final bool, outer int) (int, error) {
 		}
 		switch c := b[i]; c {
 		case '"':
-			if i, _, err = String(b, i, final); err != nil {
+			if j := shortString(b, i); j > 0 {
+				i = j
+			} else if i, _, err = String(b, i, final); err != nil {
 				return i, err
 			}
 		case '{', '[':
@@ -367,6 +385,9 @@ func ValueIn(b []byte, i int, final bool, outer int) (int, error) {
 func memberName(b []byte, i int, final bool) (int, error) {
 	if b[i] != '"' {
 		return i, BadChar(b, i, "at start of object member name (expecting '\"')")
+	}
+	if j := shortString(b, i); j > 0 {
+		return Colon(b, j, final)
 	}
 	i, _, err := String(b, i, final)
 	if err != nil {
