@@ -358,7 +358,9 @@ func (it *Item[S]) lazyError(part string, at span, err error) error {
 // one of them holds a value of the wrong JSON type (a phase that is a
 // number), its accessors read it as absent (Status returns the zero
 // status, whose attributes are unavailable; Labels are empty) and Err
-// returns the *DecodeError saying what and where. Items of Get and
+// returns the *DecodeError saying what and where. A LazyStatus reads as
+// absent only the attributes of the wrong type; Err decodes it whole to
+// find them. Items of Get and
 // DecodeItem are decoded whole, and such errors are theirs; Err is nil.
 func (it *Item[S]) Err() error {
 	lz := it.lazy

@@ -313,7 +313,10 @@ func ValueIn(b []byte, i int, final bool, outer int) (int, error) {
 					i++
 					break
 				}
-				if i, err = memberName(b, i, final); err != nil {
+				// Inline: a short name, ':' and the value with no space around.
+				if j := shortString(b, i); b[i] == '"' && j > 0 && j+1 < len(b) && b[j] == ':' && b[j+1] > ' ' {
+					i = j + 1
+				} else if i, err = memberName(b, i, final); err != nil {
 					return i, err
 				}
 				continue
@@ -362,7 +365,10 @@ func ValueIn(b []byte, i int, final bool, outer int) (int, error) {
 					if i >= len(b) {
 						return i, Short(final)
 					}
-					if i, err = memberName(b, i, final); err != nil {
+					// Inline: a short name, ':' and the value with no space around.
+					if j := shortString(b, i); b[i] == '"' && j > 0 && j+1 < len(b) && b[j] == ':' && b[j+1] > ' ' {
+						i = j + 1
+					} else if i, err = memberName(b, i, final); err != nil {
 						return i, err
 					}
 				}
