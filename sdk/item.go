@@ -89,7 +89,7 @@ type lazyParts struct {
 	labels               map[string]string
 	dupStatus            bool // status appeared twice: decode from the whole object
 	metaOnce, statusOnce sync.Once
-	meta                 wireMeta
+	meta                 *wireMeta // allocated on first access
 	metaErr, statusErr   error
 }
 
@@ -213,7 +213,8 @@ func newLazyItem[S Status](c *Client, k *Kind[S], raw []byte, x *objIndex, off i
 			}
 			return nil, de
 		}
-		d.meta, lz.meta = env.Metadata, env.Metadata
+		m := env.Metadata
+		d.meta, lz.meta = env.Metadata, &m
 		lz.metaOnce.Do(func() {})
 	} else {
 		name, ok1 := stringAt(raw, x.name)
@@ -294,16 +295,18 @@ func (it *Item[S]) wmeta() *wireMeta {
 		return &it.meta
 	}
 	lz.metaOnce.Do(func() {
+		m := &wireMeta{}
 		if lz.metaSpan.ok() {
-			if err := unmarshal(lz.metaSpan.of(it.raw), &lz.meta); err != nil {
+			if err := unmarshal(lz.metaSpan.of(it.raw), m); err != nil {
 				lz.metaErr = it.lazyError("metadata", lz.metaSpan, err)
-				lz.meta = wireMeta{}
+				*m = wireMeta{}
 			}
 		}
-		lz.meta.Name, lz.meta.Namespace, lz.meta.UID, lz.meta.ResourceVersion = it.meta.Name, it.meta.Namespace, it.meta.UID, it.meta.ResourceVersion
-		lz.meta.DeletionTimestamp = it.meta.DeletionTimestamp
+		m.Name, m.Namespace, m.UID, m.ResourceVersion = it.meta.Name, it.meta.Namespace, it.meta.UID, it.meta.ResourceVersion
+		m.DeletionTimestamp = it.meta.DeletionTimestamp
+		lz.meta = m
 	})
-	return &lz.meta
+	return lz.meta
 }
 
 // decodedStatus decodes the status of a lazy item on first access.
