@@ -100,6 +100,17 @@ type Config struct {
 	// "kube-for-go/<version> (<GOOS>/<GOARCH>)".
 	UserAgent string
 
+	// DisableCompression stops the transport from asking for gzip-compressed
+	// responses (Go's *http.Transport otherwise sends "Accept-Encoding: gzip"
+	// and inflates the answer transparently; the API server compresses large
+	// responses, such as list pages, when asked). Turning compression off
+	// sends more bytes but saves the client the CPU time of inflating them,
+	// which is faster on loopback and other fast links (kubectl proxy on the
+	// same host, a client next to the API server); keep it on across slow
+	// or metered links. It is client-go's rest.Config.DisableCompression.
+	// It does not apply to Base, which then decides for itself.
+	DisableCompression bool
+
 	// Base, when set, replaces the standard library *http.Transport at the
 	// bottom of the stack (for tests, or a custom dialer). TLS, ProxyURL,
 	// Timeouts.Dial and Timeouts.TLSHandshake and client certificates from
