@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"net/http"
 	"net/netip"
 
 	"github.com/kube-for-go/kube"
@@ -40,8 +41,10 @@ type Pod struct {
 type Visitor func(p *Pod)
 
 // NewSDK returns an SDK cluster for url reading pageSize objects per page.
-func NewSDK(url string, pageSize int) (*kube.Cluster, error) {
-	return kube.New(kube.Options{URL: url, PageSize: pageSize})
+// Without compress its transport does not ask for gzip
+// (Options.DisableCompression); with it, it does (Go's default).
+func NewSDK(url string, pageSize int, compress bool) (*kube.Cluster, error) {
+	return kube.New(kube.Options{URL: url, PageSize: pageSize, DisableCompression: !compress})
 }
 
 // NewClientGo returns a typed clientset for url speaking JSON or, with
@@ -51,8 +54,15 @@ func NewSDK(url string, pageSize int) (*kube.Cluster, error) {
 // Since v0.34 the generated typed clients of built-in kinds ask for
 // protobuf unless a content type is configured (Request.UseProtobufAsDefault),
 // so the JSON clientset must set application/json explicitly.
-func NewClientGo(url string, protobuf bool) (*kubernetes.Clientset, error) {
-	return NewClientGoConfig(&rest.Config{Host: url}, protobuf)
+//
+// Without compress it does not ask for gzip (rest.Config.DisableCompression);
+// with it, it does (client-go's default). client-go ignores
+// DisableCompression for a plain-HTTP config without a proxy function or
+// dialer (its transport cache then returns http.DefaultTransport as is), so
+// Proxy is set to http.ProxyFromEnvironment (what DefaultTransport does
+// anyway) to make it build its own transport, which honours the option.
+func NewClientGo(url string, protobuf, compress bool) (*kubernetes.Clientset, error) {
+	return NewClientGoConfig(&rest.Config{Host: url, DisableCompression: !compress, Proxy: http.ProxyFromEnvironment}, protobuf)
 }
 
 // NewClientGoConfig is NewClientGo for a rest.Config (e.g. from a kubeconfig).

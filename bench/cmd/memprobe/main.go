@@ -93,13 +93,13 @@ func main() {
 	var err error
 	switch *impl {
 	case "sdk":
-		c, e := reads.NewSDK(*url, *page)
+		c, e := reads.NewSDK(*url, *page, true)
 		if e != nil {
 			fail(e)
 		}
 		err = reads.SDKList(ctx, c, d.Visit)
 	default:
-		cs, e := reads.NewClientGo(*url, strings.Contains(*impl, "protobuf"))
+		cs, e := reads.NewClientGo(*url, strings.Contains(*impl, "protobuf"), true)
 		if e != nil {
 			fail(e)
 		}
