@@ -17,6 +17,7 @@ import (
 	"net/netip"
 
 	"github.com/kube-for-go/kube"
+	"github.com/kube-for-go/kube/kinds"
 	"github.com/kube-for-go/kube/watch"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -86,25 +87,33 @@ func SDKList(ctx context.Context, c *kube.Cluster, visit Visitor) error {
 		if err != nil {
 			return err
 		}
-		st := pod.Status()
-		p.Name, p.Namespace, p.Labels = pod.Name(), pod.Namespace(), pod.Labels().All()
-		phase, err := st.Phase()
-		if err != nil {
-			return fmt.Errorf("sdk: %s/%s: %w", p.Namespace, p.Name, err)
-		}
-		p.Phase = string(phase)
-		p.IP = netip.Addr{} // absent for a pending pod: the zero Addr
-		if ip, err := st.IP(); err == nil {
-			p.IP = ip
-		}
-		p.Ready, p.Total = 0, 0
-		for _, c := range st.Containers() {
-			p.Total++
-			if c.Ready() {
-				p.Ready++
-			}
+		if err := readSDK(&p, pod); err != nil {
+			return err
 		}
 		visit(&p)
+	}
+	return nil
+}
+
+// readSDK fills p from an SDK pod.
+func readSDK(p *Pod, pod *kinds.Pod) error {
+	st := pod.Status()
+	p.Name, p.Namespace, p.Labels = pod.Name(), pod.Namespace(), pod.Labels().All()
+	phase, err := st.Phase()
+	if err != nil {
+		return fmt.Errorf("sdk: %s/%s: %w", p.Namespace, p.Name, err)
+	}
+	p.Phase = string(phase)
+	p.IP = netip.Addr{} // absent for a pending pod: the zero Addr
+	if ip, err := st.IP(); err == nil {
+		p.IP = ip
+	}
+	p.Ready, p.Total = 0, 0
+	for _, c := range st.Containers() {
+		p.Total++
+		if c.Ready() {
+			p.Ready++
+		}
 	}
 	return nil
 }
