@@ -27,7 +27,9 @@ const SyncTimeout = 10 * time.Minute
 // SortByKey sorts records by "namespace/name", the order of the cache
 // readers.
 func SortByKey(rs []Record) {
-	slices.SortFunc(rs, func(a, b Record) int { return cmp.Compare(watch.Key(a.Namespace, a.Name), watch.Key(b.Namespace, b.Name)) })
+	slices.SortFunc(rs, func(a, b Record) int {
+		return cmp.Compare(watch.Key(a.Namespace, a.Name), watch.Key(b.Namespace, b.Name))
+	})
 }
 
 // SDKStore fills a watch.Store of every pod (watch.NewStore of the pods'
