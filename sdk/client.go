@@ -38,9 +38,10 @@ type Options struct {
 	// http.DefaultTransport made when Transport is nil) from asking for
 	// gzip-compressed responses. The API server compresses large answers,
 	// such as list pages, when asked; inflating them costs the client CPU
-	// time, so turning compression off is faster on loopback and other fast
-	// links (kubectl proxy on the same host, a client next to the API
-	// server), and slower where bandwidth is scarce. It is client-go's
+	// time, so turning compression off can be faster where the link is fast
+	// and the server has CPU to spare (loopback, kubectl proxy on the same
+	// host), and is slower where bandwidth is scarce; measure (bench/
+	// reports both ways). It is client-go's
 	// rest.Config.DisableCompression. It does not change a Transport passed
 	// in, which is the caller's: set transport.Config.DisableCompression, or
 	// http.Transport.DisableCompression, there instead.
