@@ -43,7 +43,7 @@ func TestMain(m *testing.M) {
 		fmt.Sscan(v, &nPods)
 		nEvents = nPods
 	}
-	server = &fixture.Server{N: nPods, WatchEvents: nEvents, Cache: true}
+	server = &fixture.Server{N: nPods, WatchEvents: nEvents, Cache: true, Gzip: true}
 	server.Warm(PageSize)
 	server.Watch(fixture.JSON)
 	server.Watch(fixture.Protobuf)
@@ -75,50 +75,70 @@ func expectedWatch() []reads.Record {
 type reader struct {
 	name string
 	enc  fixture.Encoding // what it must ask the server for
+	gzip bool             // whether it must get gzip-compressed list pages
 	run  func(ctx context.Context, visit reads.Visitor) error
 }
 
+// listReaders are the list readers. The fixture server compresses list
+// pages as kube-apiserver does when the request accepts gzip; the rows
+// without a suffix turn compression off (DisableCompression), the "-gzip"
+// rows keep the client's default (ask for gzip, inflate transparently).
 func listReaders(tb testing.TB) []reader {
-	sdk, err := reads.NewSDK(baseURL, PageSize)
-	if err != nil {
-		tb.Fatal(err)
+	var rs []reader
+	for _, gz := range []bool{false, true} {
+		suffix := ""
+		if gz {
+			suffix = "-gzip"
+		}
+		sdk, err := reads.NewSDK(baseURL, PageSize, gz)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		cgJSON, err := reads.NewClientGo(baseURL, false, gz)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		cgProto, err := reads.NewClientGo(baseURL, true, gz)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		rs = append(rs,
+			reader{"sdk" + suffix, fixture.JSON, gz, func(ctx context.Context, v reads.Visitor) error { return reads.SDKList(ctx, sdk, v) }},
+			reader{"client-go-json" + suffix, fixture.JSON, gz, func(ctx context.Context, v reads.Visitor) error {
+				return reads.ClientGoList(ctx, cgJSON, PageSize, v)
+			}},
+			reader{"client-go-protobuf" + suffix, fixture.Protobuf, gz, func(ctx context.Context, v reads.Visitor) error {
+				return reads.ClientGoList(ctx, cgProto, PageSize, v)
+			}},
+		)
 	}
-	cgJSON, err := reads.NewClientGo(baseURL, false)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cgProto, err := reads.NewClientGo(baseURL, true)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return []reader{
-		{"sdk", fixture.JSON, func(ctx context.Context, v reads.Visitor) error { return reads.SDKList(ctx, sdk, v) }},
-		{"client-go-json", fixture.JSON, func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoList(ctx, cgJSON, PageSize, v) }},
-		{"client-go-protobuf", fixture.Protobuf, func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoList(ctx, cgProto, PageSize, v) }},
-	}
+	return rs
 }
 
+// watchReaders are the watch readers. Watch streams are never compressed
+// (kube-apiserver writes events one by one, each under its threshold), so
+// there are no "-gzip" variants.
 func watchReaders(tb testing.TB) []reader {
-	sdk, err := reads.NewSDK(baseURL, PageSize)
+	sdk, err := reads.NewSDK(baseURL, PageSize, false)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cgJSON, err := reads.NewClientGo(baseURL, false)
+	cgJSON, err := reads.NewClientGo(baseURL, false, false)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cgProto, err := reads.NewClientGo(baseURL, true)
+	cgProto, err := reads.NewClientGo(baseURL, true, false)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return []reader{
-		{"sdk", fixture.JSON, func(ctx context.Context, v reads.Visitor) error {
+		{"sdk", fixture.JSON, false, func(ctx context.Context, v reads.Visitor) error {
 			return reads.SDKWatch(ctx, sdk, fixture.ListRV, nEvents, v)
 		}},
-		{"client-go-json", fixture.JSON, func(ctx context.Context, v reads.Visitor) error {
+		{"client-go-json", fixture.JSON, false, func(ctx context.Context, v reads.Visitor) error {
 			return reads.ClientGoWatch(ctx, cgJSON, fixture.ListRV, nEvents, v)
 		}},
-		{"client-go-protobuf", fixture.Protobuf, func(ctx context.Context, v reads.Visitor) error {
+		{"client-go-protobuf", fixture.Protobuf, false, func(ctx context.Context, v reads.Visitor) error {
 			return reads.ClientGoWatch(ctx, cgProto, fixture.ListRV, nEvents, v)
 		}},
 	}
@@ -134,8 +154,12 @@ func guard(tb testing.TB, what string, rs []reader, want []reads.Record) {
 			tb.Fatalf("%s %s: %v", what, r.name, err)
 		}
 		hits := server.ResetHits()
-		if len(hits) != 1 || hits[r.enc.String()+" "+what] == 0 {
-			tb.Fatalf("CORRECTNESS GUARD FAILED: %s %s made requests %v, want only %s %s", what, r.name, hits, r.enc, what)
+		key := r.enc.String() + " " + what
+		if r.gzip {
+			key += " gzip"
+		}
+		if len(hits) != 1 || hits[key] == 0 {
+			tb.Fatalf("CORRECTNESS GUARD FAILED: %s %s made requests %v, want only %s", what, r.name, hits, key)
 		}
 		if err := reads.Compare(what+" "+r.name, c.Records, want); err != nil {
 			tb.Fatal(err)
@@ -197,13 +221,34 @@ func (p *perObject) report(b *testing.B, objects int, unit string) {
 func BenchmarkList(b *testing.B) {
 	mustGuardList(b)
 	want := reads.DigestOf(expectedList())
-	hc := &http.Client{}
+	hc := plainClient()
 	floors := []struct {
 		name string
 		run  func(context.Context) (int64, error)
 	}{
 		{"floor-transfer", func(ctx context.Context) (int64, error) {
 			return reads.FloorTransfer(ctx, hc, baseURL, PageSize, fixture.MediaJSON)
+		}},
+		{"floor-bytecount", func(ctx context.Context) (int64, error) {
+			return reads.FloorByteCount(ctx, hc, baseURL, PageSize)
+		}},
+		{"floor-jsonscan", func(ctx context.Context) (int64, error) {
+			return reads.FloorJSONScan(ctx, hc, baseURL, PageSize)
+		}},
+		{"floor-gzip-transfer", func(ctx context.Context) (int64, error) {
+			return reads.FloorGzipTransfer(ctx, hc, baseURL, PageSize, fixture.MediaJSON)
+		}},
+		{"floor-gzip-inflate", func(ctx context.Context) (int64, error) {
+			return reads.FloorGzipInflate(ctx, hc, baseURL, PageSize, fixture.MediaJSON, false)
+		}},
+		{"floor-gzip-inflate-jsonscan", func(ctx context.Context) (int64, error) {
+			return reads.FloorGzipInflate(ctx, hc, baseURL, PageSize, fixture.MediaJSON, true)
+		}},
+		{"floor-gzip-transfer-protobuf", func(ctx context.Context) (int64, error) {
+			return reads.FloorGzipTransfer(ctx, hc, baseURL, PageSize, fixture.MediaProtobuf)
+		}},
+		{"floor-gzip-inflate-protobuf", func(ctx context.Context) (int64, error) {
+			return reads.FloorGzipInflate(ctx, hc, baseURL, PageSize, fixture.MediaProtobuf, false)
 		}},
 		{"floor-jsontext-scan", func(ctx context.Context) (int64, error) {
 			return reads.FloorScan(ctx, hc, baseURL, PageSize, false)
@@ -255,29 +300,37 @@ func BenchmarkList(b *testing.B) {
 func BenchmarkWatch(b *testing.B) {
 	mustGuardWatch(b)
 	want := reads.DigestOf(expectedWatch())
-	hc := &http.Client{}
-	b.Run("floor-transfer", func(b *testing.B) {
-		b.ReportAllocs()
-		m := startPerObject()
-		for b.Loop() {
-			if _, err := reads.FloorWatchTransfer(context.Background(), hc, baseURL, fixture.MediaJSON); err != nil {
-				b.Fatal(err)
+	hc := plainClient()
+	floors := []struct {
+		name string
+		run  func(context.Context) (int64, error)
+	}{
+		{"floor-transfer", func(ctx context.Context) (int64, error) {
+			return reads.FloorWatchTransfer(ctx, hc, baseURL, fixture.MediaJSON)
+		}},
+		{"floor-bytecount", func(ctx context.Context) (int64, error) {
+			return reads.FloorWatchByteCount(ctx, hc, baseURL)
+		}},
+		{"floor-jsonscan", func(ctx context.Context) (int64, error) {
+			return reads.FloorWatchJSONScan(ctx, hc, baseURL, nEvents)
+		}},
+		{"floor-jsontext-scan", func(ctx context.Context) (int64, error) {
+			return reads.FloorWatchScan(ctx, hc, baseURL, nEvents)
+		}},
+	}
+	for _, f := range floors {
+		b.Run(f.name, func(b *testing.B) {
+			b.ReportAllocs()
+			m := startPerObject()
+			for b.Loop() {
+				if _, err := f.run(context.Background()); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-		m.report(b, nEvents, "event")
-		b.ReportMetric(float64(nEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	})
-	b.Run("floor-jsontext-scan", func(b *testing.B) {
-		b.ReportAllocs()
-		m := startPerObject()
-		for b.Loop() {
-			if _, err := reads.FloorWatchScan(context.Background(), hc, baseURL, nEvents); err != nil {
-				b.Fatal(err)
-			}
-		}
-		m.report(b, nEvents, "event")
-		b.ReportMetric(float64(nEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	})
+			m.report(b, nEvents, "event")
+			b.ReportMetric(float64(nEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
 	for _, r := range watchReaders(b) {
 		b.Run(r.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -295,4 +348,13 @@ func BenchmarkWatch(b *testing.B) {
 			b.ReportMetric(float64(nEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
+}
+
+// plainClient is the floors' HTTP client: it does not ask for gzip, so the
+// uncompressed floors read what the uncompressed readers read (the gzip
+// floors ask for it by hand and inflate, or not, themselves).
+func plainClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DisableCompression = true
+	return &http.Client{Transport: t}
 }

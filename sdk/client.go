@@ -34,6 +34,18 @@ type Options struct {
 	// kubeconfig, in-cluster and other configurations
 	// (transport.Config.RoundTripper; kube.NewFromConfig wires both).
 	Transport http.RoundTripper
+	// DisableCompression stops the default transport (the clone of
+	// http.DefaultTransport made when Transport is nil) from asking for
+	// gzip-compressed responses. The API server compresses large answers,
+	// such as list pages, when asked; inflating them costs the client CPU
+	// time, so turning compression off can be faster where the link is fast
+	// and the server has CPU to spare (loopback, kubectl proxy on the same
+	// host), and is slower where bandwidth is scarce; measure (bench/
+	// reports both ways). It is client-go's
+	// rest.Config.DisableCompression. It does not change a Transport passed
+	// in, which is the caller's: set transport.Config.DisableCompression, or
+	// http.Transport.DisableCompression, there instead.
+	DisableCompression bool
 	// PageSize is the default list page size of views; 0 means DefaultPageSize.
 	PageSize int
 	// UserAgent is sent with every request that has none; empty means the
@@ -97,8 +109,9 @@ func New(opts Options) (*Client, error) {
 	rt := opts.Transport
 	own := false
 	if rt == nil {
-		rt = http.DefaultTransport.(*http.Transport).Clone()
-		own = true
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.DisableCompression = opts.DisableCompression
+		rt, own = t, true
 	}
 	c := &Client{
 		base:      u,

@@ -342,6 +342,7 @@ func (c *Config) httpTransport(tlsCfg *tls.Config) (*http.Transport, error) {
 		MaxIdleConnsPerHost:   25,
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,
+		DisableCompression:    c.DisableCompression,
 	}, nil
 }
 

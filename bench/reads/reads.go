@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"net/http"
 	"net/netip"
 
 	"github.com/kube-for-go/kube"
+	"github.com/kube-for-go/kube/kinds"
 	"github.com/kube-for-go/kube/watch"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,8 +42,10 @@ type Pod struct {
 type Visitor func(p *Pod)
 
 // NewSDK returns an SDK cluster for url reading pageSize objects per page.
-func NewSDK(url string, pageSize int) (*kube.Cluster, error) {
-	return kube.New(kube.Options{URL: url, PageSize: pageSize})
+// Without compress its transport does not ask for gzip
+// (Options.DisableCompression); with it, it does (Go's default).
+func NewSDK(url string, pageSize int, compress bool) (*kube.Cluster, error) {
+	return kube.New(kube.Options{URL: url, PageSize: pageSize, DisableCompression: !compress})
 }
 
 // NewClientGo returns a typed clientset for url speaking JSON or, with
@@ -51,8 +55,15 @@ func NewSDK(url string, pageSize int) (*kube.Cluster, error) {
 // Since v0.34 the generated typed clients of built-in kinds ask for
 // protobuf unless a content type is configured (Request.UseProtobufAsDefault),
 // so the JSON clientset must set application/json explicitly.
-func NewClientGo(url string, protobuf bool) (*kubernetes.Clientset, error) {
-	return NewClientGoConfig(&rest.Config{Host: url}, protobuf)
+//
+// Without compress it does not ask for gzip (rest.Config.DisableCompression);
+// with it, it does (client-go's default). client-go ignores
+// DisableCompression for a plain-HTTP config without a proxy function or
+// dialer (its transport cache then returns http.DefaultTransport as is), so
+// Proxy is set to http.ProxyFromEnvironment (what DefaultTransport does
+// anyway) to make it build its own transport, which honours the option.
+func NewClientGo(url string, protobuf, compress bool) (*kubernetes.Clientset, error) {
+	return NewClientGoConfig(&rest.Config{Host: url, DisableCompression: !compress, Proxy: http.ProxyFromEnvironment}, protobuf)
 }
 
 // NewClientGoConfig is NewClientGo for a rest.Config (e.g. from a kubeconfig).
@@ -76,25 +87,33 @@ func SDKList(ctx context.Context, c *kube.Cluster, visit Visitor) error {
 		if err != nil {
 			return err
 		}
-		st := pod.Status()
-		p.Name, p.Namespace, p.Labels = pod.Name(), pod.Namespace(), pod.Labels().All()
-		phase, err := st.Phase()
-		if err != nil {
-			return fmt.Errorf("sdk: %s/%s: %w", p.Namespace, p.Name, err)
-		}
-		p.Phase = string(phase)
-		p.IP = netip.Addr{} // absent for a pending pod: the zero Addr
-		if ip, err := st.IP(); err == nil {
-			p.IP = ip
-		}
-		p.Ready, p.Total = 0, 0
-		for _, c := range st.Containers() {
-			p.Total++
-			if c.Ready() {
-				p.Ready++
-			}
+		if err := readSDK(&p, pod); err != nil {
+			return err
 		}
 		visit(&p)
+	}
+	return nil
+}
+
+// readSDK fills p from an SDK pod.
+func readSDK(p *Pod, pod *kinds.Pod) error {
+	st := pod.Status()
+	p.Name, p.Namespace, p.Labels = pod.Name(), pod.Namespace(), pod.Labels().All()
+	phase, err := st.Phase()
+	if err != nil {
+		return fmt.Errorf("sdk: %s/%s: %w", p.Namespace, p.Name, err)
+	}
+	p.Phase = string(phase)
+	p.IP = netip.Addr{} // absent for a pending pod: the zero Addr
+	if ip, err := st.IP(); err == nil {
+		p.IP = ip
+	}
+	p.Ready, p.Total = 0, 0
+	for _, c := range st.Containers() {
+		p.Total++
+		if c.Ready() {
+			p.Ready++
+		}
 	}
 	return nil
 }

@@ -8,6 +8,12 @@
 // through the apiserver with the admin kubeconfig (500 per page for all:
 // the SDK's default, the same limit for client-go, kubectl's default
 // --chunk-size). It prints one JSON object and stops the cluster.
+//
+// The apiserver gzips list answers over 128 KiB when the request accepts
+// gzip, which Go's transport (and so the SDK and client-go) asks for by
+// default; each reader is also timed with compression turned off
+// (sdk.Options / transport.Config / rest.Config DisableCompression), and
+// every timing records how many answers actually came compressed.
 package main
 
 import (
@@ -33,6 +39,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -44,7 +51,32 @@ type Timing struct {
 	Seconds []float64 `json:"seconds"`
 	Median  float64   `json:"median"`
 	Min     float64   `json:"min"`
+	// Responses and Gzipped count the reader's HTTP answers during the
+	// timed runs and those that came gzip-compressed (-1: not observed,
+	// kubectl).
+	Responses int `json:"responses"`
+	Gzipped   int `json:"gzipped"`
 }
+
+// gzipCounter wraps a round tripper and counts the answers, and those the
+// server compressed (net/http inflated them: Response.Uncompressed).
+type gzipCounter struct {
+	next               http.RoundTripper
+	responses, gzipped atomic.Int64
+}
+
+func (g *gzipCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := g.next.RoundTrip(req)
+	if err == nil {
+		g.responses.Add(1)
+		if resp.Uncompressed {
+			g.gzipped.Add(1)
+		}
+	}
+	return resp, err
+}
+
+func (g *gzipCounter) reset() { g.responses.Store(0); g.gzipped.Store(0) }
 
 // Result is what e2e prints.
 type Result struct {
@@ -124,26 +156,54 @@ func run(ctx context.Context, nPods, nodes, runs int) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt, err := tcfg.RoundTripper()
-	if err != nil {
-		return nil, err
-	}
-	sdk, err := kube.New(kube.Options{URL: tcfg.Server, Transport: rt, PageSize: 500})
-	if err != nil {
-		return nil, err
-	}
 	rcfg, err := clientcmd.BuildConfigFromFlags("", c.KubeconfigPath)
 	if err != nil {
 		return nil, err
 	}
-	cgJSON, err := reads.NewClientGoConfig(rcfg, false)
-	if err != nil {
-		return nil, err
+	type variant struct {
+		suffix   string
+		sdk      *kube.Cluster
+		cgJSON   *kubernetes.Clientset
+		cgProto  *kubernetes.Clientset
+		counters [3]*gzipCounter
 	}
-	cgProto, err := reads.NewClientGoConfig(rcfg, true)
-	if err != nil {
-		return nil, err
+	var variants []*variant
+	for _, disable := range []bool{false, true} {
+		v := &variant{}
+		if disable {
+			v.suffix = "-nogzip"
+		}
+		for i := range v.counters {
+			v.counters[i] = &gzipCounter{}
+		}
+		tc := *tcfg
+		tc.DisableCompression = disable
+		rt, err := tc.RoundTripper()
+		if err != nil {
+			return nil, err
+		}
+		v.counters[0].next = rt
+		if v.sdk, err = kube.New(kube.Options{URL: tc.Server, Transport: v.counters[0], PageSize: 500}); err != nil {
+			return nil, err
+		}
+		for i, proto := range []bool{false, true} {
+			rc := rest.CopyConfig(rcfg)
+			rc.DisableCompression = disable // honoured: a TLS config gets its own transport
+			cnt := v.counters[i+1]
+			rc.Wrap(func(rt http.RoundTripper) http.RoundTripper { cnt.next = rt; return cnt })
+			cs, err := reads.NewClientGoConfig(rc, proto)
+			if err != nil {
+				return nil, err
+			}
+			if proto {
+				v.cgProto = cs
+			} else {
+				v.cgJSON = cs
+			}
+		}
+		variants = append(variants, v)
 	}
+	cgProto := variants[0].cgProto
 	kubectlArgs := []string{"--kubeconfig=" + c.KubeconfigPath, "get", "pods", "--all-namespaces", "-o", "json", "--chunk-size=500"}
 	res.KubectlCmd = "kubectl get pods --all-namespaces -o json --chunk-size=500"
 	kubectl := func(ctx context.Context, visit reads.Visitor) error {
@@ -167,15 +227,24 @@ func run(ctx context.Context, nPods, nodes, runs int) (*Result, error) {
 		}
 		return nil
 	}
-	readers := []struct {
+	type reader struct {
 		name string
+		cnt  *gzipCounter // nil: not observed
 		run  func(context.Context, reads.Visitor) error
-	}{
-		{"sdk", func(ctx context.Context, v reads.Visitor) error { return reads.SDKList(ctx, sdk, v) }},
-		{"client-go-json", func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoList(ctx, cgJSON, 500, v) }},
-		{"client-go-protobuf", func(ctx context.Context, v reads.Visitor) error { return reads.ClientGoList(ctx, cgProto, 500, v) }},
-		{"kubectl", kubectl},
 	}
+	var readers []reader
+	for _, v := range variants {
+		readers = append(readers,
+			reader{"sdk" + v.suffix, v.counters[0], func(ctx context.Context, vis reads.Visitor) error { return reads.SDKList(ctx, v.sdk, vis) }},
+			reader{"client-go-json" + v.suffix, v.counters[1], func(ctx context.Context, vis reads.Visitor) error {
+				return reads.ClientGoList(ctx, v.cgJSON, 500, vis)
+			}},
+			reader{"client-go-protobuf" + v.suffix, v.counters[2], func(ctx context.Context, vis reads.Visitor) error {
+				return reads.ClientGoList(ctx, v.cgProto, 500, vis)
+			}},
+		)
+	}
+	readers = append(readers, reader{"kubectl", nil, kubectl})
 
 	logf("waiting until kwok reports every pod Running with an IP")
 	if err := waitFor(ctx, 10*time.Minute, func() (bool, error) { return allRunning(ctx, cgProto, nPods) }); err != nil {
@@ -217,6 +286,11 @@ func run(ctx context.Context, nPods, nodes, runs int) (*Result, error) {
 		return nil, guardErr
 	}
 
+	for _, r := range readers {
+		if r.cnt != nil {
+			r.cnt.reset()
+		}
+	}
 	logf("timing %d runs of each reader", runs)
 	times := make([][]float64, len(readers))
 	for i := 0; i < runs; i++ {
@@ -244,7 +318,10 @@ func run(ctx context.Context, nPods, nodes, runs int) (*Result, error) {
 		}
 	}
 	for k, r := range readers {
-		t := Timing{Name: r.name, Seconds: times[k]}
+		t := Timing{Name: r.name, Seconds: times[k], Responses: -1, Gzipped: -1}
+		if r.cnt != nil {
+			t.Responses, t.Gzipped = int(r.cnt.responses.Load()), int(r.cnt.gzipped.Load())
+		}
 		s := slices.Sorted(slices.Values(times[k]))
 		t.Min, t.Median = s[0], s[len(s)/2]
 		res.Timings = append(res.Timings, t)

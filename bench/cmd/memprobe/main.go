@@ -44,11 +44,13 @@ var impls = map[string]string{
 	"client-go-json-list":      "client-go JSON: every page appended into one []Pod, then read",
 	"client-go-protobuf-list":  "client-go protobuf: every page appended into one []Pod, then read",
 	"client-go-protobuf-pages": "client-go protobuf: page by page, each page dropped after reading",
+	"sdk-store":                "the SDK's watch.Store (list then watch), synced, then every cached pod read",
+	"client-go-informer":       "client-go's SharedInformer (protobuf, its default), synced, then every cached pod read",
 }
 
 func main() {
 	url := flag.String("url", "", "fixture server URL")
-	impl := flag.String("impl", "sdk", "sdk | client-go-json-list | client-go-protobuf-list | client-go-protobuf-pages")
+	impl := flag.String("impl", "sdk", "sdk | client-go-json-list | client-go-protobuf-list | client-go-protobuf-pages | sdk-store | client-go-informer")
 	n := flag.Int("pods", 10000, "pods the server holds (checked)")
 	page := flag.Int("page", 500, "page size")
 	flag.Parse()
@@ -93,13 +95,34 @@ func main() {
 	var err error
 	switch *impl {
 	case "sdk":
-		c, e := reads.NewSDK(*url, *page)
+		c, e := reads.NewSDK(*url, *page, true)
 		if e != nil {
 			fail(e)
 		}
 		err = reads.SDKList(ctx, c, d.Visit)
+	case "sdk-store", "client-go-informer":
+		// The cache is measured full: it keeps running (and holding
+		// every pod) until the peaks are sampled.
+		var stopCache func()
+		if *impl == "sdk-store" {
+			c, e := reads.NewSDK(*url, *page, true)
+			if e != nil {
+				fail(e)
+			}
+			stopCache, err = reads.SDKStore(ctx, c, d.Visit)
+		} else {
+			cs, e := reads.NewClientGo(*url, true, true)
+			if e != nil {
+				fail(e)
+			}
+			stopCache, err = reads.ClientGoInformer(ctx, cs, d.Visit)
+		}
+		if err == nil {
+			sample()
+			defer stopCache()
+		}
 	default:
-		cs, e := reads.NewClientGo(*url, strings.Contains(*impl, "protobuf"))
+		cs, e := reads.NewClientGo(*url, strings.Contains(*impl, "protobuf"), true)
 		if e != nil {
 			fail(e)
 		}
@@ -120,10 +143,14 @@ func main() {
 
 	// The guard, after measuring: the digest of what was read must equal
 	// the digest of the fixture's pods.
-	var want reads.Digest
-	for i := 0; i < *n; i++ {
-		want.VisitRecord(reads.Expect("", fixture.Pod(i, 0)))
+	recs := make([]reads.Record, *n)
+	for i := range recs {
+		recs[i] = reads.Expect("", fixture.Pod(i, 0))
 	}
+	if strings.HasPrefix(*impl, "sdk-store") || strings.HasPrefix(*impl, "client-go-informer") {
+		reads.SortByKey(recs) // the caches are read in key order
+	}
+	want := reads.DigestOf(recs)
 	res := Result{Impl: *impl, Pods: d.N, PeakHeap: peak.Load(), PeakGoal: goal.Load(), PeakLive: live.Load(), VmHWM: hwm, Seconds: elapsed.Seconds(), GuardedOK: d == want}
 	json.NewEncoder(os.Stdout).Encode(res)
 	if d != want {

@@ -40,6 +40,7 @@ var (
 	e2ePods   = flag.Int("e2e-pods", 2000, "pods of the end-to-end workload")
 	e2eRuns   = flag.Int("e2e-runs", 5, "timed runs per reader of the end-to-end workload")
 	only      = flag.String("only", "", "comma-separated workloads to run (list,watch,mem,size,e2e); default all")
+	e2eJSON   = flag.String("e2e-json", "", "with -only including e2e: render this saved output of cmd/e2e instead of running it")
 	serve     = flag.Int("serve", 0, "only serve a fixture list of this many pods (for running cmd/memprobe by hand): print the URL and wait")
 )
 
@@ -316,7 +317,7 @@ type MemReport struct {
 	Runs    []MemResult
 }
 
-var memImpls = []string{"sdk", "client-go-protobuf-pages", "client-go-protobuf-list", "client-go-json-list"}
+var memImpls = []string{"sdk", "client-go-protobuf-pages", "client-go-protobuf-list", "client-go-json-list", "sdk-store", "client-go-informer"}
 var memSizes = []int{10000, 100000}
 
 func memory(tmp string) *MemReport {
@@ -352,9 +353,12 @@ func memory(tmp string) *MemReport {
 
 // memRepeats is how many fresh processes measure impl: the SDK's peaks are a
 // few MB and depend on when GCs run, so its rows are repeated and the
-// summary compares medians; client-go's are hundreds of MB to GB.
+// summary compares medians; client-go's lists are hundreds of MB to GB. The
+// two caches (watch.Store, SharedInformer) are compared with each other,
+// median against median.
 func memRepeats(impl string) int {
-	if impl == "sdk" {
+	switch impl {
+	case "sdk", "sdk-store", "client-go-informer":
 		return 3
 	}
 	return 1
@@ -457,10 +461,12 @@ type E2EResult struct {
 	ReadySecs     float64 `json:"readySeconds"`
 	ListBytesJSON int     `json:"listBytesJSON"`
 	Timings       []struct {
-		Name    string    `json:"name"`
-		Seconds []float64 `json:"seconds"`
-		Median  float64   `json:"median"`
-		Min     float64   `json:"min"`
+		Name      string    `json:"name"`
+		Seconds   []float64 `json:"seconds"`
+		Median    float64   `json:"median"`
+		Min       float64   `json:"min"`
+		Responses int       `json:"responses"`
+		Gzipped   int       `json:"gzipped"`
 	} `json:"timings"`
 	KubectlCmd string `json:"kubectlCommand"`
 	Command    string `json:"-"`
@@ -470,6 +476,16 @@ type E2EResult struct {
 func e2e(tmp string) *E2EResult {
 	bin := filepath.Join(tmp, "e2e")
 	res := &E2EResult{Command: fmt.Sprintf("go build -o e2e ./cmd/e2e && ./e2e -pods %d -runs %d", *e2ePods, *e2eRuns)}
+	if *e2eJSON != "" {
+		b, err := os.ReadFile(*e2eJSON)
+		if err == nil {
+			err = json.Unmarshal(b, res)
+		}
+		if err != nil {
+			res.Err = err.Error()
+		}
+		return res
+	}
 	logf("%s", res.Command)
 	if _, err := run(nil, "go", "build", "-o", bin, "./cmd/e2e"); err != nil {
 		res.Err = err.Error()
