@@ -353,12 +353,7 @@ func containersAt(raw []byte, at jsonscan.Span, init bool) []Container {
 		return []Container{}
 	}
 	b := at.Of(raw)
-	n := 0
-	_, _ = jsonscan.Elements(b, 0, true, func(v int) (int, error) {
-		n++
-		return jsonscan.ValueIn(b, v, true, 2)
-	})
-	out := make([]Container, 0, n)
+	out := make([]Container, 0, 2) // most pods have one or two containers
 	_, _ = jsonscan.Elements(b, 0, true, func(v int) (int, error) {
 		end, err := jsonscan.ValueIn(b, v, true, 2)
 		if err == nil && b[v] == '{' {
