@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/kube-for-go/kube/watch"
@@ -57,10 +58,11 @@ func dropFields(raw []byte, paths []string) ([]byte, bool) {
 	// pieces of the output between raw[:i] and the rest after the
 	// object: the object's members, each as one piece or, for an object
 	// whose members go, as its name and the pieces of its members.
-	var small [24]piece
+	var small [96]piece // enough for a pod without a heap allocation
 	pcs := small[:0]
 	dropped := false
-	var edited [][]byte // names of the top-level objects edited inside
+	var edits [4][]byte
+	edited := edits[:0] // names of the top-level objects edited inside
 	member := func(name []byte, esc bool, v int) (int, error) {
 		nameStart := cap(raw) - cap(name) // name is raw[nameStart:...]
 		if matchTop(name, esc, paths) {
@@ -135,6 +137,9 @@ var errRepeated = &scanError{what: "(a repeated object whose members are dropped
 func sameName(a, b []byte) bool {
 	if string(a) == string(b) {
 		return true
+	}
+	if !bytes.ContainsRune(a, '\\') && !bytes.ContainsRune(b, '\\') {
+		return false
 	}
 	ua, _ := unquoteJSON(a)
 	ub, _ := unquoteJSON(b)
