@@ -47,6 +47,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzMarshalApply$$' -fuzztime=$(FUZZTIME) ./sdk/
 	$(GO) test -run='^$$' -fuzz='^FuzzTypeMetaFill$$' -fuzztime=$(FUZZTIME) ./sdk/
 	$(GO) test -run='^$$' -fuzz='^FuzzDropManagedFields$$' -fuzztime=$(FUZZTIME) ./sdk/
+	$(GO) test -run='^$$' -fuzz='^FuzzDropFields$$' -fuzztime=$(FUZZTIME) ./sdk/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeLabels$$' -fuzztime=$(FUZZTIME) ./sdk/
 	$(GO) test -run='^$$' -fuzz='^FuzzKubeconfig$$' -fuzztime=$(FUZZTIME) ./transport/
 	$(GO) test -run='^$$' -fuzz='^FuzzExecCredential$$' -fuzztime=$(FUZZTIME) ./transport/

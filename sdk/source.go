@@ -19,7 +19,8 @@ import (
 // selectors apply to every request, so the server does the filtering. It
 // also implements watch.Labeler (labels for Store.List),
 // watch.StreamingLister (streaming initial lists), watch.Trimmer (drops
-// metadata.managedFields from cached items) and watch.Tombstoner.
+// metadata.managedFields from cached items), watch.FieldDropper (drops
+// the members watch.StoreOptions.DropFields names) and watch.Tombstoner.
 func (v *View[S]) Source() watch.Source[*Item[S]] { return viewSource[S]{v} }
 
 // ObjectSource returns a watch.Source of the single object name of the
@@ -74,62 +75,15 @@ func (s viewSource[S]) Trim(obj *Item[S]) *Item[S] {
 	return it
 }
 
+// managedFieldsPath is what Trim drops (see dropFields).
+var managedFieldsPath = []string{"metadata.managedFields"}
+
 // dropManagedFields returns a copy of an object's JSON without the
 // members named managedFields of its metadata, and false when raw is not
-// a valid object, has no such member, or repeats metadata (whose merge
-// the decoder does). The other members are copied byte for byte.
-func dropManagedFields(raw []byte) ([]byte, bool) {
-	var x objIndex
-	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '{' {
-		return nil, false
-	}
-	end, err := scanObject(raw, i, true, &x, 0)
-	if err != nil || x.dupMeta || skipSpace(raw, end) != len(raw) {
-		return nil, false
-	}
-	m := x.metadata
-	if !m.ok() || raw[m.start] != '{' {
-		return nil, false
-	}
-	var keep []span
-	found := false
-	_, err = scanMembers(raw, m.start, true, func(name []byte, esc bool, v int) (int, error) {
-		end, err := scanValueIn(raw, v, true, 2)
-		if err != nil {
-			return end, err
-		}
-		if nameIs(name, esc, "managedFields") {
-			found = true
-		} else {
-			// name is raw[start:...]: its start is where its capacity says.
-			keep = append(keep, span{cap(raw) - cap(name), end})
-		}
-		return end, nil
-	})
-	if err != nil || !found {
-		return nil, false
-	}
-	n := m.start + 2 + len(raw) - m.end
-	for k, s := range keep {
-		n += s.end - s.start
-		if k > 0 {
-			n++
-		}
-	}
-	out := make([]byte, 0, n)
-	out = append(out, raw[:m.start]...)
-	out = append(out, '{')
-	for k, s := range keep {
-		if k > 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s.of(raw)...)
-	}
-	out = append(out, '}')
-	out = append(out, raw[m.end:]...)
-	return out, true
-}
+// a valid object, has no such member, or repeats metadata as an object
+// (whose merge the decoder does). The other members are copied byte for
+// byte (dropFields).
+func dropManagedFields(raw []byte) ([]byte, bool) { return dropFields(raw, managedFieldsPath) }
 
 // Tombstone implements watch.Tombstoner: an item with only kind, name,
 // namespace, UID and resourceVersion (nil if that cannot decode).

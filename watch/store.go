@@ -7,6 +7,7 @@ import (
 	"iter"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -25,7 +26,9 @@ import (
 //	web, err := store.List(selector.MustParse("app=web"))
 //
 // Cached objects are trimmed (managedFields dropped) when the Source is a
-// Trimmer, unless StoreOptions.KeepManagedFields is set.
+// Trimmer, unless StoreOptions.KeepManagedFields is set; with
+// StoreOptions.DropFields they also lose the members it names (see
+// FieldDropper).
 //
 // A Store never freezes on an error it can recover from (see the package's
 // Recovery section): after a broken connection, a stalled request, an
@@ -38,6 +41,8 @@ type Store[T any] struct {
 	opts    StoreOptions
 	labeler Labeler[T]
 	trimmer Trimmer[T]
+	dropper FieldDropper[T]
+	drop    []string // the paths dropper drops (DropFields, and managedFields)
 
 	mu      sync.RWMutex
 	items   map[string]T
@@ -59,6 +64,32 @@ type StoreOptions struct {
 	LoopOptions
 	// KeepManagedFields keeps metadata.managedFields in cached objects.
 	KeepManagedFields bool
+	// DropFields names JSON members removed from every cached object, in
+	// addition to metadata.managedFields (unless KeepManagedFields), like
+	// client-go's SetTransform or controller-runtime's DefaultTransform
+	// trimming objects: a controller that reads only the metadata and
+	// status of a kind caches it with []string{"spec"}, which for pods is
+	// about half of the bytes. Each path is a top-level member ("spec") or
+	// a member of a top-level object ("metadata.annotations",
+	// "status.conditions"); a dropped member is absent from the cached
+	// object, as if the server had not sent it (with the sdk's items: the
+	// item reads as the original for everything kept, Raw has no such
+	// member, and a dropped part reads as absent, e.g.
+	// kinds.PodSpecOf of an item without spec gives an empty PodSpec whose
+	// accessors report *sdk.UnavailableError and whose lists are empty).
+	// Get, List, All and the Added and Modified events of Changes give
+	// the cached objects (a Deleted event sent by the server carries the
+	// object it sent, whole).
+	//
+	// Store.Run fails at once with a *DropFieldError for a path of another
+	// form (empty, deeper, empty member name) or one the store needs to
+	// key objects (metadata, metadata.name, metadata.namespace,
+	// metadata.uid, metadata.resourceVersion), and with ErrNoFieldDropper
+	// when the Source does not implement FieldDropper. Dropping
+	// metadata.labels makes List with a label selector match no object.
+	// controller.Options.Store applies it to every cache of a controller
+	// (the primary kind, owned and watched kinds).
+	DropFields []string
 	// Buffer is the number of changes each Changes iterator may fall
 	// behind before it is ended with ErrSlowConsumer; 0 means 1024.
 	Buffer int
@@ -74,6 +105,43 @@ var ErrSlowConsumer = errors.New("watch: change consumer too slow (buffer full)"
 // Source does not implement Labeler.
 var ErrNoLabels = errors.New("watch: the source does not expose labels")
 
+// ErrNoFieldDropper ends Store.Run at once when StoreOptions.DropFields is
+// set and the Source does not implement FieldDropper.
+var ErrNoFieldDropper = errors.New("watch: StoreOptions.DropFields is set but the source cannot drop fields (it does not implement watch.FieldDropper)")
+
+// DropFieldError ends Store.Run at once for a path of
+// StoreOptions.DropFields that a Store cannot drop.
+type DropFieldError struct {
+	Path   string // the path as given
+	Reason string // why it cannot be dropped
+}
+
+// Error names the path and the reason.
+func (e *DropFieldError) Error() string {
+	return fmt.Sprintf("watch: StoreOptions.DropFields: path %q: %s", e.Path, e.Reason)
+}
+
+// keyFields are the members a store keys and versions objects by
+// (Source.Meta), which it cannot drop.
+var keyFields = []string{"metadata", "metadata.name", "metadata.namespace", "metadata.uid", "metadata.resourceVersion"}
+
+// checkDropField returns the *DropFieldError of a path a Store cannot drop.
+func checkDropField(path string) error {
+	bad := func(reason string) error { return &DropFieldError{Path: path, Reason: reason} }
+	top, rest, nested := strings.Cut(path, ".")
+	switch {
+	case path == "":
+		return bad("empty path")
+	case top == "" || nested && rest == "":
+		return bad("empty member name (want \"member\" or \"member.member\")")
+	case strings.Contains(rest, "."):
+		return bad("deeper than a member of a top-level object (want \"member\" or \"member.member\")")
+	case slices.Contains(keyFields, path):
+		return bad("the store keys objects by it (Source.Meta)")
+	}
+	return nil
+}
+
 // NewStore returns an empty store of src. It makes no request: call Run.
 func NewStore[T any](src Source[T], opts StoreOptions) *Store[T] {
 	s := &Store[T]{
@@ -81,7 +149,13 @@ func NewStore[T any](src Source[T], opts StoreOptions) *Store[T] {
 		syncCh: make(chan struct{}), endCh: make(chan struct{}),
 	}
 	s.labeler, _ = src.(Labeler[T])
-	if !opts.KeepManagedFields {
+	if len(opts.DropFields) > 0 {
+		s.dropper, _ = src.(FieldDropper[T])
+		s.drop = slices.Clone(opts.DropFields)
+		if !opts.KeepManagedFields {
+			s.drop = append(s.drop, "metadata.managedFields")
+		}
+	} else if !opts.KeepManagedFields {
 		s.trimmer, _ = src.(Trimmer[T])
 	}
 	if s.opts.Buffer <= 0 {
@@ -111,12 +185,15 @@ func (s *Store[T]) Run(ctx context.Context) error {
 	s.running = true
 	s.mu.Unlock()
 
-	l := newLoop(s.src, s.opts.LoopOptions, s.apply)
-	l.initial = true
-	l.last = s.Get
-	l.onSync = s.markSynced
-	l.health = s.setHealth
-	err := l.run(ctx)
+	err := s.checkOptions()
+	if err == nil {
+		l := newLoop(s.src, s.opts.LoopOptions, s.apply)
+		l.initial = true
+		l.last = s.Get
+		l.onSync = s.markSynced
+		l.health = s.setHealth
+		err = l.run(ctx)
+	}
 
 	s.mu.Lock()
 	s.ended, s.err = true, err
@@ -128,13 +205,29 @@ func (s *Store[T]) Run(ctx context.Context) error {
 	return err
 }
 
+// checkOptions returns the error of options a Store cannot run with.
+func (s *Store[T]) checkOptions() error {
+	for _, p := range s.opts.DropFields {
+		if err := checkDropField(p); err != nil {
+			return err
+		}
+	}
+	if len(s.opts.DropFields) > 0 && s.dropper == nil {
+		return ErrNoFieldDropper
+	}
+	return nil
+}
+
 func (s *Store[T]) apply(ev Event[T]) bool {
 	key, _, _ := s.src.Meta(ev.Object)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch ev.Type {
 	case Added, Modified:
-		if s.trimmer != nil {
+		switch {
+		case s.dropper != nil:
+			ev.Object = s.dropper.DropFields(ev.Object, s.drop)
+		case s.trimmer != nil:
 			ev.Object = s.trimmer.Trim(ev.Object)
 		}
 		s.items[key] = ev.Object

@@ -182,8 +182,8 @@ type Stream[T any] interface {
 // that to never hang.
 //
 // A Source may implement the optional interfaces Labeler, StreamingLister,
-// Trimmer and Tombstoner for more features; the loop finds them by type
-// assertion.
+// Trimmer, FieldDropper and Tombstoner for more features; the loop finds
+// them by type assertion.
 type Source[T any] interface {
 	// ListPage reads one page of the collection.
 	ListPage(ctx context.Context, opts ListOptions) (ListPage[T], error)
@@ -226,6 +226,18 @@ type StreamingLister[T any] interface {
 type Trimmer[T any] interface {
 	// Trim returns the copy of obj to cache.
 	Trim(obj T) T
+}
+
+// FieldDropper is implemented by sources that can make a copy of an
+// object without some of its JSON members, for caching: what a Store uses
+// for StoreOptions.DropFields (instead of Trimmer). The sdk's views
+// implement it.
+type FieldDropper[T any] interface {
+	// DropFields returns the copy of obj to cache: obj without the members
+	// at paths, each a top-level member name ("spec") or a member of a
+	// top-level object ("metadata.annotations"). It returns obj itself
+	// when it has none of them, and ignores paths of another form.
+	DropFields(obj T, paths []string) T
 }
 
 // Tombstoner is implemented by sources that can make a placeholder object

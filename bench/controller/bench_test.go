@@ -8,7 +8,11 @@
 //     4 workers each: time until every pod was reconciled once, from the
 //     start of the controller (list included);
 //   - BenchmarkCache: peak and retained heap of the cache of the pods
-//     (this toolkit's watch.Store, controller-runtime's informer cache).
+//     (this toolkit's watch.Store, controller-runtime's informer cache),
+//     by default and dropping the pods' spec (and managedFields) from the
+//     cache: watch.StoreOptions.DropFields, controller-runtime's
+//     cache.Options.DefaultTransform. 10k pods, and 100k with
+//     BENCH_CACHE_100K set.
 //
 // cmd/report runs them and writes RESULTS.md.
 package controller_test
@@ -35,6 +39,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 	crcache "sigs.k8s.io/controller-runtime/pkg/cache"
 	crcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
@@ -125,7 +130,7 @@ func handler(f *fixture.Server) http.Handler {
 
 // startFixture starts the fixture server process for n pods and returns
 // its URL.
-func startFixture(b *testing.B, n int) string {
+func startFixture(b testing.TB, n int) string {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "BENCH_CONTROLLER_FIXTURE="+strconv.Itoa(n))
 	stdin, err := cmd.StdinPipe()
@@ -293,12 +298,22 @@ func (h *heapSampler) peak() uint64 { close(h.stop); return <-h.done }
 
 // cacheKube fills this toolkit's Store with every pod and returns it
 // (kept alive by the caller) and a stop function.
-func cacheKube(b *testing.B, url string, n int) (any, func()) {
+func cacheKube(b testing.TB, url string, n int) (any, func()) {
+	return fillKube(b, url, n, watch.StoreOptions{})
+}
+
+// cacheKubeDropSpec is cacheKube with the pods' spec dropped from the
+// cache (managedFields is dropped by default).
+func cacheKubeDropSpec(b testing.TB, url string, n int) (any, func()) {
+	return fillKube(b, url, n, watch.StoreOptions{DropFields: []string{"spec"}})
+}
+
+func fillKube(b testing.TB, url string, n int, opts watch.StoreOptions) (any, func()) {
 	cluster, err := kube.New(kube.Options{URL: url})
 	if err != nil {
 		b.Fatal(err)
 	}
-	store := watch.NewStore(cluster.Pods.View.Source(), watch.StoreOptions{})
+	store := watch.NewStore(cluster.Pods.View.Source(), opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = store.Run(ctx) })
@@ -314,10 +329,27 @@ func cacheKube(b *testing.B, url string, n int) (any, func()) {
 }
 
 // cacheControllerRuntime fills controller-runtime's informer cache.
-func cacheControllerRuntime(b *testing.B, url string, n int) (any, func()) {
+func cacheControllerRuntime(b testing.TB, url string, n int) (any, func()) {
+	return fillControllerRuntime(b, url, n, nil)
+}
+
+// cacheControllerRuntimeDropSpec is cacheControllerRuntime with a
+// DefaultTransform that drops the pods' spec and managedFields from the
+// cache, as controller-runtime's users do.
+func cacheControllerRuntimeDropSpec(b testing.TB, url string, n int) (any, func()) {
+	return fillControllerRuntime(b, url, n, func(obj any) (any, error) {
+		if p, ok := obj.(*corev1.Pod); ok {
+			p.Spec = corev1.PodSpec{}
+			p.ManagedFields = nil
+		}
+		return obj, nil
+	})
+}
+
+func fillControllerRuntime(b testing.TB, url string, n int, transform toolscache.TransformFunc) (any, func()) {
 	cfg := &rest.Config{Host: url}
 	mapper, _ := podMapper(cfg, nil)
-	c, err := crcache.New(cfg, crcache.Options{Scheme: scheme.Scheme, Mapper: mapper})
+	c, err := crcache.New(cfg, crcache.Options{Scheme: scheme.Scheme, Mapper: mapper, DefaultTransform: transform})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -349,8 +381,11 @@ func BenchmarkCache(b *testing.B) {
 		url := startFixture(b, n)
 		for _, impl := range []struct {
 			name string
-			fill func(*testing.B, string, int) (any, func())
-		}{{"kube", cacheKube}, {"controller-runtime", cacheControllerRuntime}} {
+			fill func(testing.TB, string, int) (any, func())
+		}{
+			{"kube", cacheKube}, {"controller-runtime", cacheControllerRuntime},
+			{"kube-dropspec", cacheKubeDropSpec}, {"controller-runtime-dropspec", cacheControllerRuntimeDropSpec},
+		} {
 			b.Run(fmt.Sprintf("%s/pods=%d", impl.name, n), func(b *testing.B) {
 				var peak, live uint64
 				var synced time.Duration
