@@ -11,19 +11,16 @@ var errShort = jsonscan.ErrShort
 
 type scanError = jsonscan.Error
 
-func short(final bool) error                     { return jsonscan.Short(final) }
 func badChar(b []byte, i int, what string) error { return jsonscan.BadChar(b, i, what) }
 func skipSpace(b []byte, i int) int              { return jsonscan.SkipSpace(b, i) }
 func scanString(b []byte, i int, final bool) (int, bool, error) {
 	return jsonscan.String(b, i, final)
 }
-func scanValue(b []byte, i int, final bool) (int, error) { return jsonscan.Value(b, i, final) }
 func scanValueIn(b []byte, i int, final bool, outer int) (int, error) {
 	return jsonscan.ValueIn(b, i, final, outer)
 }
-func scanColon(b []byte, i int, final bool) (int, error) { return jsonscan.Colon(b, i, final) }
-func validJSON(b []byte) (int, error)                    { return jsonscan.Valid(b) }
-func nameIs(name []byte, esc bool, want string) bool     { return jsonscan.NameIs(name, esc, want) }
+func validJSON(b []byte) (int, error)                { return jsonscan.Valid(b) }
+func nameIs(name []byte, esc bool, want string) bool { return jsonscan.NameIs(name, esc, want) }
 func scanMembers(b []byte, i int, final bool, member func(name []byte, esc bool, v int) (int, error)) (int, error) {
 	return jsonscan.Members(b, i, final, member)
 }
