@@ -119,7 +119,9 @@ type Options struct {
 	DrainTimeout time.Duration
 	// Queue configures the work queue (retry backoff and rate limit).
 	Queue QueueOptions
-	// Store configures the caches (request timeouts, retry backoff).
+	// Store configures the caches of every kind the controller watches
+	// (request timeouts, retry backoff, DropFields; dropping
+	// metadata.ownerReferences breaks Owns).
 	Store watch.StoreOptions
 	// Logger receives the controller's logs, keyed by object; nil
 	// discards them. Reconcilers get it, keyed by their object, from
