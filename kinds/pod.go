@@ -67,24 +67,37 @@ type podIndex struct {
 	conditions, containers, initContainers jsonscan.Span
 }
 
-// podMembers maps a status member to its span in the index, and the JSON
-// kinds it may hold ('"' string, '[' array; null always may).
-var podMembers = map[string]struct {
-	at   func(*podIndex) *jsonscan.Span
-	kind byte
-}{
-	"phase":                 {func(x *podIndex) *jsonscan.Span { return &x.phase }, '"'},
-	"podIP":                 {func(x *podIndex) *jsonscan.Span { return &x.podIP }, '"'},
-	"podIPs":                {func(x *podIndex) *jsonscan.Span { return &x.podIPs }, '['},
-	"hostIP":                {func(x *podIndex) *jsonscan.Span { return &x.hostIP }, '"'},
-	"startTime":             {func(x *podIndex) *jsonscan.Span { return &x.startTime }, '"'},
-	"message":               {func(x *podIndex) *jsonscan.Span { return &x.message }, '"'},
-	"reason":                {func(x *podIndex) *jsonscan.Span { return &x.reason }, '"'},
-	"qosClass":              {func(x *podIndex) *jsonscan.Span { return &x.qosClass }, '"'},
-	"nominatedNodeName":     {func(x *podIndex) *jsonscan.Span { return &x.nominated }, '"'},
-	"conditions":            {func(x *podIndex) *jsonscan.Span { return &x.conditions }, '['},
-	"containerStatuses":     {func(x *podIndex) *jsonscan.Span { return &x.containers }, '['},
-	"initContainerStatuses": {func(x *podIndex) *jsonscan.Span { return &x.initContainers }, '['},
+// member returns where the status member named key goes in the index,
+// and the JSON kind it may hold ('"' string, '[' array; null always may);
+// nil for a member no accessor reads.
+func (x *podIndex) member(key []byte) (*jsonscan.Span, byte) {
+	switch string(key) {
+	case "phase":
+		return &x.phase, '"'
+	case "podIP":
+		return &x.podIP, '"'
+	case "podIPs":
+		return &x.podIPs, '['
+	case "hostIP":
+		return &x.hostIP, '"'
+	case "startTime":
+		return &x.startTime, '"'
+	case "message":
+		return &x.message, '"'
+	case "reason":
+		return &x.reason, '"'
+	case "qosClass":
+		return &x.qosClass, '"'
+	case "nominatedNodeName":
+		return &x.nominated, '"'
+	case "conditions":
+		return &x.conditions, '['
+	case "containerStatuses":
+		return &x.containers, '['
+	case "initContainerStatuses":
+		return &x.initContainers, '['
+	}
+	return nil, 0
 }
 
 // IndexStatus implements sdk.LazyStatus: it records where the status's
@@ -115,14 +128,14 @@ func (s *PodStatus) IndexStatus(raw []byte) error {
 		if esc {
 			key, _ = jsonscan.Unquote(name)
 		}
-		m, ok := podMembers[string(key)]
-		if !ok {
+		at, kind := x.member(key)
+		if at == nil {
 			return end, nil
 		}
-		if raw[v] != m.kind && raw[v] != 'n' {
+		if raw[v] != kind && raw[v] != 'n' {
 			return v, typeError(v, raw[v], "status."+string(key))
 		}
-		*m.at(&x) = jsonscan.Span{Start: v, End: end}
+		*at = jsonscan.Span{Start: v, End: end}
 		return end, nil
 	})
 	if err == nil {

@@ -471,22 +471,32 @@ func Members(b []byte, i int, final bool, member func(name []byte, esc bool, v i
 		if i, err = member(b[i:ne], esc, v); err != nil {
 			return i, err
 		}
-		i = SkipSpace(b, i)
-		if i >= len(b) {
-			return i, Short(final)
-		}
-		switch b[i] {
-		case '}':
-			return i + 1, nil
-		case ',':
-			i = SkipSpace(b, i+1)
-			if i >= len(b) {
-				return i, Short(final)
-			}
-		default:
-			return i, BadChar(b, i, "after object value (expecting ',' or '}')")
+		var done bool
+		if i, done, err = next(b, i, final, '}', "after object value (expecting ',' or '}')"); done || err != nil {
+			return i, err
 		}
 	}
+}
+
+// next reads what follows an element of a container at b[i]: white space
+// and either the closing byte (done, the index after it) or ',' and white
+// space (the index of the next element). what describes any other byte.
+func next(b []byte, i int, final bool, closing byte, what string) (int, bool, error) {
+	i = SkipSpace(b, i)
+	if i >= len(b) {
+		return i, false, Short(final)
+	}
+	switch b[i] {
+	case closing:
+		return i + 1, true, nil
+	case ',':
+		i = SkipSpace(b, i+1)
+		if i >= len(b) {
+			return i, false, Short(final)
+		}
+		return i, false, nil
+	}
+	return i, false, BadChar(b, i, what)
 }
 
 // Unquote returns the value of a validated JSON string (quotes
@@ -553,20 +563,9 @@ func Elements(b []byte, i int, final bool, element func(v int) (int, error)) (in
 		if i, err = element(i); err != nil {
 			return i, err
 		}
-		i = SkipSpace(b, i)
-		if i >= len(b) {
-			return i, Short(final)
-		}
-		switch b[i] {
-		case ']':
-			return i + 1, nil
-		case ',':
-			i = SkipSpace(b, i+1)
-			if i >= len(b) {
-				return i, Short(final)
-			}
-		default:
-			return i, BadChar(b, i, "after array element (expecting ',' or ']')")
+		var done bool
+		if i, done, err = next(b, i, final, ']', "after array element (expecting ',' or ']')"); done || err != nil {
+			return i, err
 		}
 	}
 }
