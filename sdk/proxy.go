@@ -225,7 +225,7 @@ func (s rawSource) OpenWatch(ctx context.Context, opts watch.WatchOptions) (watc
 	if err != nil {
 		return nil, err
 	}
-	return newEventStream(resp.Body, s.c.limits.maxObject, s.path, rawReader(func(raw []byte) (map[string]any, error) {
+	return newEventStream(resp.Body, resp.Body, s.c.limits.maxObject, s.path, rawReader(func(raw []byte) (map[string]any, error) {
 		m := map[string]any{}
 		if err := unmarshal(raw, &m); err != nil {
 			return nil, decodeError(s.path, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -171,7 +172,9 @@ func (s viewSource[S]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (
 	if err != nil {
 		return nil, err
 	}
-	return newEventStream(resp.Body, s.v.client.limits.maxObject, base, s.v.reader()), nil
+	return newPrefetchedStream(resp.Body, func(r io.Reader) watch.Stream[*Item[S]] {
+		return newEventStream(resp.Body, r, s.v.client.limits.maxObject, base, s.v.reader())
+	}), nil
 }
 
 // namespaceExists reports a view bound to a namespace that does not exist

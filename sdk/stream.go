@@ -15,15 +15,16 @@ import (
 // Each frame is validated and indexed in one pass by the scanner; the
 // object's raw bytes are a view of the read buffer (see decodeList).
 type eventStream[T any] struct {
-	body io.ReadCloser
+	body io.Closer
 	c    *chunks
 	path string
 	read itemReader[T]
 	once sync.Once
 }
 
-func newEventStream[T any](body io.ReadCloser, max int64, path string, read itemReader[T]) *eventStream[T] {
-	return &eventStream[T]{body: body, c: newChunks(body, max), path: path, read: read}
+// newEventStream decodes the frames read from r; Close closes body.
+func newEventStream[T any](body io.Closer, r io.Reader, max int64, path string, read itemReader[T]) *eventStream[T] {
+	return &eventStream[T]{body: body, c: newChunks(r, max), path: path, read: read}
 }
 
 // eventTypes are the known event types, so that reading one allocates

@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"net/url"
@@ -188,55 +189,60 @@ func (v *View[S]) limit() int64 {
 // be resumed consistently, so start a new iteration.
 func (v *View[S]) All(ctx context.Context) iter.Seq2[*Item[S], error] {
 	return func(yield func(*Item[S], error) bool) {
-		var zero *Item[S]
 		base, err := v.collection(ctx)
 		if err != nil {
-			yield(zero, err)
+			yield(nil, err)
 			return
 		}
 		if v.nothing {
 			return
 		}
-		cont := ""
-		n := 0
-		seen := map[string]struct{}{}
-		for {
-			r := request{method: http.MethodGet, path: base, query: v.listQuery(v.limit(), cont, "")}
-			resp, err := v.client.do(ctx, r)
-			if err != nil {
-				if cont != "" && isGone(err) {
-					err = &Error{Op: "list " + v.kind.Resource, Err: fmt.Errorf("continue token expired after %d objects; restart the iteration: %w", n, err)}
-				}
-				yield(zero, err)
-				return
+		prefetch(ctx, yield, func(ctx context.Context, emit func(*Item[S]) bool, wrap func(io.Reader) io.Reader) error {
+			return v.readPages(ctx, base, emit, wrap)
+		})
+	}
+}
+
+// readPages reads the pages of the view's list, giving each item to emit
+// as soon as it is decoded, until the last page or emit returns false.
+// Bodies are read through wrap.
+func (v *View[S]) readPages(ctx context.Context, base string, emit func(*Item[S]) bool, wrap func(io.Reader) io.Reader) error {
+	cont := ""
+	n := 0
+	seen := map[string]struct{}{}
+	for {
+		r := request{method: http.MethodGet, path: base, query: v.listQuery(v.limit(), cont, "")}
+		resp, err := v.client.do(ctx, r)
+		if err != nil {
+			if cont != "" && isGone(err) {
+				err = &Error{Op: "list " + v.kind.Resource, Err: fmt.Errorf("continue token expired after %d objects; restart the iteration: %w", n, err)}
 			}
-			stopped := false
-			meta, err := decodeList(resp.Body, v.client.limits.maxObject, base, v.reader(), func(it *Item[S]) bool {
-				n++
-				if !yield(it, nil) {
-					stopped = true
-					return false
-				}
-				return true
-			})
-			resp.Body.Close()
-			if stopped {
-				return
-			}
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			if meta.Continue == "" {
-				return
-			}
-			if _, dup := seen[meta.Continue]; dup {
-				yield(zero, &DecodeError{Path: v.client.fullPath(base), Offset: -1, Reason: fmt.Sprintf("the server repeated a continue token after %d objects (a list that would never end)", n)})
-				return
-			}
-			seen[meta.Continue] = struct{}{}
-			cont = meta.Continue
+			return err
 		}
+		stopped := false
+		meta, err := decodeList(wrap(resp.Body), v.client.limits.maxObject, base, v.reader(), func(it *Item[S]) bool {
+			n++
+			if !emit(it) {
+				stopped = true
+				return false
+			}
+			return true
+		})
+		resp.Body.Close()
+		if stopped {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if meta.Continue == "" {
+			return nil
+		}
+		if _, dup := seen[meta.Continue]; dup {
+			return &DecodeError{Path: v.client.fullPath(base), Offset: -1, Reason: fmt.Sprintf("the server repeated a continue token after %d objects (a list that would never end)", n)}
+		}
+		seen[meta.Continue] = struct{}{}
+		cont = meta.Continue
 	}
 }
 

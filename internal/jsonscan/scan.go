@@ -272,12 +272,18 @@ func Value(b []byte, i int, final bool) (int, error) { return ValueIn(b, i, fina
 
 // ValueIn is Value for a value nested in outer containers, which
 // count towards the nesting limit.
+//
+// The loop is written for compact JSON, as servers send it: a string is
+// scanned in place eight bytes at a time, and a member name with its ':'
+// is taken in the same step, with no call; white space, escapes and the
+// end of the input take the general paths.
 func ValueIn(b []byte, i int, final bool, outer int) (int, error) {
 	var small [4]uint64
 	stack := small[:0] // bit set: 1 = object
 	depth := 0
-	inObject := func() bool { return stack[(depth-1)/64]>>((depth-1)%64)&1 == 1 }
+	obj := false // the innermost open container is an object
 	var err error
+values:
 	for {
 		// A value at b[i].
 		if i >= len(b) {
@@ -285,8 +291,8 @@ func ValueIn(b []byte, i int, final bool, outer int) (int, error) {
 		}
 		switch c := b[i]; c {
 		case '"':
-			if j := shortString(b, i); j > 0 {
-				i = j
+			if j := plainEnd(b, i+1); j < len(b) && b[j] == '"' {
+				i = j + 1
 			} else if i, _, err = String(b, i, final); err != nil {
 				return i, err
 			}
@@ -297,26 +303,28 @@ func ValueIn(b []byte, i int, final bool, outer int) (int, error) {
 			if depth%64 == 0 {
 				stack = append(stack, 0)
 			}
-			if c == '{' {
+			obj = c == '{'
+			if obj {
 				stack[depth/64] |= 1 << (depth % 64)
 			} else {
 				stack[depth/64] &^= 1 << (depth % 64)
 			}
 			depth++
-			i = SkipSpace(b, i+1)
+			i++
+			if i < len(b) && b[i] <= ' ' {
+				i = SkipSpace(b, i)
+			}
 			if i >= len(b) {
 				return i, Short(final)
 			}
-			if c == '{' {
+			if obj {
 				if b[i] == '}' {
 					depth--
 					i++
+					obj = depth > 0 && stack[(depth-1)/64]>>((depth-1)%64)&1 == 1
 					break
 				}
-				// Inline: a short name, ':' and the value with no space around.
-				if j := shortString(b, i); b[i] == '"' && j > 0 && j+1 < len(b) && b[j] == ':' && b[j+1] > ' ' {
-					i = j + 1
-				} else if i, err = memberName(b, i, final); err != nil {
+				if i, err = member(b, i, final); err != nil {
 					return i, err
 				}
 				continue
@@ -324,6 +332,7 @@ func ValueIn(b []byte, i int, final bool, outer int) (int, error) {
 			if b[i] == ']' {
 				depth--
 				i++
+				obj = depth > 0 && stack[(depth-1)/64]>>((depth-1)%64)&1 == 1
 				break
 			}
 			continue
@@ -349,41 +358,67 @@ func ValueIn(b []byte, i int, final bool, outer int) (int, error) {
 			return i, BadChar(b, i, "at start of value")
 		}
 		// After a value: close containers or go on to the next element.
-		for {
-			if depth == 0 {
-				return i, nil
-			}
-			i = SkipSpace(b, i)
+		for depth > 0 {
 			if i >= len(b) {
 				return i, Short(final)
 			}
-			obj := inObject()
 			switch c := b[i]; {
 			case c == ',':
-				i = SkipSpace(b, i+1)
+				i++
+				if i < len(b) && b[i] <= ' ' {
+					i = SkipSpace(b, i)
+				}
 				if obj {
 					if i >= len(b) {
 						return i, Short(final)
 					}
-					// Inline: a short name, ':' and the value with no space around.
-					if j := shortString(b, i); b[i] == '"' && j > 0 && j+1 < len(b) && b[j] == ':' && b[j+1] > ' ' {
-						i = j + 1
-					} else if i, err = memberName(b, i, final); err != nil {
+					if i, err = member(b, i, final); err != nil {
 						return i, err
 					}
 				}
+				continue values
 			case obj && c == '}', !obj && c == ']':
 				depth--
 				i++
-				continue
+				obj = depth > 0 && stack[(depth-1)/64]>>((depth-1)%64)&1 == 1
+			case IsSpace(c):
+				i = SkipSpace(b, i)
 			case obj:
 				return i, BadChar(b, i, "after object value (expecting ',' or '}')")
 			default:
 				return i, BadChar(b, i, "after array element (expecting ',' or ']')")
 			}
-			break
+		}
+		return i, nil
+	}
+}
+
+// plainEnd returns the index of the first byte at or after i that may
+// not appear as it is in a string ('"', '\\' or a control character),
+// looking eight bytes at a time; near the end of b, where fewer than
+// eight remain, it returns the index where it stopped looking, so that
+// the caller checks b[j] == '"' and takes the general path otherwise.
+func plainEnd(b []byte, i int) int {
+	for i+8 <= len(b) {
+		if m := stringStops(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+		i += 8
+	}
+	return i
+}
+
+// member validates a member name at b[i], the ':' after it and the white
+// space around, and returns the index of the member's value. A plain
+// name followed by ':' and a value with no space around is taken in one
+// step.
+func member(b []byte, i int, final bool) (int, error) {
+	if b[i] == '"' {
+		if j := plainEnd(b, i+1); j+2 < len(b) && b[j] == '"' && b[j+1] == ':' && b[j+2] > ' ' {
+			return j + 2, nil
 		}
 	}
+	return memberName(b, i, final)
 }
 
 // memberName validates a member name at b[i] and the ':' after it, and
@@ -460,13 +495,18 @@ func Members(b []byte, i int, final bool, member func(name []byte, esc bool, v i
 		if b[i] != '"' {
 			return i, BadChar(b, i, "at start of object member name (expecting '\"')")
 		}
-		ne, esc, err := String(b, i, final)
-		if err != nil {
-			return ne, err
-		}
-		v, err := Colon(b, ne, final)
-		if err != nil {
-			return v, err
+		var ne, v int
+		var esc bool
+		var err error
+		if j := plainEnd(b, i+1); j+2 < len(b) && b[j] == '"' && b[j+1] == ':' && b[j+2] > ' ' {
+			ne, v = j+1, j+2 // compact: "name":value
+		} else {
+			if ne, esc, err = String(b, i, final); err != nil {
+				return ne, err
+			}
+			if v, err = Colon(b, ne, final); err != nil {
+				return v, err
+			}
 		}
 		if i, err = member(b[i:ne], esc, v); err != nil {
 			return i, err
