@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 
 	"github.com/kube-for-go/kube/watch"
@@ -88,6 +89,13 @@ func (e errPanicked) Error() string { return fmt.Sprintf("sdk: panic while decod
 // only after produce has returned, so nothing outlives the loop. A panic
 // in produce is raised again in the caller's goroutine.
 func prefetch[T any](ctx context.Context, yield func(T, error) bool, produce func(ctx context.Context, emit func(T) bool, wrap func(io.Reader) io.Reader) error) {
+	if !readAhead() {
+		var zero T
+		if err := produce(ctx, func(it T) bool { return yield(it, nil) }, func(r io.Reader) io.Reader { return r }); err != nil && err != errStopped {
+			yield(zero, err)
+		}
+		return
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	type result struct {
 		item T
@@ -145,6 +153,11 @@ func prefetch[T any](ctx context.Context, yield func(T, error) bool, produce fun
 	}
 }
 
+// readAhead reports whether reading ahead can overlap with the loop: not
+// when the process runs Go code on one core only (GOMAXPROCS 1), where
+// the hand-over would only add work.
+func readAhead() bool { return runtime.GOMAXPROCS(0) > 1 }
+
 // prefetchedStream is a watch stream read ahead on its own goroutine.
 type prefetchedStream[T any] struct {
 	inner watch.Stream[T]
@@ -163,7 +176,10 @@ type prefetchedEvent[T any] struct {
 
 // newPrefetchedStream reads the stream open makes of body ahead, on its
 // own goroutine. Events are handed over before each read of body.
-func newPrefetchedStream[T any](body io.Reader, open func(io.Reader) watch.Stream[T]) *prefetchedStream[T] {
+func newPrefetchedStream[T any](body io.Reader, open func(io.Reader) watch.Stream[T]) watch.Stream[T] {
+	if !readAhead() {
+		return open(body)
+	}
 	s := &prefetchedStream[T]{stop: make(chan struct{}), done: make(chan struct{})}
 	s.h = handover[prefetchedEvent[T]]{ch: make(chan []prefetchedEvent[T], prefetchBatches), stop: s.stop}
 	s.inner = open(flushingReader{r: body, flush: s.h.flush})

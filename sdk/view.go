@@ -183,6 +183,13 @@ func (v *View[S]) limit() int64 {
 // stays flat however many objects there are. Iteration stops at the first
 // error, which is yielded; breaking out of the loop releases the response.
 //
+// The pages are read ahead: while the loop body runs, a second goroutine
+// reads, validates and indexes the next items (at most a few hundred
+// ahead) and may already ask for the next page, as client-go's pager
+// does; an item reaches the loop as soon as the reader would wait for
+// the network. All returns only after that goroutine has ended. With
+// GOMAXPROCS 1 everything runs on the loop's goroutine.
+//
 // If a continue token expires while iterating (the server answers 410
 // Gone, after about five minutes by default), iteration ends with an error
 // matching ErrGone that says how many objects were read: the list cannot
@@ -268,7 +275,9 @@ func (v *View[S]) List(ctx context.Context) ([]*Item[S], error) {
 // (see package watch for the guarantees: resume, relist on 410, backoff).
 // It starts from now unless opts says otherwise, and runs until the loop
 // breaks, a permanent error, or ctx ends, in which case ctx's error is the
-// last value yielded.
+// last value yielded. Each watch response is read ahead as All reads
+// lists: events are decoded on a second goroutine and reach the loop as
+// soon as the reader would wait for the network.
 func (v *View[S]) Watch(ctx context.Context, opts watch.Options) iter.Seq2[watch.Event[*Item[S]], error] {
 	return watch.Watch[*Item[S]](ctx, v.Source(), opts)
 }
