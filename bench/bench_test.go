@@ -17,7 +17,9 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/kube-for-go/kube/bench/fixture"
 	"github.com/kube-for-go/kube/bench/reads"
@@ -199,13 +201,25 @@ func mustGuardWatch(b *testing.B) {
 // perObject reports bytes and allocations per object, measured around the
 // benchmark loop (like -benchmem, the in-process server's share included).
 type perObject struct {
-	ms runtime.MemStats
+	ms  runtime.MemStats
+	cpu time.Duration
 }
 
 func startPerObject() *perObject {
-	p := &perObject{}
+	p := &perObject{cpu: processCPU()}
 	runtime.ReadMemStats(&p.ms)
 	return p
+}
+
+// processCPU is the user and system CPU time of the process so far: the
+// work of every goroutine (the in-process server's too), which a reader
+// that decodes on more than one goroutine spends beside its wall time.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (p *perObject) report(b *testing.B, objects int, unit string) {
@@ -215,6 +229,7 @@ func (p *perObject) report(b *testing.B, objects int, unit string) {
 	b.ReportMetric(float64(now.TotalAlloc-p.ms.TotalAlloc)/n, "B/"+unit)
 	b.ReportMetric(float64(now.Mallocs-p.ms.Mallocs)/n, "allocs/"+unit)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/"+unit)
+	b.ReportMetric(float64(processCPU()-p.cpu)/n, "cpu-ns/"+unit)
 }
 
 // BenchmarkList lists and reads every pod once per op.

@@ -149,6 +149,7 @@ func (r *Report) details() string {
 		gFloor := r.bench("BenchmarkList/floor-gzip-inflate-jsonscan", "ns/pod")
 		r.rows = append(r.rows,
 			row{"1. List and read 10k pods", "time per pod", us(sdk), us(cj), us(cp), us(floor), "vs protobuf " + ratio(sdk, cp) + "; vs JSON " + ratio(sdk, cj), "≤ 0.5× client-go protobuf (stretch ≤ 0.4×)", st2},
+			row{"", "CPU per pod (all goroutines, in-process server included)", us(r.bench("BenchmarkList/sdk", "cpu-ns/pod")), us(r.bench("BenchmarkList/client-go-json", "cpu-ns/pod")), us(r.bench("BenchmarkList/client-go-protobuf", "cpu-ns/pod")), us(r.bench("BenchmarkList/floor-jsonscan", "cpu-ns/pod")), "vs protobuf " + ratio(r.bench("BenchmarkList/sdk", "cpu-ns/pod"), r.bench("BenchmarkList/client-go-protobuf", "cpu-ns/pod")), "— (no target)", ""},
 			row{"", "allocations per pod", num(aS, ""), num(aJ, ""), num(aP, ""), "", "vs JSON " + ratio(aS, aJ), "≤ 1/10 of client-go JSON", status(ok3)},
 			row{"", "bytes allocated per pod", num(bS, "B"), num(bJ, "B"), num(bP, "B"), "", "vs JSON " + ratio(bS, bJ), "—", ""},
 			row{"", "time per pod, gzip-compressed pages (floor: transfer, inflate, jsonscan)", us(gS), us(gJ), us(gP), us(gFloor), "vs protobuf " + ratio(gS, gP) + "; SDK gzip ÷ SDK uncompressed " + ratio(gS, sdk), "— (no target)", ""},
@@ -162,7 +163,8 @@ func (r *Report) details() string {
 		}
 		p("Each op lists all 10,000 pods, 500 per page (limit/continue), from a local httptest server holding the pre-encoded pages, and reads name, namespace, labels, phase, pod IP (parsed to netip.Addr by both) and the ready containers of every pod, folding them into a digest that is checked against the expected one on every iteration. Median of %d runs of `-benchtime %s`. B/op and allocs/op include the in-process server's (small, equal for all rows).\n\n", *count, *benchtime)
 		p("Compression: the server gzips a list page as kube-apiserver does (k8s.io/apiserver's response writer: answers over 128 KiB, gzip level 1, when the request's Accept-Encoding allows gzip; every page here is over it), each page compressed once before timing. The rows without \"gzip\" turn compression off in the client (`kube.Options.DisableCompression`, client-go's `rest.Config.DisableCompression`; the guard checks from the server's log that no page went out compressed); the \"gzip\" rows keep the clients' default (Go's transport asks for gzip and inflates transparently). The fixture's pods are alike, so they compress better than real ones (about 10:1); workload 5 measures a real apiserver.\n\n")
-		p("| Reader | time per pod | × floor | wire bytes per pod | bytes allocated per pod | allocations per pod |\n|---|---|---|---|---|---|\n")
+		p("CPU per pod is the process's user and system time over the ops divided by the pods: the work of every goroutine, the in-process server's included (the same for every row). The SDK reads ahead on a second goroutine (`View.All`), so its wall time is below its CPU time; client-go's List decodes on the caller's goroutine.\n\n")
+		p("| Reader | time per pod | × floor | CPU per pod | wire bytes per pod | bytes allocated per pod | allocations per pod |\n|---|---|---|---|---|---|---|\n")
 		for _, x := range []struct{ name, label string }{
 			{"floor-transfer", "transfer only, JSON (read into a reused buffer)"},
 			{"floor-transfer-protobuf", "transfer only, protobuf"},
@@ -189,7 +191,7 @@ func (r *Report) details() string {
 			if wire > 0 {
 				w = fmt.Sprintf("%.0f B", wire)
 			}
-			p("| %s | %s | %.2f | %s | %s | %s |\n", x.label, us(r.bench(n, "ns/pod")), r.bench(n, "ns/pod")/floor, w,
+			p("| %s | %s | %.2f | %s | %s | %s | %s |\n", x.label, us(r.bench(n, "ns/pod")), r.bench(n, "ns/pod")/floor, us(r.bench(n, "cpu-ns/pod")), w,
 				num(r.bench(n, "B/pod"), "B"), num(r.bench(n, "allocs/pod"), ""))
 		}
 		p("\n")
@@ -213,7 +215,8 @@ func (r *Report) details() string {
 			missedNotes = append(missedNotes, noteWatch)
 		}
 		p("One watch request streams 5,000 ADDED then 5,000 MODIFIED pod events, framed as the apiserver frames them: JSON as newline-delimited `{\"type\",\"object\"}` documents; protobuf as apimachinery's streaming encoder writes metav1.WatchEvent through the protobuf stream serializer's length-prefixed framer (the object in the `k8s\\x00` envelope). The SDK reads `View.Watch(ctx, watch.Options{})`, client-go `Pods(\"\").Watch(...).ResultChan()`; the same reads (plus the event type) go into the digest.\n\n")
-		p("| Reader | events per second | × floor time | bytes allocated per event | allocations per event |\n|---|---|---|---|---|\n")
+		p("CPU per event is the process's user and system time divided by the events (every goroutine, the in-process server's included). Both the SDK (read-ahead goroutine) and client-go (`StreamWatcher`'s decoding goroutine) decode on a goroutine of their own.\n\n")
+		p("| Reader | events per second | × floor time | CPU per event | bytes allocated per event | allocations per event |\n|---|---|---|---|---|---|\n")
 		for _, x := range []struct{ name, label string }{
 			{"floor-transfer", "transfer only (JSON stream to io.Discard)"},
 			{"floor-bytecount", "byte count: bytes.Count of '\"' over the stream (32 KiB reused buffer)"},
@@ -225,7 +228,7 @@ func (r *Report) details() string {
 		} {
 			n := "BenchmarkWatch/" + x.name
 			ev := r.bench(n, "events/s")
-			p("| %s | %s | %.2f | %s | %s |\n", x.label, num(ev, "/s"), floor/ev, num(r.bench(n, "B/event"), "B"), num(r.bench(n, "allocs/event"), ""))
+			p("| %s | %s | %.2f | %s | %s | %s |\n", x.label, num(ev, "/s"), floor/ev, us(r.bench(n, "cpu-ns/event")), num(r.bench(n, "B/event"), "B"), num(r.bench(n, "allocs/event"), ""))
 		}
 		p("\n")
 	} else {
