@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -47,8 +48,30 @@ func e2eCandidates(t *testing.T, tc *testutil.Cluster, ns, name string, release 
 		}
 		return nil
 	})
-	// Several renewals later, still exactly one leader.
-	time.Sleep(3 * e2eRetry)
+	// Several renewals later (the lease's renewTime has moved twice),
+	// still exactly one leader, at every look.
+	k, err := kube.New(kube.Options{URL: tc.ProxyURL})
+	require.NoError(t, err)
+	t.Cleanup(func() { k.Close() })
+	leases := sdk.NewView(k.Client, kinds.LeaseKind).In(ns)
+	renewals := map[time.Time]bool{}
+	leaders := 1
+	testutil.Eventually(t, ctx, "two renewals of the lease", func() error {
+		leaders = max(leaders, len(cs[0].startedAt())+len(cs[1].startedAt()))
+		lease, err := leases.Get(ctx, name)
+		if err != nil {
+			return err
+		}
+		rt, err := lease.Status().RenewTime()
+		if err != nil {
+			return err
+		}
+		if renewals[rt] = true; len(renewals) < 3 {
+			return fmt.Errorf("the lease's renewTime took %d values", len(renewals))
+		}
+		return nil
+	})
+	require.Equal(t, 1, leaders, "exactly one candidate leads")
 	require.Equal(t, 1, len(cs[0].startedAt())+len(cs[1].startedAt()), "exactly one candidate leads")
 	if len(cs[0].startedAt()) == 1 {
 		return cs[0], cs[1]
