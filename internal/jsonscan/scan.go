@@ -90,9 +90,11 @@ const (
 // '"', '\\' and control characters (< 0x20). Exact for the lowest marked
 // byte (higher marks may be spurious after a borrow).
 func stringStops(w uint64) uint64 {
-	q := w ^ (lsb * '"')
+	// Flipping bit 1 maps '"' to 0x20 and the control characters onto
+	// themselves, so one "less than 0x21" test finds both.
+	q := w ^ (lsb * 0x02)
 	s := w ^ (lsb * '\\')
-	return ((q-lsb)&^q | (s-lsb)&^s | (w-lsb*0x20)&^w) & msb
+	return ((q-lsb*0x21)&^q | (s-lsb)&^s) & msb
 }
 
 // plain marks the bytes that may appear in a string as they are.

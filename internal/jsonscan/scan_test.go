@@ -2,6 +2,8 @@ package jsonscan
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"os"
 	"testing"
 
@@ -50,4 +52,39 @@ func BenchmarkValid(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestStringStops checks the SWAR test against the byte-by-byte rule: the
+// lowest byte it marks is the first '"', '\\' or control character of the
+// word, and it marks none when there is none. Every byte value is tried
+// in every position, after plain bytes and after every other value.
+func TestStringStops(t *testing.T) {
+	first := func(w [8]byte) int {
+		for k, c := range w {
+			if !plain[c] {
+				return k
+			}
+		}
+		return 8
+	}
+	check := func(w [8]byte) {
+		m := stringStops(binary.LittleEndian.Uint64(w[:]))
+		got := 8
+		if m != 0 {
+			got = bits.TrailingZeros64(m) / 8
+		}
+		if want := first(w); got != want {
+			t.Fatalf("stringStops(%q): first stop at %d, want %d", w[:], got, want)
+		}
+	}
+	for pos := range 8 {
+		for c := range 256 {
+			for d := range 256 {
+				w := [8]byte{'a', 'b', 0x80, 0xff, 'z', '~', 0x21, 0x23}
+				w[pos] = byte(c)
+				w[(pos+1)%8] = byte(d)
+				check(w)
+			}
+		}
+	}
 }
