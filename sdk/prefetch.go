@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -100,12 +101,26 @@ func prefetch[T any](ctx context.Context, yield func(T, error) bool, produce fun
 		defer close(done)
 		defer func() {
 			if p := recover(); p != nil {
+				h.flush() // the items decoded before the panic go first
 				final = errPanicked{p}
 			}
 		}()
 		err := produce(ctx,
 			func(it T) bool { return h.add(result{item: it}) },
 			func(r io.Reader) io.Reader { return flushingReader{r: r, flush: h.flush} })
+		if ctx.Err() != nil {
+			// The loop stopped, or the caller's ctx ended while produce
+			// ran: produce may have stopped early (emit or a read failed)
+			// and still returned nil or errStopped, and what it collected
+			// may not have been handed over. If the loop still reads, it
+			// must learn that the list is incomplete, whichever way the
+			// hand-over races with the end of ctx.
+			if err == nil || !errors.Is(err, ctx.Err()) {
+				err = fmt.Errorf("sdk: list reading stopped: %w", context.Cause(ctx))
+			}
+			final = err
+			return
+		}
 		ok := true
 		if err != nil {
 			ok = h.add(result{err: err})
@@ -175,11 +190,18 @@ func (s *prefetchedStream[T]) run() {
 	defer close(s.done)
 	defer func() {
 		if p := recover(); p != nil {
+			s.h.flush() // the events read before the panic go first
 			s.final = errPanicked{p}
 		}
 	}()
 	for {
 		ev, err := s.inner.Next()
+		if errors.Is(err, errStopped) {
+			// A read refused after Close (flushingReader): report the
+			// stream as closed, not the inner stream's view of it.
+			s.final = errStopped
+			return
+		}
 		if err != nil {
 			s.h.flush()
 			s.final = err
