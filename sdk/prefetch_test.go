@@ -705,3 +705,35 @@ func TestPrefetchOpenWatchDeliversAll(t *testing.T) {
 	}
 	require.NoError(t, st.Close())
 }
+
+func TestPrefetchViewAllParentCancelled(t *testing.T) {
+	// One page far larger than what may be read ahead: when the loop's
+	// ctx ends after the first item, the reader cannot have finished, so
+	// the loop must end with an error matching context.Canceled (and
+	// never as if the list were complete). Repeated: the end of the
+	// reader races with the loop taking batches.
+	const total = 2000
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder(http.MethodGet, pfBase+"/api/v1/pods", pfPager(t, total, -1))
+	v := pfView(t, mt).PageSize(total)
+	for range 10 {
+		ctx, cancel := context.WithCancel(t.Context())
+		n := 0
+		var errs []error
+		for it, err := range v.All(ctx) {
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			require.Empty(t, errs, "nothing after the error")
+			require.Equal(t, fmt.Sprintf("p%04d", n), it.Name())
+			if n++; n == 1 {
+				cancel()
+			}
+		}
+		cancel()
+		assert.Less(t, n, total)
+		require.Len(t, errs, 1, "the loop learns that the list is incomplete")
+		assert.ErrorIs(t, errs[0], context.Canceled)
+	}
+}
