@@ -82,6 +82,17 @@ type errPanicked struct{ v any }
 
 func (e errPanicked) Error() string { return fmt.Sprintf("sdk: panic while decoding: %v", e.v) }
 
+// stoppedError is the error of a list whose reading stopped because ctx
+// ended: it matches ctx's error (context.Canceled, DeadlineExceeded) and
+// its cause, if one was given.
+func stoppedError(ctx context.Context) error {
+	err, cause := ctx.Err(), context.Cause(ctx)
+	if cause == nil || cause == err {
+		return fmt.Errorf("sdk: list reading stopped: %w", err)
+	}
+	return fmt.Errorf("sdk: list reading stopped: %w (%w)", err, cause)
+}
+
 // prefetch runs produce on its own goroutine and yields what it emits, in
 // order, then its error (if not nil). produce reads its bodies through
 // wrap, so that decoded items are handed over before each read; it must
@@ -116,7 +127,7 @@ func prefetch[T any](ctx context.Context, yield func(T, error) bool, produce fun
 			// must learn that the list is incomplete, whichever way the
 			// hand-over races with the end of ctx.
 			if err == nil || !errors.Is(err, ctx.Err()) {
-				err = fmt.Errorf("sdk: list reading stopped: %w", context.Cause(ctx))
+				err = stoppedError(ctx)
 			}
 			final = err
 			return
@@ -127,7 +138,7 @@ func prefetch[T any](ctx context.Context, yield func(T, error) bool, produce fun
 		}
 		if !ok || !h.flush() {
 			// Only when ctx ended while the loop was behind.
-			final = fmt.Errorf("sdk: list reading stopped: %w", context.Cause(ctx))
+			final = stoppedError(ctx)
 		}
 	}()
 	defer func() {

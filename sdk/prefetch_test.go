@@ -591,9 +591,8 @@ func pfView(t *testing.T, mt *httpmock.MockTransport) *View[pfPodStatus] {
 }
 
 // pfPager serves total pods in pages of the request's limit; the page
-// starting at cutPage (if >= 0) is cut cutBytes after the start of the
-// item cutItem.
-func pfPager(t *testing.T, total, cutItem int) httpmock.Responder {
+// holding the item cutItem (if any) is cut inside that item's name.
+func pfPager(total, cutItem int) httpmock.Responder {
 	return func(req *http.Request) (*http.Response, error) {
 		q := req.URL.Query()
 		limit, err := strconv.Atoi(q.Get("limit"))
@@ -618,7 +617,9 @@ func pfPager(t *testing.T, total, cutItem int) httpmock.Responder {
 		body := fmt.Sprintf(`{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"999","continue":%q},"items":[%s]}`, next, strings.Join(items, ","))
 		if cutItem >= start && cutItem < end {
 			at := strings.Index(body, fmt.Sprintf(`"p%04d"`, cutItem))
-			require.Positive(t, at)
+			if at < 0 {
+				return httpmock.NewStringResponse(500, "no such item"), nil
+			}
 			body = body[:at+3]
 		}
 		return httpmock.NewStringResponse(200, body), nil
@@ -627,7 +628,7 @@ func pfPager(t *testing.T, total, cutItem int) httpmock.Responder {
 
 func TestPrefetchViewAllPages(t *testing.T) {
 	mt := httpmock.NewMockTransport()
-	mt.RegisterResponder(http.MethodGet, pfBase+"/api/v1/pods", pfPager(t, 300, -1))
+	mt.RegisterResponder(http.MethodGet, pfBase+"/api/v1/pods", pfPager(300, -1))
 	v := pfView(t, mt).PageSize(64)
 	var names []string
 	for it, err := range v.All(t.Context()) {
@@ -644,7 +645,7 @@ func TestPrefetchViewAllPages(t *testing.T) {
 
 func TestPrefetchViewAllTruncatedPage(t *testing.T) {
 	mt := httpmock.NewMockTransport()
-	mt.RegisterResponder(http.MethodGet, pfBase+"/api/v1/pods", pfPager(t, 300, 150))
+	mt.RegisterResponder(http.MethodGet, pfBase+"/api/v1/pods", pfPager(300, 150))
 	v := pfView(t, mt).PageSize(100)
 	var names []string
 	var errs []error
@@ -714,7 +715,7 @@ func TestPrefetchViewAllParentCancelled(t *testing.T) {
 	// reader races with the loop taking batches.
 	const total = 2000
 	mt := httpmock.NewMockTransport()
-	mt.RegisterResponder(http.MethodGet, pfBase+"/api/v1/pods", pfPager(t, total, -1))
+	mt.RegisterResponder(http.MethodGet, pfBase+"/api/v1/pods", pfPager(total, -1))
 	v := pfView(t, mt).PageSize(total)
 	for range 10 {
 		ctx, cancel := context.WithCancel(t.Context())
@@ -735,5 +736,49 @@ func TestPrefetchViewAllParentCancelled(t *testing.T) {
 		assert.Less(t, n, total)
 		require.Len(t, errs, 1, "the loop learns that the list is incomplete")
 		assert.ErrorIs(t, errs[0], context.Canceled)
+	}
+}
+
+func TestPrefetchStoppedErrorKeepsCause(t *testing.T) {
+	errCause := errors.New("the operator gave up")
+	tests := []struct {
+		reason string
+		cancel func(*testing.T, context.Context) context.Context
+		is     []error
+	}{
+		{reason: "a plain cancel matches context.Canceled", is: []error{context.Canceled},
+			cancel: func(t *testing.T, p context.Context) context.Context {
+				ctx, cancel := context.WithCancel(p)
+				cancel()
+				return ctx
+			}},
+		{reason: "a cancel with a cause matches context.Canceled and the cause", is: []error{context.Canceled, errCause},
+			cancel: func(t *testing.T, p context.Context) context.Context {
+				ctx, cancel := context.WithCancelCause(p)
+				cancel(errCause)
+				return ctx
+			}},
+		{reason: "an expired deadline matches context.DeadlineExceeded", is: []error{context.DeadlineExceeded},
+			cancel: func(t *testing.T, p context.Context) context.Context {
+				ctx, cancel := context.WithDeadline(p, time.Unix(0, 0))
+				t.Cleanup(cancel)
+				return ctx
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.reason, func(t *testing.T) {
+			// produce reads ahead of a loop whose ctx has ended and
+			// returns nil, as readPages does when emit fails.
+			res := runPrefetch(tt.cancel(t, t.Context()), func(ctx context.Context, emit func(int) bool, wrap func(io.Reader) io.Reader) error {
+				for i := 0; emit(i); i++ {
+				}
+				return nil
+			})
+			require.Len(t, res.errs, 1, tt.reason)
+			for _, want := range tt.is {
+				assert.ErrorIs(t, res.errs[0], want, tt.reason)
+			}
+			assert.Contains(t, res.errs[0].Error(), "list reading stopped", tt.reason)
+		})
 	}
 }
