@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -82,6 +83,17 @@ type errPanicked struct{ v any }
 
 func (e errPanicked) Error() string { return fmt.Sprintf("sdk: panic while decoding: %v", e.v) }
 
+// stoppedError is the error of a list whose reading stopped because ctx
+// ended: it matches ctx's error (context.Canceled, DeadlineExceeded) and
+// its cause, if one was given.
+func stoppedError(ctx context.Context) error {
+	err, cause := ctx.Err(), context.Cause(ctx)
+	if cause == nil || cause == err {
+		return fmt.Errorf("sdk: list reading stopped: %w", err)
+	}
+	return fmt.Errorf("sdk: list reading stopped: %w (%w)", err, cause)
+}
+
 // prefetch runs produce on its own goroutine and yields what it emits, in
 // order, then its error (if not nil). produce reads its bodies through
 // wrap, so that decoded items are handed over before each read; it must
@@ -108,19 +120,33 @@ func prefetch[T any](ctx context.Context, yield func(T, error) bool, produce fun
 		defer close(done)
 		defer func() {
 			if p := recover(); p != nil {
+				h.flush() // the items decoded before the panic go first
 				final = errPanicked{p}
 			}
 		}()
 		err := produce(ctx,
 			func(it T) bool { return h.add(result{item: it}) },
 			func(r io.Reader) io.Reader { return flushingReader{r: r, flush: h.flush} })
+		if ctx.Err() != nil {
+			// The loop stopped, or the caller's ctx ended while produce
+			// ran: produce may have stopped early (emit or a read failed)
+			// and still returned nil or errStopped, and what it collected
+			// may not have been handed over. If the loop still reads, it
+			// must learn that the list is incomplete, whichever way the
+			// hand-over races with the end of ctx.
+			if err == nil || !errors.Is(err, ctx.Err()) {
+				err = stoppedError(ctx)
+			}
+			final = err
+			return
+		}
 		ok := true
 		if err != nil {
 			ok = h.add(result{err: err})
 		}
 		if !ok || !h.flush() {
 			// Only when ctx ended while the loop was behind.
-			final = fmt.Errorf("sdk: list reading stopped: %w", context.Cause(ctx))
+			final = stoppedError(ctx)
 		}
 	}()
 	defer func() {
@@ -191,11 +217,18 @@ func (s *prefetchedStream[T]) run() {
 	defer close(s.done)
 	defer func() {
 		if p := recover(); p != nil {
+			s.h.flush() // the events read before the panic go first
 			s.final = errPanicked{p}
 		}
 	}()
 	for {
 		ev, err := s.inner.Next()
+		if errors.Is(err, errStopped) {
+			// A read refused after Close (flushingReader): report the
+			// stream as closed, not the inner stream's view of it.
+			s.final = errStopped
+			return
+		}
 		if err != nil {
 			s.h.flush()
 			s.final = err
