@@ -71,8 +71,11 @@ type flushingReader struct {
 }
 
 func (f flushingReader) Read(p []byte) (int, error) {
-	if !f.flush() {
-		return 0, errStopped
+	// A reader that already holds data (aheadReader) does not wait.
+	if b, ok := f.r.(interface{ buffered() bool }); !ok || !b.buffered() {
+		if !f.flush() {
+			return 0, errStopped
+		}
 	}
 	return f.r.Read(p)
 }
@@ -202,10 +205,7 @@ type prefetchedEvent[T any] struct {
 
 // newPrefetchedStream reads the stream open makes of body ahead, on its
 // own goroutine. Events are handed over before each read of body.
-func newPrefetchedStream[T any](body io.Reader, open func(io.Reader) watch.Stream[T]) watch.Stream[T] {
-	if !readAhead() {
-		return open(body)
-	}
+func newPrefetchedStream[T any](body io.Reader, open func(io.Reader) watch.Stream[T]) *prefetchedStream[T] {
 	s := &prefetchedStream[T]{stop: make(chan struct{}), done: make(chan struct{})}
 	s.h = handover[prefetchedEvent[T]]{ch: make(chan []prefetchedEvent[T], prefetchBatches), stop: s.stop}
 	s.inner = open(flushingReader{r: body, flush: s.h.flush})

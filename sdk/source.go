@@ -172,9 +172,13 @@ func (s viewSource[S]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (
 	if err != nil {
 		return nil, err
 	}
-	return newPrefetchedStream(resp.Body, func(r io.Reader) watch.Stream[*Item[S]] {
+	open := func(r io.Reader) watch.Stream[*Item[S]] {
 		return newEventStream(resp.Body, r, s.v.client.limits.maxObject, base, s.v.reader())
-	}), nil
+	}
+	if !readAhead() {
+		return open(resp.Body), nil
+	}
+	return newPrefetchedStream(resp.Body, open), nil
 }
 
 // namespaceExists reports a view bound to a namespace that does not exist

@@ -183,12 +183,13 @@ func (v *View[S]) limit() int64 {
 // stays flat however many objects there are. Iteration stops at the first
 // error, which is yielded; breaking out of the loop releases the response.
 //
-// The pages are read ahead: while the loop body runs, a second goroutine
-// reads, validates and indexes the next items (at most a few hundred
-// ahead) and may already ask for the next page, as client-go's pager
-// does; an item reaches the loop as soon as the reader would wait for
-// the network. All returns only after that goroutine has ended. With
-// GOMAXPROCS 1 everything runs on the loop's goroutine.
+// The pages are read ahead: while the loop body runs, other goroutines
+// read the socket and validate and index the next items, at most about
+// 400 items ahead of the loop (which may span pages when they are small),
+// asking for the next page before the loop is done with the last, as
+// client-go's pager does; an item reaches the loop as soon as the reader
+// would wait for the network. All returns only after those goroutines
+// have ended. With GOMAXPROCS 1 everything runs on the loop's goroutine.
 //
 // If a continue token expires while iterating (the server answers 410
 // Gone, after about five minutes by default), iteration ends with an error
@@ -227,7 +228,13 @@ func (v *View[S]) readPages(ctx context.Context, base string, emit func(*Item[S]
 			return err
 		}
 		stopped := false
-		meta, err := decodeList(wrap(resp.Body), v.client.limits.maxObject, base, v.reader(), func(it *Item[S]) bool {
+		var body io.Reader = resp.Body
+		var ahead *aheadReader
+		if readAhead() {
+			ahead = newAheadReader(ctx, resp.Body)
+			body = ahead
+		}
+		meta, err := decodeList(wrap(body), v.client.limits.maxObject, base, v.reader(), func(it *Item[S]) bool {
 			n++
 			if !emit(it) {
 				stopped = true
@@ -235,7 +242,10 @@ func (v *View[S]) readPages(ctx context.Context, base string, emit func(*Item[S]
 			}
 			return true
 		})
-		resp.Body.Close()
+		resp.Body.Close() // interrupts a read in progress
+		if ahead != nil {
+			ahead.Close()
+		}
 		if stopped {
 			return nil
 		}

@@ -1,0 +1,118 @@
+package sdk
+
+import (
+	"context"
+	"io"
+)
+
+// A list body is also read ahead of its decoding: a goroutine reads the
+// socket (and inflates a compressed body) into a few reused blocks while
+// the decoding goroutine validates what was read before, so that the
+// system calls, the kernel's copy and gzip overlap with the scan. The
+// blocks are copied into the decoder's buffers, so they are reused and
+// cost no allocation.
+
+const (
+	aheadBlock  = 64 << 10 // the size of a block: at most one read
+	aheadBlocks = 4        // blocks in flight between the two goroutines
+)
+
+// aheadReader is an io.Reader over a body read by its own goroutine.
+type aheadReader struct {
+	filled chan aheadRead
+	free   chan []byte
+	done   chan struct{}
+	ctx    context.Context
+	stop   context.CancelFunc
+	cur    aheadRead
+	off    int
+}
+
+type aheadRead struct {
+	b   []byte
+	err error
+}
+
+// newAheadReader starts reading r. Reading ends at r's first error or
+// when ctx ends; r's reads must end when ctx ends (a request's body does).
+// Close stops the goroutine and waits for it.
+func newAheadReader(ctx context.Context, r io.Reader) *aheadReader {
+	ctx, cancel := context.WithCancel(ctx)
+	a := &aheadReader{
+		filled: make(chan aheadRead, aheadBlocks),
+		free:   make(chan []byte, aheadBlocks),
+		done:   make(chan struct{}),
+		ctx:    ctx,
+		stop:   cancel,
+	}
+	for range aheadBlocks {
+		a.free <- make([]byte, aheadBlock)
+	}
+	go a.run(ctx, r)
+	return a
+}
+
+func (a *aheadReader) run(ctx context.Context, r io.Reader) {
+	defer close(a.done)
+	for {
+		var b []byte
+		select {
+		case b = <-a.free:
+		case <-ctx.Done():
+			return
+		}
+		n, err := r.Read(b[:cap(b)])
+		select {
+		case a.filled <- aheadRead{b[:n], err}:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Read implements io.Reader: it copies what the goroutine read, waiting
+// for it when nothing is left.
+func (a *aheadReader) Read(p []byte) (int, error) {
+	for a.off >= len(a.cur.b) {
+		if a.cur.err != nil {
+			return 0, a.cur.err
+		}
+		if a.cur.b != nil {
+			a.free <- a.cur.b[:0] // never blocks: a block goes back where it came from
+		}
+		a.cur = aheadRead{}
+		select {
+		case a.cur = <-a.filled:
+		case <-a.done:
+			select {
+			case a.cur = <-a.filled:
+			default:
+				// Stopped (Close, or ctx ended) with nothing read.
+				return 0, a.ctx.Err()
+			}
+		}
+		a.off = 0
+		if len(a.cur.b) == 0 && a.cur.err == nil {
+			a.free <- a.cur.b // an empty read: the block goes back
+			a.cur.b = nil
+		}
+	}
+	n := copy(p, a.cur.b[a.off:])
+	a.off += n
+	return n, nil
+}
+
+// buffered reports whether a Read would return at once, with data
+// already read.
+func (a *aheadReader) buffered() bool { return a.off < len(a.cur.b) || len(a.filled) > 0 }
+
+// Close stops the reading goroutine and waits for it to end. It does not
+// close the body.
+func (a *aheadReader) Close() error {
+	a.stop()
+	<-a.done
+	return nil
+}
