@@ -116,3 +116,17 @@ func (a *aheadReader) Close() error {
 	<-a.done
 	return nil
 }
+
+// closers closes each in order: a body, then the aheadReader reading it
+// (closing the body first ends a read in progress).
+type closers []io.Closer
+
+func (cs closers) Close() error {
+	var first error
+	for _, c := range cs {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}

@@ -172,13 +172,14 @@ func (s viewSource[S]) OpenWatch(ctx context.Context, opts watch.WatchOptions) (
 	if err != nil {
 		return nil, err
 	}
-	open := func(r io.Reader) watch.Stream[*Item[S]] {
-		return newEventStream(resp.Body, r, s.v.client.limits.maxObject, base, s.v.reader())
-	}
 	if !readAhead() {
-		return open(resp.Body), nil
+		return newEventStream(resp.Body, resp.Body, s.v.client.limits.maxObject, base, s.v.reader()), nil
 	}
-	return newPrefetchedStream(resp.Body, open), nil
+	// Three goroutines: the socket reads, the scan, the loop.
+	ahead := newAheadReader(ctx, resp.Body)
+	return newPrefetchedStream(ahead, func(r io.Reader) watch.Stream[*Item[S]] {
+		return newEventStream(closers{resp.Body, ahead}, r, s.v.client.limits.maxObject, base, s.v.reader())
+	}), nil
 }
 
 // namespaceExists reports a view bound to a namespace that does not exist
