@@ -409,7 +409,7 @@ func (r *Report) details() string {
 			for _, x := range r.Profiles {
 				if prof != "" && strings.Contains(x.Bench, prof) && !printed[prof] {
 					printed[prof] = true
-					p("<details><summary>CPU profile of the SDK's %s benchmark (this run; cumulative, focused on the timed loop)</summary>\n\n`%s`\n\n```\n%s\n```\n\n</details>\n\n", strings.ToLower(prof), x.Command, x.Top)
+					p("<details><summary>CPU profile of the SDK's %s benchmark (this run; cumulative, focused on the timed loop and the SDK's read-ahead goroutines)</summary>\n\n`%s`\n\n```\n%s\n```\n\n</details>\n\n", strings.ToLower(prof), x.Command, x.Top)
 				}
 			}
 		}
