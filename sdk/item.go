@@ -268,24 +268,9 @@ func newLazyItem[S Status](c *Client, k *Kind[S], raw []byte, x *objIndex, off i
 
 // stringAt returns the value of the JSON string at s in raw (a view when
 // it has no escapes), nil for null or an absent member, and false for a
-// value of another type.
+// value of another type (jsonscan.StringAt).
 func stringAt(raw []byte, s span) ([]byte, bool) {
-	if !s.ok() {
-		return nil, true
-	}
-	v := s.of(raw)
-	switch v[0] {
-	case 'n':
-		return nil, true
-	case '"':
-	default:
-		return nil, false
-	}
-	if slices.Contains(v, '\\') {
-		u, _ := unquoteJSON(v)
-		return u, true
-	}
-	return v[1 : len(v)-1], true
+	return jsonscan.StringAt(raw, jsonscan.Span{Start: s.start, End: s.end})
 }
 
 // wmeta returns the item's whole metadata, decoding it on first access.
