@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -142,7 +143,7 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 	}
 	_ = start
 	x.rebase(obj.start)
-	o, err := s.read(b[obj.start:obj.end:obj.end], &x, c.offset(obj.start))
+	o, err := s.read(bytes.Clone(b[obj.start:obj.end]), &x, c.offset(obj.start))
 	if err != nil {
 		if de, ok := err.(*DecodeError); ok {
 			de.Path = s.path
