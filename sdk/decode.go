@@ -35,13 +35,15 @@ type listMeta struct {
 // decodeList reads a list body item by item as it arrives, in one pass:
 // the scanner validates every byte of each element of "items" and records
 // the offsets of its members, read turns it into an item whose raw bytes
-// are a view of the read buffer, and each gets it before the next is read.
+// are a copy of its own, and each gets it before the next is read.
 // Memory stays at the items kept plus one buffer whatever the length of
-// the list. It returns the list's metadata. each returning false stops
+// the list. It returns the list's metadata; onMeta, if not nil, gets it as
+// soon as it is read (before the items when the server writes it first,
+// as kube-apiserver does). each returning false stops
 // decoding (errStopped). A syntax error or a truncation anywhere, and an
 // item that does not decode, end the list with a *DecodeError whose Path
 // is path and whose Offset says where in the body.
-func decodeList[T any](r io.Reader, max int64, path string, read itemReader[T], each func(T) bool) (listMeta, error) {
+func decodeList[T any](r io.Reader, max int64, path string, read itemReader[T], each func(T) bool, onMeta func(listMeta)) (listMeta, error) {
 	var meta listMeta
 	c := newChunks(r, max)
 	fail := func(reason string, err error) (listMeta, error) {
@@ -89,6 +91,9 @@ func decodeList[T any](r io.Reader, max int64, path string, read itemReader[T], 
 			if err := unmarshal(c.buf[s:e], &meta); err != nil {
 				c.pos = s
 				return fail("invalid list metadata", err)
+			}
+			if onMeta != nil {
+				onMeta(meta)
 			}
 		case nameIs(name, esc, "items"):
 			sawItems = true

@@ -668,7 +668,9 @@ func TestPrefetchViewAllTruncatedPage(t *testing.T) {
 	assert.Contains(t, de.Reason, "truncated")
 	assert.Positive(t, de.Offset, "the error says where in the body")
 	assert.Zero(t, after, "nothing after the error")
-	assert.Equal(t, 2, mt.GetTotalCallCount(), "no page after the broken one")
+	// The third page was asked for ahead (the broken page's metadata came
+	// before the cut); its items were not delivered (names above).
+	assert.LessOrEqual(t, mt.GetTotalCallCount(), 3, "no page after the one asked for ahead")
 }
 
 func TestPrefetchOpenWatchDeliversAll(t *testing.T) {

@@ -47,7 +47,7 @@ func listWidgets(t *testing.T, body io.Reader) ([]*Item[widgetStatus], error) {
 	_, err := decodeList(body, 0, "/widgets", readItem[widgetStatus](nil, widgetKind), func(it *Item[widgetStatus]) bool {
 		out = append(out, it)
 		return true
-	})
+	}, nil)
 	return out, err
 }
 

@@ -136,7 +136,7 @@ func (s viewSource[S]) ListPage(ctx context.Context, opts watch.ListOptions) (wa
 	meta, err := decodeList(resp.Body, s.v.client.limits.maxObject, base, s.v.reader(), func(it *Item[S]) bool {
 		page.Items = append(page.Items, it)
 		return true
-	})
+	}, nil)
 	if err != nil {
 		return page, err
 	}

@@ -213,15 +213,22 @@ func (v *View[S]) All(ctx context.Context) iter.Seq2[*Item[S], error] {
 
 // readPages reads the pages of the view's list, giving each item to emit
 // as soon as it is decoded, until the last page or emit returns false.
-// Bodies are read through wrap.
+// Bodies are read through wrap. The next page is asked for as soon as the
+// current page's metadata (which kube-apiserver writes before the items)
+// gives its continue token, so that the server prepares it while this one
+// is read, as client-go's pager buffers pages ahead; its answer is read
+// only after the current page's last item, and dropped if the loop stops.
 func (v *View[S]) readPages(ctx context.Context, base string, emit func(*Item[S]) bool, wrap func(io.Reader) io.Reader) error {
 	cont := ""
 	n := 0
 	seen := map[string]struct{}{}
+	var next *pageRequest // the next page, asked for ahead
+	defer func() { next.drop() }()
+	resp, err := v.client.do(ctx, v.pageRequest(base, ""))
+	release := func() {}
 	for {
-		r := request{method: http.MethodGet, path: base, query: v.listQuery(v.limit(), cont, "")}
-		resp, err := v.client.do(ctx, r)
 		if err != nil {
+			release()
 			if cont != "" && isGone(err) {
 				err = &Error{Op: "list " + v.kind.Resource, Err: fmt.Errorf("continue token expired after %d objects; restart the iteration: %w", n, err)}
 			}
@@ -234,32 +241,89 @@ func (v *View[S]) readPages(ctx context.Context, base string, emit func(*Item[S]
 			ahead = newAheadReader(ctx, resp.Body)
 			body = ahead
 		}
-		meta, err := decodeList(wrap(body), v.client.limits.maxObject, base, v.reader(), func(it *Item[S]) bool {
+		meta, derr := decodeList(wrap(body), v.client.limits.maxObject, base, v.reader(), func(it *Item[S]) bool {
 			n++
 			if !emit(it) {
 				stopped = true
 				return false
 			}
 			return true
+		}, func(m listMeta) {
+			if _, dup := seen[m.Continue]; next == nil && m.Continue != "" && m.Continue != cont && !dup {
+				next = v.askPage(ctx, base, m.Continue)
+			}
 		})
 		resp.Body.Close() // interrupts a read in progress
 		if ahead != nil {
 			ahead.Close()
 		}
+		release()
 		if stopped {
 			return nil
 		}
-		if err != nil {
-			return err
+		if derr != nil {
+			return derr
 		}
 		if meta.Continue == "" {
 			return nil
 		}
-		if _, dup := seen[meta.Continue]; dup {
+		if _, dup := seen[meta.Continue]; dup || meta.Continue == cont {
 			return &DecodeError{Path: v.client.fullPath(base), Offset: -1, Reason: fmt.Sprintf("the server repeated a continue token after %d objects (a list that would never end)", n)}
 		}
-		seen[meta.Continue] = struct{}{}
+		seen[cont] = struct{}{}
 		cont = meta.Continue
+		if next != nil && next.cont == cont {
+			resp, release, err = next.wait()
+		} else {
+			next.drop() // asked for a token the page's last metadata replaced
+			release = func() {}
+			resp, err = v.client.do(ctx, v.pageRequest(base, cont))
+		}
+		next = nil
+	}
+}
+
+// pageRequest is the request of the list page after cont.
+func (v *View[S]) pageRequest(base, cont string) request {
+	return request{method: http.MethodGet, path: base, query: v.listQuery(v.limit(), cont, "")}
+}
+
+// pageRequest is a list page asked for ahead, on its own goroutine.
+type pageRequest struct {
+	cont   string
+	cancel context.CancelFunc
+	done   chan struct{}
+	resp   *http.Response // set before done is closed
+	err    error
+}
+
+// askPage asks for the page after cont without waiting for the answer.
+func (v *View[S]) askPage(ctx context.Context, base, cont string) *pageRequest {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &pageRequest{cont: cont, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.resp, p.err = v.client.do(ctx, v.pageRequest(base, cont))
+	}()
+	return p
+}
+
+// wait returns the answer, and release, to call once its body was read.
+func (p *pageRequest) wait() (*http.Response, func(), error) {
+	<-p.done
+	return p.resp, p.cancel, p.err
+}
+
+// drop cancels the request and waits for its goroutine, closing the
+// answer's body if one came. A nil *pageRequest drops nothing.
+func (p *pageRequest) drop() {
+	if p == nil {
+		return
+	}
+	p.cancel()
+	<-p.done
+	if p.resp != nil {
+		p.resp.Body.Close()
 	}
 }
 

@@ -255,7 +255,7 @@ func (v *View[S]) DeleteCollection(ctx context.Context, opts DeleteOptions) ([]*
 	if _, err := decodeList(resp.Body, v.client.limits.maxObject, p, v.reader(), func(it *Item[S]) bool {
 		out = append(out, it)
 		return true
-	}); err != nil {
+	}, nil); err != nil {
 		return out, err
 	}
 	return out, nil
