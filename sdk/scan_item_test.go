@@ -51,10 +51,10 @@ func listWidgets(t *testing.T, body io.Reader) ([]*Item[widgetStatus], error) {
 	return out, err
 }
 
-// TestListItemsOutliveTheirBuffer: the read buffer is reused (values
-// move to its start when it is full), so every item kept from a long list
-// (several buffers' worth, values cut across reads) must still read its
-// own bytes after the rest was read.
+// TestListItemsOutliveTheirBuffer: items' raw bytes are views of the read
+// buffers, so every item kept from a long list (several buffers, values
+// cut across reads) must still read its own bytes after the rest was
+// read.
 func TestListItemsOutliveTheirBuffer(t *testing.T) {
 	const n = 3000 // about 3 buffers
 	body := widgetList(n)
