@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -20,8 +21,8 @@ var decodeOptions = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontex
 func unmarshal(data []byte, v any) error { return json.Unmarshal(data, v, decodeOptions) }
 
 // itemReader turns one object of a list or watch body into a T: raw is
-// the object's JSON (validated; a copy of what was read, the reader's to
-// keep), x the spans the scan recorded (relative to raw), off the
+// the object's JSON (a view into the read buffer, validated; not to be
+// changed), x the spans the scan recorded (relative to raw), off the
 // object's offset in the body (for errors).
 type itemReader[T any] func(raw []byte, x *objIndex, off int64) (T, error)
 
@@ -141,7 +142,7 @@ func decodeList[T any](r io.Reader, max int64, path string, read itemReader[T], 
 				}
 				x.rebase(s)
 				c.pos = e
-				it, err := read(bytes.Clone(c.buf[s:e]), &x, c.offset(s))
+				it, err := read(c.buf[s:e:e], &x, c.offset(s))
 				if err != nil {
 					var de *DecodeError
 					if errors.As(err, &de) {
@@ -173,7 +174,7 @@ var errStopped = errors.New("stopped")
 // untyped objects of Proxy.Watch. raw is a copy the decoder may keep.
 func rawReader[T any](decode func(raw []byte) (T, error)) itemReader[T] {
 	return func(raw []byte, _ *objIndex, _ int64) (T, error) {
-		return decode(raw)
+		return decode(slices.Clone(raw))
 	}
 }
 

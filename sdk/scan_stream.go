@@ -1,7 +1,6 @@
 package sdk
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -12,15 +11,11 @@ import (
 // chunkSize is the size of the buffers a list or watch body is read into.
 const chunkSize = 128 << 10
 
-// chunks reads a body into one reused buffer, like bufio.Reader: when it
-// is full, the unfinished value moves to its start (or into a larger
-// buffer when it fills more than half of it). A view of the buffer is
-// valid only until the next read, so callers copy what they keep: an
-// item's raw bytes are its own allocation of its own size. Allocating a
-// fresh buffer per 128 KiB and keeping items as views of it measured
-// about twice as slow (a large allocation is zeroed, and its pages come
-// back from the OS with a fault each), and one kept item would keep its
-// whole buffer alive.
+// chunks reads a body into buffers that are never written again once an
+// item was taken from them: the raw bytes of items are views into them
+// (no copy), so an item stays valid however long it is kept. When the
+// current buffer is full, the unfinished value is copied into a new one;
+// the old buffer lives on only as long as items point into it.
 type chunks struct {
 	r    io.Reader
 	buf  []byte // the bytes read into the current buffer
@@ -61,17 +56,11 @@ func (c *chunks) more(keep int) error {
 			c.err = fmt.Errorf("%w: one object exceeds %d bytes", ErrTooLarge, c.max)
 			return c.err
 		}
-		if need := max(chunkSize, 2*len(tail)); cap(c.buf) >= need {
-			// Nothing keeps a view of the buffer (see chunks): the
-			// unfinished value moves to its start.
-			c.buf = c.buf[:copy(c.buf, tail)]
-		} else {
-			nb := make([]byte, len(tail), need)
-			copy(nb, tail)
-			c.buf = nb
-		}
+		nb := make([]byte, len(tail), max(chunkSize, 2*len(tail)))
+		copy(nb, tail)
 		c.base += int64(keep)
 		c.pos -= keep
+		c.buf = nb
 	}
 	n, err := c.r.Read(c.buf[len(c.buf):cap(c.buf)])
 	c.buf = c.buf[:len(c.buf)+n]
@@ -176,8 +165,9 @@ func (c *chunks) name(what string) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	c.pos = e
-	// A copy: reading up to the ':' may move the buffer's contents.
-	name := bytes.Clone(c.buf[s:e])
+	// A view: buffers are never written again below what was read, so the
+	// name stays valid even if the ':' comes in a new buffer.
+	name := c.buf[s:e:e]
 	if err := c.expect(':', "after object member name (expecting ':')"); err != nil {
 		return nil, false, err
 	}

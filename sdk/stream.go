@@ -1,7 +1,6 @@
 package sdk
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -143,7 +142,7 @@ func (s *eventStream[T]) Next() (watch.Event[T], error) {
 	}
 	_ = start
 	x.rebase(obj.start)
-	o, err := s.read(bytes.Clone(b[obj.start:obj.end]), &x, c.offset(obj.start))
+	o, err := s.read(b[obj.start:obj.end:obj.end], &x, c.offset(obj.start))
 	if err != nil {
 		if de, ok := err.(*DecodeError); ok {
 			de.Path = s.path
