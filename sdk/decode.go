@@ -36,12 +36,12 @@ type listMeta struct {
 // decodeList reads a list body item by item as it arrives, in one pass:
 // the scanner validates every byte of each element of "items" and records
 // the offsets of its members, read turns it into an item whose raw bytes
-// are a copy of its own, and each gets it before the next is read.
+// are a view of the read buffer, and each gets it before the next is read.
 // Memory stays at the items kept plus one buffer whatever the length of
 // the list. It returns the list's metadata; onMeta, if not nil, gets it as
 // soon as it is read (before the items when the server writes it first,
-// as kube-apiserver does). each returning false stops
-// decoding (errStopped). A syntax error or a truncation anywhere, and an
+// as kube-apiserver does). each returning false stops decoding
+// (errStopped). A syntax error or a truncation anywhere, and an
 // item that does not decode, end the list with a *DecodeError whose Path
 // is path and whose Offset says where in the body.
 func decodeList[T any](r io.Reader, max int64, path string, read itemReader[T], each func(T) bool, onMeta func(listMeta)) (listMeta, error) {
