@@ -70,6 +70,14 @@ type flushingReader struct {
 	flush func() bool
 }
 
+// newBuffer passes on the reader's new buffers (aheadReader's), if any.
+func (f flushingReader) newBuffer() []byte {
+	if nb, ok := f.r.(interface{ newBuffer() []byte }); ok {
+		return nb.newBuffer()
+	}
+	return make([]byte, chunkSize)
+}
+
 func (f flushingReader) Read(p []byte) (int, error) {
 	// A reader that already holds data (aheadReader) does not wait.
 	if b, ok := f.r.(interface{ buffered() bool }); !ok || !b.buffered() {

@@ -21,6 +21,7 @@ const (
 type aheadReader struct {
 	filled chan aheadRead
 	free   chan []byte
+	spare  chan []byte // a new chunkSize buffer for the decoder (see newBuffer)
 	done   chan struct{}
 	ctx    context.Context
 	stop   context.CancelFunc
@@ -41,6 +42,7 @@ func newAheadReader(ctx context.Context, r io.Reader) *aheadReader {
 	a := &aheadReader{
 		filled: make(chan aheadRead, aheadBlocks),
 		free:   make(chan []byte, aheadBlocks),
+		spare:  make(chan []byte, 1),
 		done:   make(chan struct{}),
 		ctx:    ctx,
 		stop:   cancel,
@@ -70,6 +72,22 @@ func (a *aheadReader) run(ctx context.Context, r io.Reader) {
 		if err != nil {
 			return
 		}
+		if len(a.spare) == 0 {
+			// Zeroing a new buffer (and faulting its pages in) happens
+			// here rather than on the decoding goroutine, the busier one.
+			a.spare <- make([]byte, chunkSize)
+		}
+	}
+}
+
+// newBuffer returns a new buffer of chunkSize bytes for the decoder,
+// made by the reading goroutine when one is ready, else here.
+func (a *aheadReader) newBuffer() []byte {
+	select {
+	case b := <-a.spare:
+		return b
+	default:
+		return make([]byte, chunkSize)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -152,4 +153,29 @@ func (infinite) Read(p []byte) (int, error) {
 		p[i] = 'x'
 	}
 	return len(p), nil
+}
+
+// TestAheadReaderMakesBuffers: the reading goroutine keeps a new decoder
+// buffer ready (made off the decoding goroutine), and newBuffer always
+// returns a buffer of chunkSize, ready or not.
+func TestAheadReaderMakesBuffers(t *testing.T) {
+	a := newAheadReader(t.Context(), strings.NewReader("0123456789"))
+	defer a.Close()
+	p := make([]byte, 4)
+	n, err := a.Read(p)
+	require.NoError(t, err)
+	require.Equal(t, "0123", string(p[:n]))
+	select {
+	case b := <-a.spare:
+		assert.Len(t, b, chunkSize, "a ready buffer")
+		a.spare <- b
+	case <-time.After(10 * time.Second):
+		t.Fatal("no buffer made after a read")
+	}
+	for range 3 {
+		b := a.newBuffer()
+		require.Len(t, b, chunkSize)
+		b[0], b[chunkSize-1] = 1, 1 // its own memory
+	}
+	assert.Len(t, flushingReader{r: strings.NewReader("")}.newBuffer(), chunkSize, "without an aheadReader, a new one")
 }

@@ -59,8 +59,18 @@ func TestListItemsOutliveTheirBuffer(t *testing.T) {
 	const n = 3000 // about 3 buffers
 	body := widgetList(n)
 	require.Greater(t, len(body), 2*chunkSize, "the list spans several buffers")
-	for _, step := range []int{7, 4096, 1 << 20} {
-		items, err := listWidgets(t, smallReads{strings.NewReader(body), step})
+	for _, c := range []struct {
+		step  int
+		ahead bool // read by an aheadReader, whose goroutine makes the new buffers
+	}{{7, false}, {4096, false}, {1 << 20, false}, {7, true}, {4096, true}, {1 << 20, true}} {
+		step := c.step
+		var r io.Reader = smallReads{strings.NewReader(body), step}
+		if c.ahead {
+			a := newAheadReader(t.Context(), r)
+			defer a.Close()
+			r = flushingReader{r: a, flush: func() bool { return true }}
+		}
+		items, err := listWidgets(t, r)
 		require.NoError(t, err)
 		require.Len(t, items, n)
 		for i, it := range items {

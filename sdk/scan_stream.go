@@ -56,7 +56,12 @@ func (c *chunks) more(keep int) error {
 			c.err = fmt.Errorf("%w: one object exceeds %d bytes", ErrTooLarge, c.max)
 			return c.err
 		}
-		nb := make([]byte, len(tail), max(chunkSize, 2*len(tail)))
+		var nb []byte
+		if nr, ok := c.r.(interface{ newBuffer() []byte }); ok && 2*len(tail) <= chunkSize {
+			nb = nr.newBuffer()[:len(tail)]
+		} else {
+			nb = make([]byte, len(tail), max(chunkSize, 2*len(tail)))
+		}
 		copy(nb, tail)
 		c.base += int64(keep)
 		c.pos -= keep
