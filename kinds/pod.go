@@ -368,9 +368,12 @@ func containersAt(raw []byte, at jsonscan.Span, init bool) []Container {
 	b := at.Of(raw)
 	out := make([]Container, 0, 2) // most pods have one or two containers
 	_, _ = jsonscan.Elements(b, 0, true, func(v int) (int, error) {
-		end, err := jsonscan.ValueIn(b, v, true, 2)
-		if err == nil && b[v] == '{' {
-			out = append(out, indexContainer(b[v:end:end], init))
+		if b[v] != '{' {
+			return jsonscan.ValueIn(b, v, true, 2)
+		}
+		c, end, err := indexContainer(b, v, init)
+		if err == nil {
+			out = append(out, c)
 		}
 		return end, err
 	})
@@ -383,12 +386,13 @@ type containerIndex struct {
 	name, state, lastState, ready, started, restartCount, image, imageID, containerID jsonscan.Span
 }
 
-// indexContainer indexes one container status object (validated).
-func indexContainer(raw []byte, init bool) Container {
-	c := Container{raw: raw, init: init}
+// indexContainer indexes the container status object at b[at] (validated)
+// in one walk, and returns where it ends.
+func indexContainer(b []byte, at int, init bool) (Container, int, error) {
+	c := Container{init: init}
 	x := &c.x
-	_, _ = jsonscan.Members(raw, 0, true, func(name []byte, esc bool, v int) (int, error) {
-		end, err := jsonscan.ValueIn(raw, v, true, 3)
+	end, err := jsonscan.Members(b, at, true, func(name []byte, esc bool, v int) (int, error) {
+		end, err := jsonscan.ValueIn(b, v, true, 3)
 		if err != nil {
 			return end, err
 		}
@@ -419,10 +423,14 @@ func indexContainer(raw []byte, init bool) Container {
 		default:
 			return end, nil
 		}
-		*dst = jsonscan.Span{Start: v, End: end}
+		*dst = jsonscan.Span{Start: v - at, End: end - at}
 		return end, nil
 	})
-	return c
+	if err != nil {
+		return c, end, err
+	}
+	c.raw = b[at:end:end]
+	return c, end, nil
 }
 
 // rawOptions decode like the API server: a duplicate name keeps the last
