@@ -224,7 +224,7 @@ func (v *View[S]) readPages(ctx context.Context, base string, emit func(*Item[S]
 	seen := map[string]struct{}{}
 	var next *pageRequest // the next page, asked for ahead
 	defer func() { next.drop() }()
-	resp, err := v.client.do(ctx, v.pageRequest(base, ""))
+	resp, err := v.client.do(ctx, v.pageQuery(base, ""))
 	release := func() {}
 	for {
 		if err != nil {
@@ -277,14 +277,14 @@ func (v *View[S]) readPages(ctx context.Context, base string, emit func(*Item[S]
 		} else {
 			next.drop() // asked for a token the page's last metadata replaced
 			release = func() {}
-			resp, err = v.client.do(ctx, v.pageRequest(base, cont))
+			resp, err = v.client.do(ctx, v.pageQuery(base, cont))
 		}
 		next = nil
 	}
 }
 
-// pageRequest is the request of the list page after cont.
-func (v *View[S]) pageRequest(base, cont string) request {
+// pageQuery is the request of the list page after cont.
+func (v *View[S]) pageQuery(base, cont string) request {
 	return request{method: http.MethodGet, path: base, query: v.listQuery(v.limit(), cont, "")}
 }
 
@@ -303,7 +303,7 @@ func (v *View[S]) askPage(ctx context.Context, base, cont string) *pageRequest {
 	p := &pageRequest{cont: cont, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		p.resp, p.err = v.client.do(ctx, v.pageRequest(base, cont))
+		p.resp, p.err = v.client.do(ctx, v.pageQuery(base, cont))
 	}()
 	return p
 }

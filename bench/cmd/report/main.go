@@ -247,16 +247,32 @@ func goBench(tmp string) *BenchResult {
 	if want("watch") {
 		pat = append(pat, "Watch")
 	}
-	args := []string{"test", "-run", "^$", "-bench", "^Benchmark(" + strings.Join(pat, "|") + ")$",
-		"-benchtime", *benchtime, "-count", strconv.Itoa(*count), "-benchmem", "-timeout", "30m", "."}
-	res := &BenchResult{Command: "go " + strings.Join(args, " ")}
+	// The rounds are interleaved: each runs every reader once, so that a
+	// change in the shared machine's load during the run touches all
+	// readers alike instead of the few that ran while it lasted (with
+	// -count N, go test runs each sub-benchmark N times in a row).
+	exe := filepath.Join(tmp, "bench.test")
+	build := []string{"test", "-c", "-o", exe, "."}
+	args := []string{"-test.run", "^$", "-test.bench", "^Benchmark(" + strings.Join(pat, "|") + ")$",
+		"-test.benchtime", *benchtime, "-test.count", "1", "-test.benchmem", "-test.timeout", "30m"}
+	res := &BenchResult{Command: fmt.Sprintf("go %s && for round in $(seq %d); do ./bench.test %s; done", strings.Join(build, " "), *count, shellQuote(args))}
 	logf("%s", res.Command)
-	outb, err := runTee("go", args...)
-	res.Raw = string(outb)
-	if err != nil {
-		res.Err = fmt.Errorf("go test -bench failed (a correctness guard failure stops it): %w", err)
+	if _, err := runTee("go", build...); err != nil {
+		res.Err = fmt.Errorf("building the benchmarks failed: %w", err)
 		return res
 	}
+	var raw strings.Builder
+	for round := range *count {
+		logf("benchmark round %d of %d", round+1, *count)
+		outb, err := runTee(exe, args...)
+		raw.Write(outb)
+		if err != nil {
+			res.Raw = raw.String()
+			res.Err = fmt.Errorf("the benchmarks failed (a correctness guard failure stops them): %w", err)
+			return res
+		}
+	}
+	res.Raw = raw.String()
 	samples := map[string]map[string][]float64{}
 	for _, line := range strings.Split(res.Raw, "\n") {
 		f := strings.Fields(line)
@@ -285,6 +301,19 @@ func goBench(tmp string) *BenchResult {
 		}
 	}
 	return res
+}
+
+// shellQuote joins args for a shell command line, quoting those with
+// characters a shell would interpret.
+func shellQuote(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		if strings.ContainsAny(a, "^$|()*? ") {
+			a = "'" + a + "'"
+		}
+		q[i] = a
+	}
+	return strings.Join(q, " ")
 }
 
 func median(vs []float64) float64 {
