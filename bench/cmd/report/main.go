@@ -291,10 +291,7 @@ func goBench(tmp string) *BenchResult {
 		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
 			continue
 		}
-		name := f[0]
-		if i := strings.LastIndex(name, "-"); i > 0 {
-			name = name[:i] // the GOMAXPROCS suffix
-		}
+		name := trimProcs(f[0])
 		if samples[name] == nil {
 			samples[name] = map[string][]float64{}
 		}
@@ -330,16 +327,22 @@ func benchNames(exe, bench string) ([]string, error) {
 		if len(f) == 0 || !strings.HasPrefix(f[0], "Benchmark") || !strings.Contains(f[0], "/") {
 			continue
 		}
-		name := f[0]
-		if i := strings.LastIndex(name, "-"); i > 0 {
-			name = name[:i] // the GOMAXPROCS suffix
-		}
+		name := trimProcs(f[0])
 		names = append(names, name)
 	}
 	if len(names) == 0 {
 		return nil, fmt.Errorf("listing the benchmarks: none named in %q", out)
 	}
 	return names, nil
+}
+
+// trimProcs drops the GOMAXPROCS suffix of a benchmark result's name
+// ("BenchmarkList/sdk-2" is "BenchmarkList/sdk").
+func trimProcs(name string) string {
+	if i := strings.LastIndex(name, "-"); i > 0 {
+		return name[:i]
+	}
+	return name
 }
 
 // shellQuote joins args for a shell command line, quoting those with
