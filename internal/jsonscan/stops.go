@@ -1,0 +1,71 @@
+package jsonscan
+
+import "math/bits"
+
+// stopWordsGo is stopWords one byte at a time, the reference the assembly
+// is tested against and the code of other architectures.
+func stopWordsGo(b []byte, out []uint64) {
+	for k := range out {
+		var w uint64
+		for j, c := range b[64*k : 64*k+64] {
+			if !plain[c] {
+				w |= 1 << j
+			}
+		}
+		out[k] = w
+	}
+}
+
+// window holds the stop bits (see stopWords) of the bytes of b from base
+// on, a word per 64 bytes, so that a scan finds the end of a string with
+// one shift whatever its length. It is filled on demand, small at first
+// so that a short value costs little.
+type window struct {
+	base, n, size int
+	off           bool // never fill: the scalar loop only (tests' reference)
+	w             [64]uint64
+}
+
+// plainEnd is the package's plainEnd with the window: the index of the
+// first stop byte at or after i; near the end of b, where no whole word
+// is left, the scalar plainEnd's answer.
+func (s *window) plainEnd(b []byte, i int) int {
+	for {
+		off := i - s.base
+		if off < 0 || off >= 64*(s.n-1) {
+			if !s.fill(b, i) {
+				return plainEnd(b, i)
+			}
+			off = 0
+		}
+		k, sh := off>>6, uint(off&63)
+		if m := s.w[k]>>sh | s.w[k+1]<<(64-sh); m != 0 {
+			return i + bits.TrailingZeros64(m)
+		}
+		i += 64
+	}
+}
+
+// fill classifies the words of b from i on, at least two; false when
+// fewer than two whole words are left.
+func (s *window) fill(b []byte, i int) bool {
+	n := (len(b) - i) >> 6
+	if n < 2 || s.off {
+		return false
+	}
+	s.size = min(max(2*s.size, 2), len(s.w))
+	n = min(n, s.size)
+	stopWords(b[i:], s.w[:n])
+	s.base, s.n = i, n
+	return true
+}
+
+// member is the package's member with the window.
+func (s *window) member(b []byte, i int, final bool) (int, error) {
+	if b[i] == '"' {
+		if j := s.plainEnd(b, i+1); j+2 < len(b) && b[j] == '"' && b[j+1] == ':' && b[j+2] > ' ' {
+			return j + 2, nil
+		}
+	}
+	return memberName(b, i, final)
+}
