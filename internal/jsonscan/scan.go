@@ -327,17 +327,55 @@ func (win *window) value(b []byte, i int, final bool, outer int) (int, error) {
 	var small [4]uint64
 	stack := small[:0] // bit set: 1 = object
 	depth := 0
-	obj := false // the innermost open container is an object
+	obj := false  // the innermost open container is an object
+	name := false // an object member's name comes before the value
 	var err error
 values:
 	for {
+		if name {
+			// The name and ':' of a member at b[i] (i < len(b)). The
+			// common case, a plain name within the window's words with
+			// ':' and the value right after it, is written out here: it
+			// runs for every member.
+			name = false
+			done := false
+			if b[i] == '"' {
+				j := i + 1
+				if off := uint(j - win.base); off < win.lim {
+					k := off >> 6
+					if m := win.w[k&15]>>(off&63) | win.w[(k+1)&15]<<1<<(63-off&63); m != 0 {
+						j += bits.TrailingZeros64(m)
+						if j+2 < len(b) && b[j] == '"' && b[j+1] == ':' && b[j+2] > ' ' {
+							i, done = j+2, true
+						}
+					}
+				}
+			}
+			if !done {
+				if i, err = win.member(b, i, final); err != nil {
+					return i, err
+				}
+			}
+		}
 		// A value at b[i].
 		if i >= len(b) {
 			return i, Short(final)
 		}
 		switch c := b[i]; c {
 		case '"':
-			if j := win.plainEnd(b, i+1); j < len(b) && b[j] == '"' {
+			// As for names: a plain string within the window's words.
+			j := i + 1
+			if off := uint(j - win.base); off < win.lim {
+				k := off >> 6
+				if m := win.w[k&15]>>(off&63) | win.w[(k+1)&15]<<1<<(63-off&63); m != 0 {
+					j += bits.TrailingZeros64(m)
+				} else {
+					j = win.plainEnd(b, j)
+				}
+			} else {
+				j = win.plainEnd(b, j)
+			}
+			if j < len(b) && b[j] == '"' {
 				i = j + 1
 			} else if i, _, err = String(b, i, final); err != nil {
 				return i, err
@@ -370,9 +408,7 @@ values:
 					obj = depth > 0 && stack[(depth-1)/64]>>((depth-1)%64)&1 == 1
 					break
 				}
-				if i, err = win.member(b, i, final); err != nil {
-					return i, err
-				}
+				name = true
 				continue
 			}
 			if b[i] == ']' {
@@ -418,9 +454,7 @@ values:
 					if i >= len(b) {
 						return i, Short(final)
 					}
-					if i, err = win.member(b, i, final); err != nil {
-						return i, err
-					}
+					name = true
 				}
 				continue values
 			case obj && c == '}', !obj && c == ']':

@@ -22,14 +22,28 @@ func stopWordsGo(b []byte, out []uint64) {
 // so that a short value costs little.
 type window struct {
 	base, n, size int
+	lim           uint // 64*(n-1): plainEnd's fast path reads words k and k+1
 	off           bool // never fill: the scalar loop only (tests' reference)
-	w             [64]uint64
+	w             [16]uint64
 }
 
 // plainEnd is the package's plainEnd with the window: the index of the
 // first stop byte at or after i; near the end of b, where no whole word
-// is left, the scalar plainEnd's answer.
+// is left, the scalar plainEnd's answer. The common case, a stop within
+// the 64 bytes from i with both words in the window, is inlined.
 func (s *window) plainEnd(b []byte, i int) int {
+	if off := uint(i - s.base); off < s.lim {
+		k := off >> 6
+		if m := s.w[k&15]>>(off&63) | s.w[(k+1)&15]<<1<<(63-off&63); m != 0 {
+			return i + bits.TrailingZeros64(m)
+		}
+	}
+	return s.plainEndSlow(b, i)
+}
+
+// plainEndSlow is plainEnd past the window's words: it fills the window
+// again from i as needed.
+func (s *window) plainEndSlow(b []byte, i int) int {
 	for {
 		off := i - s.base
 		if off < 0 || off >= 64*(s.n-1) {
@@ -56,7 +70,7 @@ func (s *window) fill(b []byte, i int) bool {
 	s.size = min(max(2*s.size, 2), len(s.w))
 	n = min(n, s.size)
 	stopWords(b[i:], s.w[:n])
-	s.base, s.n = i, n
+	s.base, s.n, s.lim = i, n, uint(64*(n-1))
 	return true
 }
 
