@@ -102,7 +102,10 @@ func (x *podIndex) member(key []byte) (*jsonscan.Span, byte) {
 
 // IndexStatus implements sdk.LazyStatus: it records where the status's
 // members are in raw, which it keeps, checking that each holds the JSON
-// kind its attribute needs.
+// kind its attribute needs. raw must be valid JSON, as the SDK's items
+// hand it over (validated with the whole object): IndexStatus does not
+// validate it again. Given anything else, accessors may read wrong values
+// but never panic; UnmarshalJSON validates JSON from elsewhere.
 func (s *PodStatus) IndexStatus(raw []byte) error {
 	*s = PodStatus{}
 	i := jsonscan.SkipSpace(raw, 0)
@@ -110,19 +113,16 @@ func (s *PodStatus) IndexStatus(raw []byte) error {
 		return &jsontext.SyntacticError{ByteOffset: int64(i), Err: io.ErrUnexpectedEOF}
 	}
 	if raw[i] == 'n' {
-		if _, err := jsonscan.Valid(raw); err != nil {
-			return syntaxError(raw, err)
-		}
 		return nil
 	}
 	if raw[i] != '{' {
 		return typeError(i, raw[i], "status")
 	}
 	var x podIndex
-	end, err := jsonscan.Members(raw, i, true, func(name []byte, esc bool, v int) (int, error) {
-		end, err := jsonscan.ValueIn(raw, v, true, 1)
-		if err != nil {
-			return end, err
+	var err error
+	jsonscan.EachMember(raw, i, func(name []byte, esc bool, v jsonscan.Span) {
+		if err != nil || len(name) < 2 {
+			return
 		}
 		key := name[1 : len(name)-1]
 		if esc {
@@ -130,24 +130,16 @@ func (s *PodStatus) IndexStatus(raw []byte) error {
 		}
 		at, kind := x.member(key)
 		if at == nil {
-			return end, nil
+			return
 		}
-		if raw[v] != kind && raw[v] != 'n' {
-			return v, typeError(v, raw[v], "status."+string(key))
+		if raw[v.Start] != kind && raw[v.Start] != 'n' {
+			err = typeError(v.Start, raw[v.Start], "status."+string(key))
+			return
 		}
-		*at = jsonscan.Span{Start: v, End: end}
-		return end, nil
+		*at = v
 	})
-	if err == nil {
-		if j := jsonscan.SkipSpace(raw, end); j < len(raw) {
-			end, err = j, jsonscan.BadChar(raw, j, "after top-level value")
-		}
-	}
 	if err != nil {
-		if _, ok := err.(*json.SemanticError); ok {
-			return err
-		}
-		return &jsontext.SyntacticError{ByteOffset: int64(end), Err: err}
+		return err
 	}
 	s.raw, s.x = raw, x
 	return nil
@@ -166,6 +158,10 @@ func (s PodStatus) CheckStatus() error {
 // UnmarshalJSON decodes a status: it keeps a copy of data, indexes it and
 // checks every attribute's type (the decoding of Get and sdk.DecodeItem).
 func (s *PodStatus) UnmarshalJSON(data []byte) error {
+	if _, err := jsonscan.Valid(data); err != nil {
+		*s = PodStatus{}
+		return syntaxError(data, err)
+	}
 	if err := s.IndexStatus(slices.Clone(data)); err != nil {
 		return err
 	}
@@ -367,15 +363,10 @@ func containersAt(raw []byte, at jsonscan.Span, init bool) []Container {
 	}
 	b := at.Of(raw)
 	out := make([]Container, 0, 2) // most pods have one or two containers
-	_, _ = jsonscan.Elements(b, 0, true, func(v int) (int, error) {
-		if b[v] != '{' {
-			return jsonscan.ValueIn(b, v, true, 2)
+	jsonscan.EachElement(b, 0, func(v jsonscan.Span) {
+		if b[v.Start] == '{' {
+			out = append(out, indexContainer(b, v.Start, init))
 		}
-		c, end, err := indexContainer(b, v, init)
-		if err == nil {
-			out = append(out, c)
-		}
-		return end, err
 	})
 	return out
 }
@@ -386,15 +377,14 @@ type containerIndex struct {
 	name, state, lastState, ready, started, restartCount, image, imageID, containerID jsonscan.Span
 }
 
-// indexContainer indexes the container status object at b[at] (validated)
-// in one walk, and returns where it ends.
-func indexContainer(b []byte, at int, init bool) (Container, int, error) {
+// indexContainer indexes the container status object at b[at] (valid
+// JSON, see IndexStatus) in one walk.
+func indexContainer(b []byte, at int, init bool) Container {
 	c := Container{init: init}
 	x := &c.x
-	end, err := jsonscan.Members(b, at, true, func(name []byte, esc bool, v int) (int, error) {
-		end, err := jsonscan.ValueIn(b, v, true, 3)
-		if err != nil {
-			return end, err
+	end := jsonscan.EachMember(b, at, func(name []byte, esc bool, v jsonscan.Span) {
+		if len(name) < 2 {
+			return
 		}
 		key := name[1 : len(name)-1]
 		if esc {
@@ -421,16 +411,12 @@ func indexContainer(b []byte, at int, init bool) (Container, int, error) {
 		case "containerID":
 			dst = &x.containerID
 		default:
-			return end, nil
+			return
 		}
-		*dst = jsonscan.Span{Start: v - at, End: end - at}
-		return end, nil
+		*dst = jsonscan.Span{Start: v.Start - at, End: v.End - at}
 	})
-	if err != nil {
-		return c, end, err
-	}
 	c.raw = b[at:end:end]
-	return c, end, nil
+	return c
 }
 
 // rawOptions decode like the API server: a duplicate name keeps the last

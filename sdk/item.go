@@ -86,7 +86,9 @@ type lazyParts struct {
 	metaSpan, statusSpan span  // relative to raw
 	labelsSpan           span  // metadata.labels, relative to raw
 	labelsOnce           sync.Once
-	labels               map[string]string
+	labels               []string // name, value, ...: see decodeLabels
+	labelMapOnce         sync.Once
+	labelMap             map[string]string // built from labels when asked
 	dupStatus            bool // status appeared twice: decode from the whole object
 	metaOnce, statusOnce sync.Once
 	meta                 *wireMeta // allocated on first access
@@ -439,53 +441,76 @@ func (it *Item[S]) Name() string { return it.meta.Name }
 func (it *Item[S]) Namespace() string { return it.meta.Namespace }
 
 // Labels returns the item's labels (read-only).
-func (it *Item[S]) Labels() Labels { return labelsOf(it.labelMap()) }
-
-// labelMap returns the labels, decoding only metadata.labels on first
-// access for a lazy item (a type error is left to the whole metadata's
-// decode, which Err reports, and reads as no labels).
-func (it *Item[S]) labelMap() map[string]string {
-	lz := it.lazy
-	if lz == nil || !lz.labelsSpan.ok() || !lz.metaSpan.ok() {
-		return it.wmeta().Labels
+func (it *Item[S]) Labels() Labels {
+	if kv, ok := it.labelPairs(); ok {
+		return labelsOfPairs(kv)
 	}
-	lz.labelsOnce.Do(func() { lz.labels = decodeLabels(lz.labelsSpan.of(it.raw)) })
-	return lz.labels
+	return labelsOf(it.wmeta().Labels)
 }
 
-// decodeLabels decodes the validated JSON of metadata.labels without
-// reflection: nil for null, or when a value is not a string or null (the
-// whole metadata's decode then reports it); a repeated name keeps its last
-// value. The names and values share one string: two allocations in all.
-func decodeLabels(b []byte) map[string]string {
+// labelPairs returns the labels of a lazy item, decoding only
+// metadata.labels on first access (a type error is left to the whole
+// metadata's decode, which Err reports, and reads as no labels); false
+// for an item whose labels are read from its whole metadata.
+func (it *Item[S]) labelPairs() ([]string, bool) {
+	lz := it.lazy
+	if lz == nil || !lz.labelsSpan.ok() || !lz.metaSpan.ok() {
+		return nil, false
+	}
+	lz.labelsOnce.Do(func() { lz.labels = decodeLabels(lz.labelsSpan.of(it.raw)) })
+	return lz.labels, true
+}
+
+// labelMap returns the labels as a map (a watch.Store's selectors match
+// maps), built once for a lazy item.
+func (it *Item[S]) labelMap() map[string]string {
+	kv, ok := it.labelPairs()
+	if !ok {
+		return it.wmeta().Labels
+	}
+	lz := it.lazy
+	lz.labelMapOnce.Do(func() { lz.labelMap = labelsOfPairs(kv).entries() })
+	return lz.labelMap
+}
+
+// decodeLabels decodes the JSON of metadata.labels, validated with the
+// object, without reflection, into name, value, name, value, ... with
+// distinct names: nil for null, or when a value is not a string or null
+// (the whole metadata's decode then reports it); a repeated name keeps its
+// last value. The names and values share one string: two allocations in
+// all.
+func decodeLabels(b []byte) []string {
 	if len(b) == 0 || b[0] != '{' {
 		return nil
 	}
 	var small [32][]byte
 	parts := small[:0] // name, value, name, value, ... (unquoted)
 	size := 0
-	_, err := scanMembers(b, 0, true, func(name []byte, esc bool, v int) (int, error) {
-		end, err := scanValueIn(b, v, true, 3)
-		if err != nil {
-			return end, err
+	bad := false
+	jsonscan.EachMember(b, 0, func(name []byte, esc bool, v jsonscan.Span) {
+		if bad || len(name) < 2 {
+			return
 		}
-		val, ok := jsonscan.StringAt(b, jsonscan.Span{Start: v, End: end})
+		val, ok := jsonscan.StringAt(b, v)
 		if !ok {
-			return v, errNotString
+			bad = true
+			return
 		}
 		if !utf8.Valid(val) {
-			val, _ = unquoteJSON(b[v:end]) // invalid UTF-8 is replaced, as the decoder does
+			val, _ = unquoteJSON(v.Of(b)) // invalid UTF-8 is replaced, as the decoder does
 		}
 		key := name[1 : len(name)-1]
 		if esc || !utf8.Valid(key) {
 			key, _ = unquoteJSON(name)
 		}
 		parts = append(parts, key, val)
-		size += len(key) + len(val)
-		return end, nil
 	})
-	if err != nil {
+	if bad {
 		return nil
+	}
+	parts = distinctNames(parts)
+	for _, p := range parts {
+		size += len(p)
 	}
 	var sb strings.Builder
 	sb.Grow(size)
@@ -493,14 +518,42 @@ func decodeLabels(b []byte) map[string]string {
 		sb.Write(p)
 	}
 	all := sb.String()
-	m := make(map[string]string, len(parts)/2)
-	for i := 0; i < len(parts); i += 2 {
-		k := all[:len(parts[i])]
-		all = all[len(parts[i]):]
-		m[k] = all[:len(parts[i+1])]
-		all = all[len(parts[i+1]):]
+	kv := make([]string, len(parts))
+	for i, p := range parts {
+		kv[i], all = all[:len(p)], all[len(p):]
 	}
-	return m
+	return kv
+}
+
+// distinctNames keeps, of name, value pairs, the last value of each name
+// in the place of its first: by comparing names for the few labels an
+// object has, with a map for more.
+func distinctNames(parts [][]byte) [][]byte {
+	const few = 32 // pairs
+	out := parts[:0]
+	if len(parts) <= 2*few {
+	next:
+		for i := 0; i < len(parts); i += 2 {
+			for k := 0; k < len(out); k += 2 {
+				if string(out[k]) == string(parts[i]) {
+					out[k+1] = parts[i+1]
+					continue next
+				}
+			}
+			out = append(out, parts[i], parts[i+1])
+		}
+		return out
+	}
+	at := make(map[string]int, len(parts)/2)
+	for i := 0; i < len(parts); i += 2 {
+		if k, ok := at[string(parts[i])]; ok {
+			out[k+1] = parts[i+1]
+			continue
+		}
+		at[string(parts[i])] = len(out)
+		out = append(out, parts[i], parts[i+1])
+	}
+	return out
 }
 
 var errNotString = errors.New("not a string")

@@ -48,7 +48,10 @@ type OwnerReference struct {
 // whatever the verb and however deep, so that printing Labels by reflection
 // (in an unexported field of another struct, or with a verb such as %p that
 // bypasses Format) never shows the value of LastAppliedAnnotation.
-type Labels struct{ get func() map[string]string }
+type Labels struct {
+	get   func() map[string]string // the entries as a map, or
+	pairs func() []string          // as name, value, name, value, ... (names distinct)
+}
 
 // labelsOf returns Labels holding m itself (not a copy).
 func labelsOf(m map[string]string) Labels {
@@ -58,12 +61,32 @@ func labelsOf(m map[string]string) Labels {
 	return Labels{get: func() map[string]string { return m }}
 }
 
-// entries returns the map of entries (nil for the zero value).
-func (l Labels) entries() map[string]string {
-	if l.get == nil {
-		return nil
+// labelsOfPairs returns Labels holding kv itself: name, value, name,
+// value, ... with distinct names. A list or watch item's labels are
+// decoded so: for the few labels an object has, a walk of the pairs reads
+// as fast as a map and costs no hashing to build.
+func labelsOfPairs(kv []string) Labels {
+	if kv == nil {
+		return Labels{}
 	}
-	return l.get()
+	return Labels{pairs: func() []string { return kv }}
+}
+
+// entries returns the map of entries (nil for the zero value); for pairs,
+// a new map.
+func (l Labels) entries() map[string]string {
+	switch {
+	case l.pairs != nil:
+		kv := l.pairs()
+		m := make(map[string]string, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	case l.get != nil:
+		return l.get()
+	}
+	return nil
 }
 
 // NewLabels returns Labels holding a copy of m.
@@ -71,27 +94,59 @@ func NewLabels(m map[string]string) Labels { return labelsOf(maps.Clone(m)) }
 
 // Get returns the value of key and whether it is set.
 func (l Labels) Get(key string) (string, bool) {
+	if l.pairs != nil {
+		kv := l.pairs()
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i] == key {
+				return kv[i+1], true
+			}
+		}
+		return "", false
+	}
 	v, ok := l.entries()[key]
 	return v, ok
 }
 
 // Value returns the value of key, or "" if it is not set.
-func (l Labels) Value(key string) string { return l.entries()[key] }
+func (l Labels) Value(key string) string {
+	v, _ := l.Get(key)
+	return v
+}
 
 // Has reports whether key is set.
 func (l Labels) Has(key string) bool {
-	_, ok := l.entries()[key]
+	_, ok := l.Get(key)
 	return ok
 }
 
 // Len returns the number of entries.
-func (l Labels) Len() int { return len(l.entries()) }
+func (l Labels) Len() int {
+	if l.pairs != nil {
+		return len(l.pairs()) / 2
+	}
+	return len(l.entries())
+}
 
 // All iterates over the entries in no particular order.
-func (l Labels) All() iter.Seq2[string, string] { return maps.All(l.entries()) }
+func (l Labels) All() iter.Seq2[string, string] {
+	if l.pairs != nil {
+		kv := l.pairs()
+		return func(yield func(string, string) bool) {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if !yield(kv[i], kv[i+1]) {
+					return
+				}
+			}
+		}
+	}
+	return maps.All(l.entries())
+}
 
 // Map returns a copy of the entries as a map (never nil).
 func (l Labels) Map() map[string]string {
+	if l.pairs != nil {
+		return l.entries() // a new map already
+	}
 	if l.entries() == nil {
 		return map[string]string{}
 	}
@@ -99,7 +154,17 @@ func (l Labels) Map() map[string]string {
 }
 
 // Equal reports whether both hold the same entries.
-func (l Labels) Equal(o Labels) bool { return maps.Equal(l.entries(), o.entries()) }
+func (l Labels) Equal(o Labels) bool {
+	if l.Len() != o.Len() {
+		return false
+	}
+	for k, v := range l.All() {
+		if w, ok := o.Get(k); !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
 
 // String formats the entries like a label selector, sorted by key.
 //
@@ -107,7 +172,8 @@ func (l Labels) Equal(o Labels) bool { return maps.Equal(l.entries(), o.entries(
 // is shown as "<redacted N bytes>": it is a copy of the whole object as last
 // applied, a Secret's data included. Value and Get still return it.
 func (l Labels) String() string {
-	keys := sortedKeys(l.entries())
+	m := l.entries()
+	keys := sortedKeys(m)
 	b := make([]byte, 0, 16*len(keys))
 	for i, k := range keys {
 		if i > 0 {
@@ -116,10 +182,10 @@ func (l Labels) String() string {
 		b = append(b, k...)
 		b = append(b, '=')
 		if k == LastAppliedAnnotation {
-			b = fmt.Appendf(b, "<redacted %d bytes>", len(l.entries()[k]))
+			b = fmt.Appendf(b, "<redacted %d bytes>", len(m[k]))
 			continue
 		}
-		b = append(b, l.entries()[k]...)
+		b = append(b, m[k]...)
 	}
 	return string(b)
 }
@@ -137,8 +203,8 @@ func (l Labels) Format(f fmt.State, verb rune) { fmt.Fprint(f, l.String()) }
 // MarshalJSON encodes the entries as a JSON object, without the value of
 // LastAppliedAnnotation (encoded as its redacted form).
 func (l Labels) MarshalJSON() ([]byte, error) {
-	m := make(map[string]string, len(l.entries()))
-	for k, v := range l.entries() {
+	m := make(map[string]string, l.Len())
+	for k, v := range l.All() {
 		if k == LastAppliedAnnotation {
 			v = fmt.Sprintf("<redacted %d bytes>", len(v))
 		}

@@ -651,10 +651,16 @@ func StringAt(b []byte, s Span) ([]byte, bool) {
 		return nil, true
 	}
 	v := s.Of(b)
+	if len(v) == 0 {
+		return nil, false
+	}
 	switch v[0] {
 	case 'n':
 		return nil, true
 	case '"':
+		if len(v) < 2 || v[len(v)-1] != '"' {
+			return nil, false // not a whole string: only from input that was not valid
+		}
 	default:
 		return nil, false
 	}
