@@ -22,8 +22,8 @@ type chunks struct {
 	back []byte       // the reader's buffer that buf is part of (nil: buf is our own)
 	from int          // where buf starts in back
 	buf  []byte       // the bytes read into the current buffer
-	pos  int          // where scanning goes on in buf
-	base int64        // the absolute offset of buf[0] in the body
+	pos  int    // where scanning goes on in buf
+	base int64  // the absolute offset of buf[0] in the body
 	eof  bool
 	err  error // the read error, if a read failed (not io.EOF)
 	max  int64 // bound of one value
