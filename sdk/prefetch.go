@@ -70,36 +70,22 @@ type flushingReader struct {
 	flush func() bool
 }
 
+// newBuffer passes on the reader's new buffers (aheadReader's), if any.
+func (f flushingReader) newBuffer() []byte {
+	if nb, ok := f.r.(interface{ newBuffer() []byte }); ok {
+		return nb.newBuffer()
+	}
+	return make([]byte, chunkSize)
+}
+
 func (f flushingReader) Read(p []byte) (int, error) {
-	if !f.flushUnlessBuffered() {
-		return 0, errStopped
+	// A reader that already holds data (aheadReader) does not wait.
+	if b, ok := f.r.(interface{ buffered() bool }); !ok || !b.buffered() {
+		if !f.flush() {
+			return 0, errStopped
+		}
 	}
 	return f.r.Read(p)
-}
-
-// next passes on the reader's regions (aheadReader's; see chunks.more),
-// handing over what was decoded first when it would wait.
-func (f flushingReader) next() aheadRead {
-	if !f.flushUnlessBuffered() {
-		return aheadRead{err: errStopped}
-	}
-	return f.r.(regionReader).next()
-}
-
-// regions reports whether the reader hands over regions.
-func (f flushingReader) regions() bool {
-	_, ok := f.r.(regionReader)
-	return ok
-}
-
-// flushUnlessBuffered hands over what was decoded unless the reader holds
-// data already (an aheadReader that read ahead does not wait); false when
-// the loop stopped.
-func (f flushingReader) flushUnlessBuffered() bool {
-	if b, ok := f.r.(interface{ buffered() bool }); ok && b.buffered() {
-		return true
-	}
-	return f.flush()
 }
 
 // errPanicked wraps the value of a panic in the reading goroutine, raised

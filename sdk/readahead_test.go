@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -29,14 +30,14 @@ func (c *chunkyReader) Read(p []byte) (int, error) {
 	if c.rng.IntN(5) == 0 {
 		return 0, nil
 	}
-	n := min(len(p), len(c.data), 1+c.rng.IntN(3*aheadMaxRead/2))
+	n := min(len(p), len(c.data), 1+c.rng.IntN(3*aheadBlock/2))
 	copy(p, c.data[:n])
 	c.data = c.data[n:]
 	return n, nil
 }
 
 func TestAheadReaderDeliversEverythingInOrder(t *testing.T) {
-	data := make([]byte, 10*aheadMaxRead+123)
+	data := make([]byte, 10*aheadBlock+123)
 	for i := range data {
 		data[i] = byte(i * 7)
 	}
@@ -154,41 +155,27 @@ func (infinite) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestAheadReaderRegions: the reading goroutine reads into buffers it
-// hands over region by region: the first region of a buffer starts after
-// the headroom, the next ones follow it in the same buffer, and a full
-// buffer is followed by a new one.
-func TestAheadReaderRegions(t *testing.T) {
-	data := make([]byte, 3*aheadBuffer)
-	for i := range data {
-		data[i] = byte(i % 251)
-	}
-	a := newAheadReader(t.Context(), &chunkyReader{data: data, rng: rand.New(rand.NewPCG(3, 4)), err: io.EOF})
+// TestAheadReaderMakesBuffers: the reading goroutine keeps a new decoder
+// buffer ready (made off the decoding goroutine), and newBuffer always
+// returns a buffer of chunkSize, ready or not.
+func TestAheadReaderMakesBuffers(t *testing.T) {
+	a := newAheadReader(t.Context(), strings.NewReader("0123456789"))
 	defer a.Close()
-	var got []byte
-	var prev aheadRead
-	buffers := 0
-	for {
-		r := a.next()
-		if r.to > r.from {
-			if prev.back == nil || &prev.back[0] != &r.back[0] {
-				buffers++
-				assert.Equal(t, aheadHeadroom, r.from, "a new buffer's first region starts after the headroom")
-				if prev.back != nil {
-					assert.Equal(t, aheadBuffer, prev.to, "the buffer before was filled")
-				}
-			} else {
-				assert.Equal(t, prev.to, r.from, "regions of a buffer follow each other")
-			}
-			got = append(got, r.back[r.from:r.to]...)
-			prev = r
-		}
-		if r.err != nil {
-			require.ErrorIs(t, r.err, io.EOF)
-			break
-		}
+	p := make([]byte, 4)
+	n, err := a.Read(p)
+	require.NoError(t, err)
+	require.Equal(t, "0123", string(p[:n]))
+	select {
+	case b := <-a.spare:
+		assert.Len(t, b, chunkSize, "a ready buffer")
+		a.spare <- b
+	case <-time.After(10 * time.Second):
+		t.Fatal("no buffer made after a read")
 	}
-	assert.Equal(t, data, got, "every byte, in order")
-	assert.GreaterOrEqual(t, buffers, 3, "3 buffers' worth of data in at least 3 buffers")
-	assert.ErrorIs(t, a.next().err, io.EOF, "the error again, alone")
+	for range 3 {
+		b := a.newBuffer()
+		require.Len(t, b, chunkSize)
+		b[0], b[chunkSize-1] = 1, 1 // its own memory
+	}
+	assert.Len(t, flushingReader{r: strings.NewReader("")}.newBuffer(), chunkSize, "without an aheadReader, a new one")
 }

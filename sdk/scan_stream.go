@@ -18,10 +18,7 @@ const chunkSize = 128 << 10
 // the old buffer lives on only as long as items point into it.
 type chunks struct {
 	r    io.Reader
-	rr   regionReader // r, when it hands over the buffers it reads into
-	back []byte       // the reader's buffer that buf is part of (nil: buf is our own)
-	from int          // where buf starts in back
-	buf  []byte       // the bytes read into the current buffer
+	buf  []byte // the bytes read into the current buffer
 	pos  int    // where scanning goes on in buf
 	base int64  // the absolute offset of buf[0] in the body
 	eof  bool
@@ -34,20 +31,8 @@ func newChunks(r io.Reader, max int64) *chunks {
 	if max <= 0 {
 		max = DefaultMaxObjectBytes
 	}
-	c := &chunks{r: r, max: max}
-	switch rr := r.(type) {
-	case *aheadReader:
-		c.rr = rr
-	case flushingReader:
-		if rr.regions() {
-			c.rr = rr
-		}
-	}
-	return c
+	return &chunks{r: r, max: max}
 }
-
-// regionReader hands over the buffers it reads into (aheadReader).
-type regionReader interface{ next() aheadRead }
 
 // offset is the absolute offset of buf[i].
 func (c *chunks) offset(i int) int64 { return c.base + int64(i) }
@@ -65,25 +50,25 @@ func (c *chunks) more(keep int) error {
 	if c.eof {
 		return errBodyEnd
 	}
-	var n int
-	var err error
-	if c.rr != nil {
-		r := c.rr.next()
-		n, err = r.to-r.from, r.err
-		if n > 0 {
-			if err := c.take(r, keep); err != nil {
-				return err
-			}
+	if len(c.buf) == cap(c.buf) {
+		tail := c.buf[keep:]
+		if int64(len(tail)) > c.max {
+			c.err = fmt.Errorf("%w: one object exceeds %d bytes", ErrTooLarge, c.max)
+			return c.err
 		}
-	} else {
-		if len(c.buf) == cap(c.buf) {
-			if err := c.grow(keep, 0); err != nil {
-				return err
-			}
+		var nb []byte
+		if nr, ok := c.r.(interface{ newBuffer() []byte }); ok && 2*len(tail) <= chunkSize {
+			nb = nr.newBuffer()[:len(tail)]
+		} else {
+			nb = make([]byte, len(tail), max(chunkSize, 2*len(tail)))
 		}
-		n, err = c.r.Read(c.buf[len(c.buf):cap(c.buf)])
-		c.buf = c.buf[:len(c.buf)+n]
+		copy(nb, tail)
+		c.base += int64(keep)
+		c.pos -= keep
+		c.buf = nb
 	}
+	n, err := c.r.Read(c.buf[len(c.buf):cap(c.buf)])
+	c.buf = c.buf[:len(c.buf)+n]
 	switch {
 	case err == io.EOF:
 		c.eof = true
@@ -100,56 +85,6 @@ func (c *chunks) more(keep int) error {
 	default:
 		c.zero = 0
 	}
-	return nil
-}
-
-// take appends the region r, keeping buf[keep:]. The bytes are not
-// copied when r follows buf in the same buffer, nor when r is the first
-// region of a new buffer and buf[keep:] fits in its headroom, where it is
-// copied to run on into r. Otherwise (a value longer than the headroom
-// runs on) they are copied into a buffer of our own.
-func (c *chunks) take(r aheadRead, keep int) error {
-	if c.back != nil && &r.back[0] == &c.back[0] && r.from == c.from+len(c.buf) {
-		c.buf = c.back[c.from:r.to:r.to]
-		return nil
-	}
-	tail := c.buf[keep:]
-	if int64(len(tail)) > c.max {
-		c.err = fmt.Errorf("%w: one object exceeds %d bytes", ErrTooLarge, c.max)
-		return c.err
-	}
-	if r.from == aheadHeadroom && len(tail) <= aheadHeadroom {
-		start := r.from - len(tail)
-		copy(r.back[start:r.from], tail)
-		c.base += int64(keep)
-		c.pos -= keep
-		c.back, c.from = r.back, start
-		c.buf = r.back[start:r.to:r.to]
-		return nil
-	}
-	if c.back != nil || cap(c.buf)-len(c.buf) < r.to-r.from {
-		if err := c.grow(keep, r.to-r.from); err != nil {
-			return err
-		}
-	}
-	c.buf = append(c.buf, r.back[r.from:r.to]...)
-	return nil
-}
-
-// grow moves buf[keep:] into a new buffer of our own with room for at
-// least extra more bytes, or fails with ErrTooLarge when the kept value
-// exceeds the bound.
-func (c *chunks) grow(keep, extra int) error {
-	tail := c.buf[keep:]
-	if int64(len(tail)) > c.max {
-		c.err = fmt.Errorf("%w: one object exceeds %d bytes", ErrTooLarge, c.max)
-		return c.err
-	}
-	nb := make([]byte, len(tail), max(chunkSize, 2*len(tail), len(tail)+extra))
-	copy(nb, tail)
-	c.base += int64(keep)
-	c.pos -= keep
-	c.buf, c.back = nb, nil
 	return nil
 }
 

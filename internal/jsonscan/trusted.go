@@ -1,5 +1,10 @@
 package jsonscan
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // The functions below walk JSON that was validated before (by this
 // package's scan of the object it is part of): they check nothing, and so
 // cost a fraction of a validating walk, which matters where the same bytes
@@ -10,26 +15,20 @@ package jsonscan
 // Skip returns the index after the valid JSON value at b[i] (white space
 // before it skipped).
 func Skip(b []byte, i int) int {
-	var win window
-	return win.skip(b, i)
-}
-
-// skip is Skip with the window's stop bits to find the ends of strings.
-func (win *window) skip(b []byte, i int) int {
 	i = SkipSpace(b, i)
 	if i >= len(b) {
 		return len(b)
 	}
 	switch b[i] {
 	case '"':
-		end, _ := win.skipString(b, i)
+		end, _ := skipString(b, i)
 		return end
 	case '{', '[':
 		depth := 0
 		for i < len(b) {
 			switch b[i] {
 			case '"':
-				i, _ = win.skipString(b, i)
+				i, _ = skipString(b, i)
 				continue
 			case '{', '[':
 				depth++
@@ -54,13 +53,17 @@ func delimiter(c byte) bool { return c == ',' || c == '}' || c == ']' || IsSpace
 
 // skipString returns the index after the valid string at b[i] == '"' and
 // whether it holds escapes.
-func (win *window) skipString(b []byte, i int) (int, bool) {
+func skipString(b []byte, i int) (int, bool) {
 	i++
 	esc := false
-	for {
-		i = win.plainEnd(b, i)
-		if i >= len(b) {
-			return len(b), esc
+	for i < len(b) {
+		if i+8 <= len(b) {
+			m := stringStops(binary.LittleEndian.Uint64(b[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) / 8
 		}
 		switch b[i] {
 		case '"':
@@ -69,29 +72,29 @@ func (win *window) skipString(b []byte, i int) (int, bool) {
 			esc = true
 			i += 2
 		default:
-			i++ // plainEnd near the end stops without a stop byte
+			i++
 		}
 	}
+	return len(b), esc
 }
 
 // EachMember calls member with the name (quotes included), whether the
 // name has escapes, and the span of the value of each member of the valid
 // object at b[i] == '{', in order, and returns the index after the object.
 func EachMember(b []byte, i int, member func(name []byte, esc bool, v Span)) int {
-	var win window
 	i = SkipSpace(b, i+1)
 	if i >= len(b) || b[i] == '}' {
 		return min(i+1, len(b))
 	}
 	for i < len(b) {
-		ne, esc := win.skipString(b, i)
+		ne, esc := skipString(b, i)
 		name := b[i:ne]
 		v := SkipSpace(b, ne)
 		v = SkipSpace(b, v+1) // the ':'
 		if v >= len(b) {
 			return len(b)
 		}
-		end := max(win.skip(b, v), v+1) // never empty, even on input that is not valid
+		end := max(Skip(b, v), v+1) // never empty, even on input that is not valid
 		member(name, esc, Span{Start: v, End: end})
 		i = SkipSpace(b, end)
 		if i >= len(b) || b[i] != ',' {
@@ -105,13 +108,12 @@ func EachMember(b []byte, i int, member func(name []byte, esc bool, v Span)) int
 // EachElement calls element with the span of each element of the valid
 // array at b[i] == '[', in order, and returns the index after the array.
 func EachElement(b []byte, i int, element func(v Span)) int {
-	var win window
 	i = SkipSpace(b, i+1)
 	if i >= len(b) || b[i] == ']' {
 		return min(i+1, len(b))
 	}
 	for i < len(b) {
-		end := max(win.skip(b, i), i+1)
+		end := max(Skip(b, i), i+1)
 		element(Span{Start: i, End: end})
 		i = SkipSpace(b, end)
 		if i >= len(b) || b[i] != ',' {

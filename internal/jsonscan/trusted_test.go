@@ -101,24 +101,3 @@ func FuzzTrustedWalk(f *testing.F) {
 	f.Add(loadPods(f)[:3000])
 	f.Fuzz(checkTrusted)
 }
-
-// BenchmarkSkip is the trusted walk beside the validating one on the pods.
-func BenchmarkSkip(b *testing.B) {
-	data := loadPods(b)
-	b.Run("skip", func(b *testing.B) {
-		b.SetBytes(int64(len(data)))
-		for b.Loop() {
-			if Skip(data, 0) != len(data)-1 && Skip(data, 0) != len(data) {
-				b.Fatal("wrong end")
-			}
-		}
-	})
-	b.Run("valid", func(b *testing.B) {
-		b.SetBytes(int64(len(data)))
-		for b.Loop() {
-			if _, err := Valid(data); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
