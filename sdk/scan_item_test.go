@@ -84,6 +84,45 @@ func TestListItemsOutliveTheirBuffer(t *testing.T) {
 	}
 }
 
+// TestListItemsOfEverySizeReadAhead reads, through an aheadReader, items
+// small, large and larger than a buffer, so that the decoder takes every
+// path: a value carried into a new buffer from the reading goroutine, and
+// a value too long for it moved into a larger one. Every item must read
+// its own bytes once the whole list was read, and a bound below the large
+// items must fail the list with ErrTooLarge.
+func TestListItemsOfEverySizeReadAhead(t *testing.T) {
+	const n = 400
+	items := make([]string, n)
+	for i := range items {
+		status := fmt.Sprintf(`{"phase":"P%d"}`, i)
+		if i%9 == 4 {
+			size := 16<<10 + i*131 // large, some longer than a buffer
+			if i%27 == 13 {
+				size = chunkSize + i
+			}
+			status = fmt.Sprintf(`{"phase":"P%d","message":%q}`, i, strings.Repeat("m", size))
+		}
+		items[i] = widgetJSON(i, status)
+	}
+	body := `{"kind":"WidgetList","metadata":{"resourceVersion":"77"},"items":[` + strings.Join(items, ",") + `]}`
+	require.Greater(t, len(body), 10*chunkSize)
+	for _, step := range []int{997, 4096, 1 << 20} {
+		a := newAheadReader(t.Context(), smallReads{strings.NewReader(body), step})
+		got, err := listWidgets(t, flushingReader{r: a, flush: func() bool { return true }})
+		a.Close()
+		require.NoError(t, err, "reads of %d bytes", step)
+		require.Len(t, got, n)
+		for i, it := range got {
+			require.Equal(t, items[i], string(it.raw), "item %d, reads of %d bytes", i, step)
+			require.Equal(t, fmt.Sprintf("P%d", i), it.Status().Phase)
+		}
+	}
+	a := newAheadReader(t.Context(), strings.NewReader(body))
+	defer a.Close()
+	_, err := decodeList(flushingReader{r: a, flush: func() bool { return true }}, 16<<10, "/widgets", readItem[widgetStatus](nil, widgetKind), func(*Item[widgetStatus]) bool { return true }, nil)
+	require.ErrorIs(t, err, ErrTooLarge, "an item over the bound fails the list")
+}
+
 // TestLazyPartsConcurrent reads the lazy parts of shared items from many
 // goroutines at once (run with -race).
 func TestLazyPartsConcurrent(t *testing.T) {
