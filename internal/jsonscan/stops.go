@@ -83,3 +83,25 @@ func (s *window) member(b []byte, i int, final bool) (int, error) {
 	}
 	return memberName(b, i, final)
 }
+
+// structWordsGo sets out[4k:4k+4], for each 64-byte block k of b, to the
+// bits of its bytes that are '"', '\\', '{' or '[', and '}' or ']', one
+// byte at a time: the reference the assembly is tested against.
+func structWordsGo(b []byte, out []uint64) {
+	for k := 0; k+4 <= len(out); k += 4 {
+		var q, bs, open, close uint64
+		for j, c := range b[16*k : 16*k+64] {
+			switch c {
+			case '"':
+				q |= 1 << j
+			case '\\':
+				bs |= 1 << j
+			case '{', '[':
+				open |= 1 << j
+			case '}', ']':
+				close |= 1 << j
+			}
+		}
+		out[k], out[k+1], out[k+2], out[k+3] = q, bs, open, close
+	}
+}

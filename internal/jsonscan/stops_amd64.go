@@ -45,3 +45,26 @@ func stopKernels() map[string]func(b []byte, out []uint64) {
 	}
 	return k
 }
+
+//go:noescape
+func structAVX2(p *byte, n int, out *uint64)
+
+// haveStructWords reports whether structWords runs as vector code, which
+// makes the block skip of containers worth it.
+var haveStructWords = haveAVX2
+
+// structWords sets out[4k:4k+4], for each 64-byte block k of b, to its
+// bits of '"', '\\', '{' or '[', and '}' or ']' (see structWordsGo). b
+// must hold 64*len(out)/4 bytes.
+func structWords(b []byte, out []uint64) {
+	n := len(out) / 4
+	if n == 0 {
+		return
+	}
+	_ = b[64*n-1]
+	if haveAVX2 {
+		structAVX2(unsafe.SliceData(b), n, unsafe.SliceData(out))
+		return
+	}
+	structWordsGo(b, out)
+}

@@ -153,3 +153,70 @@ TEXT ·cpuAVX2(SB), NOSPLIT, $0-1
 	MOVB $1, ret+0(FP)
 no:
 	RET
+
+// func structAVX2(p *byte, n int, out *uint64)
+// For each of the n 64-byte blocks at p, out[4k..4k+3] get the bits of
+// '"', '\\', '{' or '[', and '}' or ']'.
+TEXT ·structAVX2(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	MOVL $0x22, AX
+	MOVQ AX, X0
+	VPBROADCASTB X0, Y0
+	MOVL $0x5c, AX
+	MOVQ AX, X1
+	VPBROADCASTB X1, Y1
+	MOVL $0x5b, AX // '['; '{' is '[' | 0x20
+	MOVQ AX, X6
+	VPBROADCASTB X6, Y6
+	MOVL $0x5d, AX // ']'; '}' is ']' | 0x20
+	MOVQ AX, X7
+	VPBROADCASTB X7, Y7
+	MOVL $0x20, AX
+	MOVQ AX, X8
+	VPBROADCASTB X8, Y8
+	TESTQ CX, CX
+	JEQ sdone
+sloop:
+	VMOVDQU 0(SI), Y2
+	VPCMPEQB Y0, Y2, Y3
+	VPMOVMSKB Y3, AX
+	VPCMPEQB Y1, Y2, Y3
+	VPMOVMSKB Y3, BX
+	VPANDN Y2, Y8, Y4 // the byte without bit 0x20: '{' and '[' alike, '}' and ']' alike
+	VPCMPEQB Y6, Y4, Y3
+	VPMOVMSKB Y3, R8
+	VPCMPEQB Y7, Y4, Y3
+	VPMOVMSKB Y3, R9
+
+	VMOVDQU 32(SI), Y2
+	VPCMPEQB Y0, Y2, Y3
+	VPMOVMSKB Y3, R10
+	SHLQ $32, R10
+	ORQ R10, AX
+	VPCMPEQB Y1, Y2, Y3
+	VPMOVMSKB Y3, R10
+	SHLQ $32, R10
+	ORQ R10, BX
+	VPANDN Y2, Y8, Y4
+	VPCMPEQB Y6, Y4, Y3
+	VPMOVMSKB Y3, R10
+	SHLQ $32, R10
+	ORQ R10, R8
+	VPCMPEQB Y7, Y4, Y3
+	VPMOVMSKB Y3, R10
+	SHLQ $32, R10
+	ORQ R10, R9
+
+	MOVQ AX, 0(DI)
+	MOVQ BX, 8(DI)
+	MOVQ R8, 16(DI)
+	MOVQ R9, 24(DI)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNE sloop
+	VZEROUPPER
+sdone:
+	RET

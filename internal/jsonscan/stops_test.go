@@ -126,3 +126,21 @@ func validReference(b []byte) (int, error) {
 	}
 	return i, nil
 }
+
+// TestStructWords checks the bracket and quote bits against the
+// byte-by-byte reference on every byte value beside every other.
+func TestStructWords(t *testing.T) {
+	all := make([]byte, 0, 256*256*2)
+	for c := range 256 {
+		for d := range 256 {
+			all = append(all, byte(c), byte(d))
+		}
+	}
+	for _, b := range [][]byte{all, loadPods(t)} {
+		n := len(b) / 64
+		want, got := make([]uint64, 4*n), make([]uint64, 4*n)
+		structWordsGo(b, want)
+		structWords(b, got)
+		require.Equal(t, want, got)
+	}
+}

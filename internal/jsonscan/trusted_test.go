@@ -1,6 +1,7 @@
 package jsonscan
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -87,6 +88,16 @@ func TestTrustedWalk(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) { checkTrusted(t, []byte(tc.in)) })
 	}
+	// Escapes and brackets at every offset around the 64-byte blocks of
+	// the block skip: runs of backslashes that end a block, quotes and
+	// brackets escaped or inside strings.
+	for _, esc := range []string{`\\`, `\"`, `\\\"`, `\\\\`, `]}"[{`, `\u005d`} {
+		for pad := 0; pad < 140; pad++ {
+			in := `[{"a":["` + strings.Repeat("x", pad) + esc + `",{"b":[1,"}"]}]},"` + esc + `"]`
+			checkTrusted(t, []byte(in))
+			checkTrusted(t, []byte(`{"k":`+in+`,"z":{}}`))
+		}
+	}
 	pods := loadPods(t)
 	checkTrusted(t, pods)
 	for k := 1; k < 200; k++ {
@@ -100,4 +111,25 @@ func FuzzTrustedWalk(f *testing.F) {
 	f.Add([]byte(`{"a":1,"b":[true,false,null],"c":{"d":"e\"f"}}`))
 	f.Add(loadPods(f)[:3000])
 	f.Fuzz(checkTrusted)
+}
+
+// BenchmarkSkip is the trusted walk beside the validating one on the pods.
+func BenchmarkSkip(b *testing.B) {
+	data := loadPods(b)
+	b.Run("skip", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if Skip(data, 0) != len(data)-1 && Skip(data, 0) != len(data) {
+				b.Fatal("wrong end")
+			}
+		}
+	})
+	b.Run("valid", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := Valid(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
