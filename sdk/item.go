@@ -89,7 +89,7 @@ type lazyParts struct {
 	labels               []string // name, value, ...: see decodeLabels
 	labelMapOnce         sync.Once
 	labelMap             map[string]string // built from labels when asked
-	dupStatus            bool // status appeared twice: decode from the whole object
+	dupStatus            bool              // status appeared twice: decode from the whole object
 	metaOnce, statusOnce sync.Once
 	meta                 *wireMeta // allocated on first access
 	metaErr, statusErr   error
