@@ -2,7 +2,6 @@ package sdk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"slices"
@@ -556,7 +555,6 @@ func distinctNames(parts [][]byte) [][]byte {
 	return out
 }
 
-var errNotString = errors.New("not a string")
 
 // Version returns the item's resourceVersion.
 func (it *Item[S]) Version() string { return it.meta.ResourceVersion }

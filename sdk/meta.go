@@ -158,12 +158,13 @@ func (l Labels) Equal(o Labels) bool {
 	if l.Len() != o.Len() {
 		return false
 	}
-	for k, v := range l.All() {
-		if w, ok := o.Get(k); !ok || w != v {
-			return false
-		}
-	}
-	return true
+	equal := true
+	l.All()(func(k, v string) bool {
+		w, ok := o.Get(k)
+		equal = ok && w == v
+		return equal
+	})
+	return equal
 }
 
 // String formats the entries like a label selector, sorted by key.

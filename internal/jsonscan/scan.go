@@ -488,19 +488,6 @@ func plainEnd(b []byte, i int) int {
 	return i
 }
 
-// member validates a member name at b[i], the ':' after it and the white
-// space around, and returns the index of the member's value. A plain
-// name followed by ':' and a value with no space around is taken in one
-// step.
-func member(b []byte, i int, final bool) (int, error) {
-	if b[i] == '"' {
-		if j := plainEnd(b, i+1); j+2 < len(b) && b[j] == '"' && b[j+1] == ':' && b[j+2] > ' ' {
-			return j + 2, nil
-		}
-	}
-	return memberName(b, i, final)
-}
-
 // memberName validates a member name at b[i] and the ':' after it, and
 // returns the index of the member's value (white space skipped).
 func memberName(b []byte, i int, final bool) (int, error) {
