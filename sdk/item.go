@@ -555,7 +555,6 @@ func distinctNames(parts [][]byte) [][]byte {
 	return out
 }
 
-
 // Version returns the item's resourceVersion.
 func (it *Item[S]) Version() string { return it.meta.ResourceVersion }
 
