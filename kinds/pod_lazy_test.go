@@ -109,21 +109,27 @@ func TestIndexStatusTypeErrors(t *testing.T) {
 	assert.Error(t, json.Unmarshal([]byte(`{"containerStatuses":[{"name":"a","ready":"yes"}]}`), &u), "UnmarshalJSON is strict")
 }
 
+// statusJSON returns the "status" member of the object in testdata/file.
+func statusJSON(tb testing.TB, file string) []byte {
+	tb.Helper()
+	data, err := os.ReadFile("testdata/" + file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var obj struct {
+		Status jsontext.Value `json:"status"`
+	}
+	if err := json.Unmarshal(data, &obj); err != nil {
+		tb.Fatal(err)
+	}
+	return []byte(obj.Status)
+}
+
 // FuzzPodStatusLazy checks the lazy reads against the whole decode on any
 // input, and that nothing panics.
 func FuzzPodStatusLazy(f *testing.F) {
 	for _, file := range []string{"pod_running.json", "pod_pending.json"} {
-		data, err := os.ReadFile("testdata/" + file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		var obj struct {
-			Status jsontext.Value `json:"status"`
-		}
-		if err := json.Unmarshal(data, &obj); err != nil {
-			f.Fatal(err)
-		}
-		f.Add([]byte(obj.Status))
+		f.Add(statusJSON(f, file))
 	}
 	f.Add([]byte(`{"phase":"Running","containerStatuses":[{"name":"a","ready":true,"state":{"running":{}}}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {

@@ -1,27 +1,11 @@
 package kinds
 
-import (
-	"os"
-	"testing"
-
-	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
-)
+import "testing"
 
 // BenchmarkPodStatusRead is what a loop reads of a listed pod's status:
 // the index, the phase, the IP and every container's readiness.
 func BenchmarkPodStatusRead(b *testing.B) {
-	data, err := os.ReadFile("testdata/pod_running.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var obj struct {
-		Status jsontext.Value `json:"status"`
-	}
-	if err := json.Unmarshal(data, &obj); err != nil {
-		b.Fatal(err)
-	}
-	raw := []byte(obj.Status)
+	raw := statusJSON(b, "pod_running.json")
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {
 		var s PodStatus

@@ -342,8 +342,7 @@ values:
 			if b[i] == '"' {
 				j := i + 1
 				if off := uint(j - win.base); off < win.lim {
-					k := off >> 6
-					if m := win.w[k&15]>>(off&63) | win.w[(k+1)&15]<<1<<(63-off&63); m != 0 {
+					if m := win.stops(off); m != 0 {
 						j += bits.TrailingZeros64(m)
 						if j+2 < len(b) && b[j] == '"' && b[j+1] == ':' && b[j+2] > ' ' {
 							i, done = j+2, true
@@ -366,8 +365,7 @@ values:
 			// As for names: a plain string within the window's words.
 			j := i + 1
 			if off := uint(j - win.base); off < win.lim {
-				k := off >> 6
-				if m := win.w[k&15]>>(off&63) | win.w[(k+1)&15]<<1<<(63-off&63); m != 0 {
+				if m := win.stops(off); m != 0 {
 					j += bits.TrailingZeros64(m)
 				} else {
 					j = win.plainEnd(b, j)

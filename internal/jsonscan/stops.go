@@ -33,12 +33,18 @@ type window struct {
 // the 64 bytes from i with both words in the window, is inlined.
 func (s *window) plainEnd(b []byte, i int) int {
 	if off := uint(i - s.base); off < s.lim {
-		k := off >> 6
-		if m := s.w[k&15]>>(off&63) | s.w[(k+1)&15]<<1<<(63-off&63); m != 0 {
+		if m := s.stops(off); m != 0 {
 			return i + bits.TrailingZeros64(m)
 		}
 	}
 	return s.plainEndSlow(b, i)
+}
+
+// stops returns the stop bits of the 64 bytes from offset off of the
+// window (off < lim): the bits of words k and k+1 shifted together.
+func (s *window) stops(off uint) uint64 {
+	k := off >> 6
+	return s.w[k&15]>>(off&63) | s.w[(k+1)&15]<<1<<(63-off&63)
 }
 
 // plainEndSlow is plainEnd past the window's words: it fills the window
@@ -52,8 +58,7 @@ func (s *window) plainEndSlow(b []byte, i int) int {
 			}
 			off = 0
 		}
-		k, sh := off>>6, uint(off&63)
-		if m := s.w[k]>>sh | s.w[k+1]<<(64-sh); m != 0 {
+		if m := s.stops(uint(off)); m != 0 {
 			return i + bits.TrailingZeros64(m)
 		}
 		i += 64

@@ -1,5 +1,33 @@
 #include "textflag.h"
 
+// STOPS16 sets reg to the stop bits of the 16 bytes at off(SI): '"' (X0),
+// '\\' (X1) and bytes below 0x20 (min with 0x1f (X6) leaves them as they
+// are).
+#define STOPS16(off, reg) \
+	MOVOU off(SI), X2; \
+	MOVOU X2, X3; \
+	PCMPEQB X0, X3; \
+	MOVOU X2, X4; \
+	PCMPEQB X1, X4; \
+	POR X4, X3; \
+	MOVOU X2, X5; \
+	PMINUB X6, X5; \
+	PCMPEQB X2, X5; \
+	POR X5, X3; \
+	PMOVMSKB X3, reg
+
+// STOPS32 sets reg to the stop bits of the 32 bytes at off(SI), as
+// STOPS16 with AVX2 (constants in Y0, Y1, Y6).
+#define STOPS32(off, reg) \
+	VMOVDQU off(SI), Y2; \
+	VPCMPEQB Y0, Y2, Y3; \
+	VPCMPEQB Y1, Y2, Y4; \
+	VPMINUB Y6, Y2, Y5; \
+	VPCMPEQB Y2, Y5, Y5; \
+	VPOR Y4, Y3, Y3; \
+	VPOR Y5, Y3, Y3; \
+	VPMOVMSKB Y3, reg
+
 // func stopsSSE2(p *byte, n int, out *uint64)
 // For each of the n 64-byte blocks at p, out[k] gets bit j set when byte
 // j of block k is '"', '\\' or below 0x20.
@@ -19,57 +47,17 @@ TEXT ·stopsSSE2(SB), NOSPLIT, $0-24
 	TESTQ CX, CX
 	JEQ done
 loop:
-	MOVOU 0(SI), X2
-	MOVOU X2, X3
-	PCMPEQB X0, X3
-	MOVOU X2, X4
-	PCMPEQB X1, X4
-	POR X4, X3
-	MOVOU X2, X5
-	PMINUB X6, X5
-	PCMPEQB X2, X5
-	POR X5, X3
-	PMOVMSKB X3, AX
+	STOPS16(0, AX)
 
-	MOVOU 16(SI), X2
-	MOVOU X2, X3
-	PCMPEQB X0, X3
-	MOVOU X2, X4
-	PCMPEQB X1, X4
-	POR X4, X3
-	MOVOU X2, X5
-	PMINUB X6, X5
-	PCMPEQB X2, X5
-	POR X5, X3
-	PMOVMSKB X3, BX
+	STOPS16(16, BX)
 	SHLQ $16, BX
 	ORQ BX, AX
 
-	MOVOU 32(SI), X2
-	MOVOU X2, X3
-	PCMPEQB X0, X3
-	MOVOU X2, X4
-	PCMPEQB X1, X4
-	POR X4, X3
-	MOVOU X2, X5
-	PMINUB X6, X5
-	PCMPEQB X2, X5
-	POR X5, X3
-	PMOVMSKB X3, BX
+	STOPS16(32, BX)
 	SHLQ $32, BX
 	ORQ BX, AX
 
-	MOVOU 48(SI), X2
-	MOVOU X2, X3
-	PCMPEQB X0, X3
-	MOVOU X2, X4
-	PCMPEQB X1, X4
-	POR X4, X3
-	MOVOU X2, X5
-	PMINUB X6, X5
-	PCMPEQB X2, X5
-	POR X5, X3
-	PMOVMSKB X3, BX
+	STOPS16(48, BX)
 	SHLQ $48, BX
 	ORQ BX, AX
 
@@ -98,23 +86,9 @@ TEXT ·stopsAVX2(SB), NOSPLIT, $0-24
 	TESTQ CX, CX
 	JEQ avxdone
 avxloop:
-	VMOVDQU 0(SI), Y2
-	VPCMPEQB Y0, Y2, Y3
-	VPCMPEQB Y1, Y2, Y4
-	VPMINUB Y6, Y2, Y5
-	VPCMPEQB Y2, Y5, Y5
-	VPOR Y4, Y3, Y3
-	VPOR Y5, Y3, Y3
-	VPMOVMSKB Y3, AX
+	STOPS32(0, AX)
 
-	VMOVDQU 32(SI), Y2
-	VPCMPEQB Y0, Y2, Y3
-	VPCMPEQB Y1, Y2, Y4
-	VPMINUB Y6, Y2, Y5
-	VPCMPEQB Y2, Y5, Y5
-	VPOR Y4, Y3, Y3
-	VPOR Y5, Y3, Y3
-	VPMOVMSKB Y3, BX
+	STOPS32(32, BX)
 	SHLQ $32, BX
 	ORQ BX, AX
 
