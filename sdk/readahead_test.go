@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -178,4 +180,56 @@ func TestAheadReaderMakesBuffers(t *testing.T) {
 		b[0], b[chunkSize-1] = 1, 1 // its own memory
 	}
 	assert.Len(t, flushingReader{r: strings.NewReader("")}.newBuffer(), chunkSize, "without an aheadReader, a new one")
+}
+
+// pieces is a body whose reads return what is sent on its channel, one
+// piece per read, and io.EOF once it is closed.
+type pieces chan []byte
+
+func (p pieces) Read(b []byte) (int, error) {
+	piece, ok := <-p
+	if !ok {
+		return 0, io.EOF
+	}
+	return copy(b, piece), nil
+}
+
+// TestAheadReaderMakesBlocksAsNeeded: a body that arrives no faster than
+// it is read (a watch's events one at a time) uses a few blocks, not
+// aheadBlocks; one that arrives faster makes every block and then waits,
+// so what is read ahead stays bounded.
+func TestAheadReaderMakesBlocksAsNeeded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		body := make(pieces)
+		a := newAheadReader(t.Context(), body)
+		buf := make([]byte, 100)
+		for i := range 50 {
+			body <- []byte(fmt.Sprintf("event %02d\n", i))
+			n, err := a.Read(buf)
+			require.NoError(t, err)
+			require.Equal(t, fmt.Sprintf("event %02d\n", i), string(buf[:n]))
+		}
+		close(body)
+		_, err := a.Read(buf)
+		require.ErrorIs(t, err, io.EOF)
+		a.Close()
+		assert.LessOrEqual(t, a.made, 3, "read in step: the blocks read are reused")
+		assert.GreaterOrEqual(t, a.made, 2, "the goroutine reads the next piece into another block while the last one is read")
+	})
+	synctest.Test(t, func(t *testing.T) {
+		a := newAheadReader(t.Context(), infinite{})
+		synctest.Wait() // nothing is read: the goroutine is as far ahead as it may go
+		assert.Equal(t, aheadBlocks, a.made, "a fast body makes every block")
+		assert.Len(t, a.filled, aheadBlocks, "and then waits for one to be read")
+		buf := make([]byte, aheadBlock)
+		n, err := a.Read(buf)
+		require.NoError(t, err)
+		require.Equal(t, aheadBlock, n)
+		_, err = a.Read(buf[:1]) // the first block goes back, the second is being read
+		require.NoError(t, err)
+		synctest.Wait()
+		assert.Equal(t, aheadBlocks, a.made, "no block beyond the bound")
+		assert.Len(t, a.filled, aheadBlocks-1, "the block given back was read into: every block but the one being read is full")
+		a.Close()
+	})
 }
