@@ -401,16 +401,13 @@ func (r *Report) details() string {
 	listOrWatchMissed := slices.Contains(missedNotes, noteListTime) || slices.Contains(missedNotes, noteWatch)
 	if r.Bench != nil {
 		p("## Design notes: what bought which ratio\n\n")
-	}
-	for _, d := range []struct{ note, bench string }{{noteListTime, "List"}, {noteWatch, "Watch"}} {
-		if r.Bench == nil {
-			break
-		}
-		p("%s\n\n", d.note)
-		for _, x := range r.Profiles {
-			if strings.Contains(x.Bench, d.bench) {
-				p("<details><summary>CPU profile of the SDK's %s benchmark (this run; cumulative, focused on the timed loop and the SDK's read-ahead goroutines)</summary>\n\n`%s`\n\n```\n%s\n```\n\n</details>\n\n", strings.ToLower(d.bench), x.Command, x.Top)
-				break
+		for _, d := range []struct{ note, bench string }{{noteListTime, "List"}, {noteWatch, "Watch"}} {
+			p("%s\n\n", d.note)
+			for _, x := range r.Profiles {
+				if strings.Contains(x.Bench, d.bench) {
+					p("<details><summary>CPU profile of the SDK's %s benchmark (this run; cumulative, focused on the timed loop and the SDK's read-ahead goroutines)</summary>\n\n`%s`\n\n```\n%s\n```\n\n</details>\n\n", strings.ToLower(d.bench), x.Command, x.Top)
+					break
+				}
 			}
 		}
 	}
