@@ -233,3 +233,55 @@ func TestAheadReaderMakesBlocksAsNeeded(t *testing.T) {
 		a.Close()
 	})
 }
+
+// fill is a body of endless bytes of one value.
+type fill byte
+
+func (f fill) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(f)
+	}
+	return len(p), nil
+}
+
+// TestAheadReaderGivesItsBlocksBack: Close puts the blocks no Read holds,
+// and the new decoder buffer made ahead and never used, into their pools,
+// so that the next page of a list (a new aheadReader) reuses them instead
+// of making new ones.
+func TestAheadReaderGivesItsBlocksBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const mark = 0xa7 // no other test's body is made of it
+		a := newAheadReader(t.Context(), fill(mark))
+		buf := make([]byte, 10)
+		_, err := a.Read(buf) // one block is being read: it stays with Read
+		require.NoError(t, err)
+		synctest.Wait()
+		require.Equal(t, aheadBlocks, a.made)
+		require.Len(t, a.spare, 1, "a new buffer was made ahead")
+		a.Close()
+		assert.Empty(t, a.filled, "the blocks read ahead went to the pool")
+		assert.Empty(t, a.free, "the blocks given back went to the pool")
+		assert.Empty(t, a.spare, "the unused new buffer went to the pool")
+
+		// The pool may drop a block (it does at random under the race
+		// detector) and other tests' blocks may be in it: at least one of
+		// the aheadBlocks-1 blocks given back must come out again, whole.
+		ours := 0
+		for range 4 * aheadBlocks {
+			b := newBlock()
+			require.Len(t, b, aheadBlock)
+			if b[0] == mark && b[aheadBlock-1] == mark {
+				ours++
+			}
+		}
+		assert.Positive(t, ours, "a block of the closed reader is reused")
+		assert.LessOrEqual(t, ours, aheadBlocks-1, "the block Read held at Close is not pooled")
+
+		// A pooled decoder buffer was never written: still zero.
+		for range 4 {
+			c := newChunk()
+			require.Len(t, c, chunkSize)
+			require.Equal(t, -1, bytes.IndexFunc(c, func(r rune) bool { return r != 0 }), "a new decoder buffer is zero")
+		}
+	})
+}
