@@ -6,6 +6,14 @@
 // /proc/self/status). The list is served by another process (cmd/report)
 // at -url. It prints one JSON object.
 //
+// It also keeps the highest heap sampled within each GC cycle, and prints
+// how many cycles ran and the median and 90th percentile of those
+// per-cycle peaks: the overall peak is the highest of them, so it depends
+// on how many cycles a run samples, while their distribution does not.
+// With -passes N, a list reader reads the whole list N times in the same
+// process (as a program that relists does), so that a short list can be
+// measured over as many pods, and about as many GC cycles, as a long one.
+//
 // After measuring, it checks that what it read equals the fixture's pods
 // (the correctness guard) and exits non-zero otherwise.
 package main
@@ -16,10 +24,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
+	"math"
 	"os"
 	"runtime/metrics"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +49,12 @@ type Result struct {
 	VmHWM     uint64  `json:"vmHWMBytes"`
 	Seconds   float64 `json:"seconds"`
 	GuardedOK bool    `json:"guardOK"`
+	Passes    int     `json:"passes"`
+	// GC cycles sampled, and the median and 90th percentile of the
+	// highest heap sampled in each.
+	Cycles      int    `json:"gcCycles"`
+	CycleP50    uint64 `json:"cyclePeakP50Bytes"`
+	CycleP90    uint64 `json:"cyclePeakP90Bytes"`
 }
 
 var impls = map[string]string{
@@ -53,19 +71,31 @@ func main() {
 	impl := flag.String("impl", "sdk", "sdk | client-go-json-list | client-go-protobuf-list | client-go-protobuf-pages | sdk-store | client-go-informer")
 	n := flag.Int("pods", 10000, "pods the server holds (checked)")
 	page := flag.Int("page", 500, "page size")
+	passes := flag.Int("passes", 1, "times a list reader reads the whole list (not the caches)")
 	flag.Parse()
-	if _, ok := impls[*impl]; !ok || *url == "" {
-		fmt.Fprintln(os.Stderr, "memprobe: bad -impl or missing -url")
+	if _, ok := impls[*impl]; !ok || *url == "" || *passes < 1 {
+		fmt.Fprintln(os.Stderr, "memprobe: bad -impl or -passes, or missing -url")
+		os.Exit(2)
+	}
+	cache := *impl == "sdk-store" || *impl == "client-go-informer"
+	if cache && *passes != 1 {
+		fmt.Fprintln(os.Stderr, "memprobe: -passes is for the list readers")
 		os.Exit(2)
 	}
 
 	var peak, goal, live atomic.Uint64
-	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/goal:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	var mu sync.Mutex
+	cyclePeak := map[uint64]uint64{} // GC cycle number -> highest heap sampled in it
+	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/goal:bytes"}, {Name: "/gc/heap/live:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
 	sample := func() {
+		mu.Lock()
+		defer mu.Unlock()
 		metrics.Read(samples)
 		if v := samples[0].Value.Uint64(); v > peak.Load() {
 			peak.Store(v)
 		}
+		c := samples[3].Value.Uint64()
+		cyclePeak[c] = max(cyclePeak[c], samples[0].Value.Uint64())
 		if v := samples[1].Value.Uint64(); v > goal.Load() {
 			goal.Store(v)
 		}
@@ -89,7 +119,9 @@ func main() {
 		}
 	}()
 
-	var d reads.Digest
+	// One digest per pass, each checked against the fixture.
+	digests := make([]reads.Digest, *passes)
+	d := &digests[0]
 	ctx := context.Background()
 	begin := time.Now()
 	var err error
@@ -99,7 +131,9 @@ func main() {
 		if e != nil {
 			fail(e)
 		}
-		err = reads.SDKList(ctx, c, d.Visit)
+		for i := 0; i < *passes && err == nil; i++ {
+			err = reads.SDKList(ctx, c, digests[i].Visit)
+		}
 	case "sdk-store", "client-go-informer":
 		// The cache is measured full: it keeps running (and holding
 		// every pod) until the peaks are sampled.
@@ -126,10 +160,12 @@ func main() {
 		if e != nil {
 			fail(e)
 		}
-		if strings.HasSuffix(*impl, "-list") {
-			err = reads.ClientGoListAll(ctx, cs, *page, d.Visit)
-		} else {
-			err = reads.ClientGoList(ctx, cs, *page, d.Visit)
+		for i := 0; i < *passes && err == nil; i++ {
+			if strings.HasSuffix(*impl, "-list") {
+				err = reads.ClientGoListAll(ctx, cs, *page, digests[i].Visit)
+			} else {
+				err = reads.ClientGoList(ctx, cs, *page, digests[i].Visit)
+			}
 		}
 	}
 	elapsed := time.Since(begin)
@@ -147,16 +183,35 @@ func main() {
 	for i := range recs {
 		recs[i] = reads.Expect("", fixture.Pod(i, 0))
 	}
-	if strings.HasPrefix(*impl, "sdk-store") || strings.HasPrefix(*impl, "client-go-informer") {
+	if cache {
 		reads.SortByKey(recs) // the caches are read in key order
 	}
 	want := reads.DigestOf(recs)
-	res := Result{Impl: *impl, Pods: d.N, PeakHeap: peak.Load(), PeakGoal: goal.Load(), PeakLive: live.Load(), VmHWM: hwm, Seconds: elapsed.Seconds(), GuardedOK: d == want}
+	ok := true
+	for i, d := range digests {
+		if d != want {
+			ok = false
+			fmt.Fprintf(os.Stderr, "memprobe: CORRECTNESS GUARD FAILED: %s pass %d read %d pods with digest %x, want %d with %x\n", *impl, i+1, d.N, d.Sum, want.N, want.Sum)
+		}
+	}
+	cycles, p50, p90 := cycleStats(cyclePeak)
+	res := Result{Impl: *impl, Pods: d.N, Passes: *passes, PeakHeap: peak.Load(), PeakGoal: goal.Load(), PeakLive: live.Load(), VmHWM: hwm, Seconds: elapsed.Seconds(), GuardedOK: ok,
+		Cycles: cycles, CycleP50: p50, CycleP90: p90}
 	json.NewEncoder(os.Stdout).Encode(res)
-	if d != want {
-		fmt.Fprintf(os.Stderr, "memprobe: CORRECTNESS GUARD FAILED: %s read %d pods with digest %x, want %d with %x\n", *impl, d.N, d.Sum, want.N, want.Sum)
+	if !ok {
 		os.Exit(1)
 	}
+}
+
+// cycleStats returns the number of GC cycles sampled and the median and
+// 90th percentile (nearest rank) of the highest heap sampled in each.
+func cycleStats(peaks map[uint64]uint64) (n int, p50, p90 uint64) {
+	vs := slices.Sorted(maps.Values(peaks))
+	if len(vs) == 0 {
+		return 0, 0, 0
+	}
+	rank := func(q float64) uint64 { return vs[int(math.Ceil(q*float64(len(vs))))-1] }
+	return len(vs), rank(0.5), rank(0.9)
 }
 
 func fail(err error) {
