@@ -52,9 +52,9 @@ type Result struct {
 	Passes    int     `json:"passes"`
 	// GC cycles sampled, and the median and 90th percentile of the
 	// highest heap sampled in each.
-	Cycles      int    `json:"gcCycles"`
-	CycleP50    uint64 `json:"cyclePeakP50Bytes"`
-	CycleP90    uint64 `json:"cyclePeakP90Bytes"`
+	Cycles   int    `json:"gcCycles"`
+	CycleP50 uint64 `json:"cyclePeakP50Bytes"`
+	CycleP90 uint64 `json:"cyclePeakP90Bytes"`
 }
 
 var impls = map[string]string{
