@@ -392,7 +392,7 @@ func (r *Report) details() string {
 	}
 	p("- correctness guard alone: `cd bench && go test -run TestCorrectnessGuard .`\n")
 	if r.Mem != nil {
-		p("- memory: `cd bench && go build -o /tmp/memprobe ./cmd/memprobe`, then per row `/tmp/memprobe -url <server> -impl <sdk|client-go-protobuf-pages|client-go-protobuf-list|client-go-json-list|sdk-store|client-go-informer> -pods <n>` (the server is started by cmd/report; `go run ./cmd/report -only mem` runs this part)\n")
+		p("- memory: `cd bench && go build -o /tmp/memprobe ./cmd/memprobe`, then per row `/tmp/memprobe -url <server> -impl <sdk|client-go-protobuf-pages|client-go-protobuf-list|client-go-json-list|sdk-store|client-go-informer> -pods <n> [-passes <k>]` (the server is started by cmd/report; `go run ./cmd/report -only mem` runs this part)\n")
 	}
 	p("- size: `cd bench && GOCACHE=$(mktemp -d) go build -o /tmp/sdk ./size/sdk` (and `./size/clientgo`), `go build -ldflags='-s -w' ...`, `go version -m /tmp/sdk` (`go run ./cmd/report -only size`)\n")
 	if r.E2E != nil {
