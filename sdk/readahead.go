@@ -181,9 +181,7 @@ func (a *aheadReader) Close() error {
 		case b := <-a.free:
 			blockPool.Put((*[aheadBlock]byte)(b[:aheadBlock]))
 		case r := <-a.filled:
-			if cap(r.b) >= aheadBlock {
-				blockPool.Put((*[aheadBlock]byte)(r.b[:aheadBlock]))
-			}
+			blockPool.Put((*[aheadBlock]byte)(r.b[:aheadBlock]))
 		case b := <-a.spare:
 			chunkPool.Put((*[chunkSize]byte)(b))
 		default:

@@ -32,7 +32,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/kube-for-go/kube/bench/fixture"
@@ -83,25 +82,19 @@ func main() {
 		os.Exit(2)
 	}
 
-	var peak, goal, live atomic.Uint64
-	var mu sync.Mutex
+	var mu sync.Mutex // guards what sample sets
+	var peak, goal, live uint64
 	cyclePeak := map[uint64]uint64{} // GC cycle number -> highest heap sampled in it
 	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/goal:bytes"}, {Name: "/gc/heap/live:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
 	sample := func() {
 		mu.Lock()
 		defer mu.Unlock()
 		metrics.Read(samples)
-		if v := samples[0].Value.Uint64(); v > peak.Load() {
-			peak.Store(v)
-		}
+		peak = max(peak, samples[0].Value.Uint64())
 		c := samples[3].Value.Uint64()
 		cyclePeak[c] = max(cyclePeak[c], samples[0].Value.Uint64())
-		if v := samples[1].Value.Uint64(); v > goal.Load() {
-			goal.Store(v)
-		}
-		if v := samples[2].Value.Uint64(); v > live.Load() {
-			live.Store(v)
-		}
+		goal = max(goal, samples[1].Value.Uint64())
+		live = max(live, samples[2].Value.Uint64())
 	}
 	stop := make(chan struct{})
 	done := make(chan struct{})
@@ -195,7 +188,7 @@ func main() {
 		}
 	}
 	cycles, p50, p90 := cycleStats(cyclePeak)
-	res := Result{Impl: *impl, Pods: d.N, Passes: *passes, PeakHeap: peak.Load(), PeakGoal: goal.Load(), PeakLive: live.Load(), VmHWM: hwm, Seconds: elapsed.Seconds(), GuardedOK: ok,
+	res := Result{Impl: *impl, Pods: d.N, Passes: *passes, PeakHeap: peak, PeakGoal: goal, PeakLive: live, VmHWM: hwm, Seconds: elapsed.Seconds(), GuardedOK: ok,
 		Cycles: cycles, CycleP50: p50, CycleP90: p90}
 	json.NewEncoder(os.Stdout).Encode(res)
 	if !ok {

@@ -406,8 +406,8 @@ var memRelists = memSizes[1] / memSizes[0]
 // peak heap is the highest of per-GC-cycle peaks that move with the
 // scheduling of GC work on a shared machine: over the same number of
 // cycles, medians of three processes differ by a few percent between
-// lists of any length. 10 % of the SDK's ~12 MB is ~1.2 MB: a reader that
-// kept 13 bytes more per pod would miss it at 100k pods.
+// lists of any length. The report prints what it allows in bytes kept per
+// pod (sensitivity).
 const flatTolerance = 1.10
 
 func memory(tmp string) *MemReport {
