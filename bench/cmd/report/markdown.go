@@ -405,12 +405,15 @@ func (r *Report) details() string {
 		p("- %s\n", n)
 	}
 	p("\n")
-	// The list and watch notes say which design choices bought which
-	// ratio: they are printed whether their targets are met or not, each
-	// with this run's CPU profile of the SDK's benchmark.
+	// The list, watch and memory notes say which design choices bought
+	// which ratio: they are printed whether their targets are met or not,
+	// the list and watch notes with this run's CPU profile of the SDK's
+	// benchmark.
 	listOrWatchMissed := slices.Contains(missedNotes, noteListTime) || slices.Contains(missedNotes, noteWatch)
-	if r.Bench != nil {
+	if r.Bench != nil || r.Mem != nil {
 		p("## Design notes: what bought which ratio\n\n")
+	}
+	if r.Bench != nil {
 		for _, d := range []struct{ note, bench string }{{noteListTime, "List"}, {noteWatch, "Watch"}} {
 			p("%s\n\n", d.note)
 			for _, x := range r.Profiles {
@@ -420,9 +423,9 @@ func (r *Report) details() string {
 				}
 			}
 		}
-		if r.Mem != nil {
-			p("%s\n\n", noteMemoryDesign)
-		}
+	}
+	if r.Mem != nil {
+		p("%s\n\n", noteMemoryDesign)
 	}
 	missedNotes = slices.DeleteFunc(missedNotes, func(n string) bool { return n == noteListTime || n == noteWatch })
 	if len(missedNotes) > 0 || listOrWatchMissed {
